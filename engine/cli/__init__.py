@@ -1,0 +1,4 @@
+"""Headless `ainur-studio` subcommands. Each module: `add_arguments(parser)`, `run(args)`.
+
+Modules import only the standard library at top level; heavy imports happen inside `run`.
+"""

@@ -1,0 +1,3 @@
+"""The PySide6 desktop app. Never imports torch, even indirectly: it talks to the engine
+process through `engine.protocol` / `engine.client` and uses only the pure parts of
+`ainur_studio` (`types`, `lyrics`, `project`, `descriptor`)."""
