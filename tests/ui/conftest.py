@@ -1,0 +1,40 @@
+"""Fixtures for the UI tests: settings in a temp dir, a fake-engine bridge factory."""
+
+from __future__ import annotations
+
+import sys
+import typing as tp
+from pathlib import Path
+
+import pytest
+
+from ui.engine_bridge import EngineBridge
+from ui.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(tmp_path / "settings.ini")
+
+
+@pytest.fixture
+def make_bridge(qtbot, _isolated_user_dirs) -> tp.Iterator[tp.Callable[..., EngineBridge]]:
+    """`make_bridge(mode="normal", **kwargs)`: a bridge running tests/ui/fake_engine.py."""
+    bridges: list[EngineBridge] = []
+
+    def make(mode: str = "normal", steps: int = 4, step_s: float | None = None,
+             **kwargs: tp.Any) -> EngineBridge:
+        env = {"FAKE_ENGINE_MODE": mode, "FAKE_ENGINE_STEPS": str(steps),
+               "PYTHONPATH": str(ROOT), "AINUR_STUDIO_HOME": str(_isolated_user_dirs)}
+        if step_s is not None:
+            env["FAKE_ENGINE_STEP_S"] = str(step_s)
+        kwargs.setdefault("backoff_s", (0.05,))
+        bridge = EngineBridge([sys.executable, "-m", "tests.ui.fake_engine"], env=env, **kwargs)
+        bridges.append(bridge)
+        return bridge
+
+    yield make
+    for bridge in bridges:
+        bridge.stop(timeout_ms=2000)

@@ -1,0 +1,48 @@
+"""Undo commands for the lyric document.
+
+Every edit is a snapshot command: it keeps copies of the lyrics before and after, so undo and
+redo restore exactly what the user saw, words included. Lyrics are a few kilobytes, so
+snapshots are cheap and leave no room for an inverse that forgets a field. Consecutive edits
+of one gesture (the mouse moves of one drag) merge into a single undo step.
+"""
+
+from __future__ import annotations
+
+import copy
+import typing as tp
+
+from PySide6.QtGui import QUndoCommand
+
+from ainur_studio.types import Lyrics
+
+if tp.TYPE_CHECKING:
+    from ui.models.lyric_document import LyricDocument
+
+GESTURE_COMMAND_ID = 7301
+
+
+class SnapshotCommand(QUndoCommand):
+    """Replace the document's lyrics with `after`; undo puts `before` back."""
+
+    def __init__(self, document: LyricDocument, text: str, before: Lyrics, after: Lyrics,
+                 *, gesture: int | None = None) -> None:
+        super().__init__(text)
+        self._document = document
+        self._before = copy.deepcopy(before)
+        self._after = copy.deepcopy(after)
+        self._gesture = gesture
+
+    def id(self) -> int:  # noqa: A003 - Qt's name
+        return GESTURE_COMMAND_ID if self._gesture is not None else -1
+
+    def mergeWith(self, other: QUndoCommand) -> bool:  # noqa: N802 - Qt's name
+        if not isinstance(other, SnapshotCommand) or other._gesture != self._gesture:
+            return False
+        self._after = copy.deepcopy(other._after)
+        return True
+
+    def redo(self) -> None:
+        self._document._restore(self._after)
+
+    def undo(self) -> None:
+        self._document._restore(self._before)
