@@ -9,6 +9,7 @@ checkpoints (`pytorch_model.bin`) are refused, because unpickling can run arbitr
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib.metadata
 import typing as tp
@@ -157,10 +158,29 @@ def load_text_backbone(source: str | Path | None = None) -> tuple[tp.Any, nn.Mod
     Raises:
         TextEncoderError: missing folder, no safetensors weights, or a load failure.
     """
-    from transformers import AutoConfig, AutoModel, AutoTokenizer
-
     path = bundled_minilm_dir() if source is None else Path(source).expanduser()
     _check_local_dir(path)
+    with _quiet_transformers():
+        return _load_backbone(path)
+
+
+@contextlib.contextmanager
+def _quiet_transformers() -> tp.Iterator[None]:
+    """Silence transformers' loading progress bars (library code reports nothing itself)."""
+    from transformers.utils import logging as hf_logging
+
+    was_enabled = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            hf_logging.enable_progress_bar()
+
+
+def _load_backbone(path: Path) -> tuple[tp.Any, nn.Module]:
+    from transformers import AutoConfig, AutoModel, AutoTokenizer
+
     try:
         config = AutoConfig.from_pretrained(path, local_files_only=True)
         tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
