@@ -114,7 +114,7 @@ class _Parser:
             if not bad:
                 column = len(raw) - len(raw.lstrip()) + 1
                 self.report(lineno, column, "no time stamp: expected [mm:ss.xx] or an ID tag "
-                            "such as [ar:Artist]; the line was skipped")
+                            "such as [ar:Artist]")
             return
         if body is None:
             return
