@@ -1,0 +1,56 @@
+"""`ainur-studio send TAKE --to URL --as KIND`: deliver a take to a DAW or OSC receiver.
+
+Kinds: notify (`/ainur/take`), stream (PCM with acks to `ainur-studio receive` or a plugin),
+scsynth (load by path), scsynth-stream (`/b_alloc` + `/b_setn`), reaper (the shipped ReaScript),
+bitwig (DrivenByMoss insertFile), ableton (AbletonOSC create_audio_clip).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from engine.osc.addresses import DELIVERY_KINDS as KINDS
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("take", help="the audio file to deliver")
+    parser.add_argument("--to", required=True, metavar="URL",
+                        help="osc.udp://HOST:PORT or osc.tcp://HOST:PORT")
+    parser.add_argument("--as", dest="kind", choices=KINDS, default="notify",
+                        help="how to deliver it (default: notify)")
+    parser.add_argument("--prompt", default="", help="prompt text for the notification")
+    parser.add_argument("--bpm", type=float, default=0.0, help="tempo to announce")
+    parser.add_argument("--bars", type=float, default=0.0, help="length in bars to announce")
+    parser.add_argument("--track", type=int, help="target track (bitwig 1-8, ableton 0-based)")
+    parser.add_argument("--slot", type=int, help="bitwig clip slot (1-8)")
+    parser.add_argument("--position", type=float, default=0.0,
+                        help="ableton arrangement position in beats")
+    parser.add_argument("--bufnum", type=int, default=0, help="scsynth buffer number")
+    parser.add_argument("--timeout", type=float, default=10.0,
+                        help="give up after this many seconds without an answer")
+    parser.add_argument("--json", action="store_true", help="print the result as JSON")
+
+
+def run(args: argparse.Namespace) -> int:
+    from engine.osc.delivery import DeliveryError, DeliveryOptions, TakeInfo, deliver
+    from engine.osc.scsynth import ScsynthError
+    from engine.osc.stream_send import StreamError
+    from engine.osc.transport import OscUrlError, parse_osc_url
+
+    try:
+        target = parse_osc_url(args.to)
+        take = TakeInfo.from_file(args.take, prompt=args.prompt, bpm=args.bpm, bars=args.bars)
+        options = DeliveryOptions(track=args.track, slot=args.slot,
+                                  position_beats=args.position, bufnum=args.bufnum,
+                                  timeout=args.timeout)
+        result = deliver(take, target, args.kind, options)
+    except (OscUrlError, DeliveryError, StreamError, ScsynthError, OSError) as exc:
+        print(f"ainur-studio send: {exc}", file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps(result))
+    else:
+        print(f"sent {take.path} to {target} as {args.kind}")
+    return 0
