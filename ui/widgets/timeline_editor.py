@@ -1,0 +1,277 @@
+"""The lyric timeline editor: a toolbar over the scrolling timeline canvas.
+
+Lines (and words, in word mode) sit as blocks on a time ruler over the current take's
+waveform. Every edit goes through the document's undo stack. Tap-to-sync stamps the next line
+(or word) at the playback clock on each press of T (or the Tap button).
+"""
+
+from __future__ import annotations
+
+import typing as tp
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QScrollArea,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ui import theme
+from ui.audio_file import Peaks
+from ui.models.lyric_document import LyricDocument
+from ui.models.lyric_io import LyricFileError, export_lrc, import_lrc
+from ui.models.tap_sync import Clock, TapSync
+from ui.widgets.timeline_canvas import TimelineCanvas
+
+
+class TimelineEditor(QWidget):
+    tap_sync_toggled = Signal(bool)   # the app starts / stops playback with it
+    seek_requested = Signal(int)      # ms
+    status_message = Signal(str)
+
+    def __init__(self, document: LyricDocument, clock: Clock | None = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.document = document
+        self.clock: Clock = clock or (lambda: 0)
+        self.tap_sync: TapSync | None = None
+        self.canvas = TimelineCanvas(document)
+        self.scroll = QScrollArea()
+        self.scroll.setWidget(self.canvas)
+        self.scroll.setWidgetResizable(False)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        self.scroll.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.problems_label = QLabel()
+        self.problems_label.setObjectName("problem")
+        self.actions_: dict[str, QAction] = {}
+        self._build()
+        self.canvas.zoom_requested.connect(self._on_canvas_zoom)
+        self.canvas.seek_requested.connect(self.seek_requested)
+        self.canvas.selection_changed.connect(lambda _i: self._update_actions())
+        document.changed.connect(self._on_document_changed)
+        self._on_document_changed()
+
+    # --- construction -----------------------------------------------------------------------
+    def _build(self) -> None:
+        bar = QToolBar()
+        bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        specs: list[tuple[str, str, str, str | None, tp.Callable[[], object]]] = [
+            ("add", "add", "Add line", "Ins", self.add_line),
+            ("delete", "delete", "Delete", "Del", self.delete_selected),
+            ("split", "split", "Split", "Ctrl+K", self.split_selected),
+            ("merge", "merge", "Merge", "Ctrl+M", self.merge_selected),
+            ("zoom_out", "zoom_out", "", "Ctrl+-", lambda: self.zoom(0.8)),
+            ("zoom_in", "zoom_in", "", "Ctrl+=", lambda: self.zoom(1.25)),
+        ]
+        for name, icon_name, text, shortcut, slot in specs:
+            action = self._action(name, icon_name, text, shortcut, slot)
+            bar.addAction(action)
+            if name == "merge":
+                bar.addSeparator()
+        bar.addSeparator()
+        snap = self._action("snap", "snap", "Snap", None, self._on_snap_toggled, checkable=True)
+        snap.setChecked(True)
+        words = self._action("words", "words", "Words", "Ctrl+W", self._on_words_toggled,
+                             checkable=True)
+        tap = self._action("tap", "tap", "Tap sync", None, self._on_tap_toggled,
+                           checkable=True)
+        self._action("tap_key", "", "Tap", "T", self.tap)
+        for action in (snap, words, tap):
+            bar.addAction(action)
+        bar.addSeparator()
+        bar.addAction(self._action("import", "folder", "Import LRC…", None, self.choose_import))
+        bar.addAction(self._action("export", "save", "Export LRC…", None, self.choose_export))
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(bar)
+        layout.addWidget(self.scroll, 1)
+        footer = QHBoxLayout()
+        footer.setContentsMargins(6, 2, 6, 2)
+        hint = QLabel("Double-click to edit or add · drag to move · drag edges to resize · "
+                      "Ctrl+wheel to zoom · T to tap")
+        hint.setObjectName("hint")
+        footer.addWidget(hint)
+        footer.addStretch(1)
+        footer.addWidget(self.problems_label)
+        layout.addLayout(footer)
+
+    def _action(self, name: str, icon_name: str, text: str, shortcut: str | None,
+                slot: tp.Callable[..., object], *, checkable: bool = False) -> QAction:
+        action = QAction(theme.icon(icon_name) if icon_name else theme.icon("app"),
+                         text or name.replace("_", " ").title(), self)
+        action.setIconText(text)
+        action.setCheckable(checkable)
+        if shortcut:
+            action.setShortcut(QKeySequence(shortcut))
+            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            action.setToolTip(f"{text or name.replace('_', ' ')} ({shortcut})")
+        action.triggered.connect(slot)
+        self.addAction(action)
+        self.actions_[name] = action
+        return action
+
+    # --- editing commands -------------------------------------------------------------------
+    def add_line(self) -> int:
+        """Add a line after the selected one (or at the playhead) and edit its text."""
+        sel = self.canvas.selected
+        start = self.document.line_end_ms(sel) if sel >= 0 else (self.canvas.playhead_ms or 0)
+        index = self.document.add_line(self.canvas.snapped(start))
+        self.canvas.select(index)
+        self.canvas.edit_line(index)
+        return index
+
+    def delete_selected(self) -> None:
+        if self.canvas.selected >= 0:
+            self.document.delete_lines([self.canvas.selected])
+
+    def split_selected(self) -> None:
+        """Split at the inline editor's cursor, else at the word nearest the playhead, else
+        in the middle of the line."""
+        index = self.canvas.editing_line
+        if index >= 0 and self.canvas.editor is not None:
+            pos = self.canvas.editor.cursorPosition()
+            self.canvas.finish_edit(commit=True)
+        else:
+            index = self.canvas.selected
+            if index < 0:
+                return
+            pos = _split_position(self.document.lines[index].text)
+        try:
+            self.document.split_line(index, pos)
+        except ValueError as exc:
+            self.status_message.emit(f"Cannot split: {exc}")
+
+    def merge_selected(self) -> None:
+        index = self.canvas.selected
+        if 0 <= index < len(self.document.lines) - 1:
+            self.document.merge_with_next(index)
+
+    def zoom(self, factor: float, anchor_x: float | None = None) -> None:
+        bar = self.scroll.horizontalScrollBar()
+        anchor_x = anchor_x if anchor_x is not None else bar.value() + self.scroll.width() / 2
+        anchor_ms = self.canvas.geometry_.ms_of(anchor_x)
+        offset = anchor_x - bar.value()
+        self.canvas.set_zoom(self.canvas.geometry_.px_per_s * factor)
+        bar.setValue(int(self.canvas.geometry_.x_of(anchor_ms) - offset))
+
+    def _on_canvas_zoom(self, factor: float, anchor_x: float) -> None:
+        self.zoom(factor, anchor_x)
+
+    def set_bpm(self, bpm: float | None) -> None:
+        self.canvas.bpm = bpm
+        self.canvas.update()
+
+    def set_peaks(self, peaks: Peaks | None) -> None:
+        self.canvas.set_peaks(peaks)
+        if peaks is not None:
+            self.document.set_duration_ms(round(peaks.duration_s * 1000))
+
+    def set_playhead(self, ms: int | None) -> None:
+        self.canvas.set_playhead(ms)
+        if ms is not None and self.tap_sync is not None:
+            self.scroll.ensureVisible(int(self.canvas.geometry_.x_of(ms)), 0, 120, 0)
+
+    # --- tap-to-sync ------------------------------------------------------------------------
+    def start_tap_sync(self, start_line: int = 0) -> TapSync:
+        self.tap_sync = TapSync(self.document, self.clock, words=self.canvas.words_mode,
+                                start_line=max(0, start_line), parent=self)
+        self.tap_sync.target_changed.connect(self._on_tap_target)
+        self.tap_sync.finished.connect(self.stop_tap_sync)
+        self._on_tap_target(*(self.tap_sync.target() or (-1, -1)))
+        self.actions_["tap"].setChecked(True)
+        self.tap_sync_toggled.emit(True)
+        self.status_message.emit("Tap sync: press T at the start of each "
+                                 + ("word" if self.canvas.words_mode else "line"))
+        return self.tap_sync
+
+    def stop_tap_sync(self) -> None:
+        if self.tap_sync is None:
+            return
+        self.tap_sync = None
+        self.canvas.tap_target = None
+        self.actions_["tap"].setChecked(False)
+        self.canvas.update()
+        self.tap_sync_toggled.emit(False)
+
+    def tap(self) -> None:
+        if self.tap_sync is not None:
+            self.tap_sync.tap()
+
+    def _on_tap_toggled(self, on: bool) -> None:
+        if on and self.tap_sync is None:
+            self.start_tap_sync(max(0, self.canvas.selected))
+        elif not on:
+            self.stop_tap_sync()
+
+    def _on_tap_target(self, line: int, word: int) -> None:
+        self.canvas.tap_target = (line, word) if line >= 0 else None
+        if line >= 0:
+            self.canvas.select(line)
+        self.canvas.update()
+
+    # --- LRC files --------------------------------------------------------------------------
+    def import_file(self, path: str | Path) -> list[str]:
+        problems = import_lrc(self.document, path)
+        self.canvas.select(-1)
+        if problems:
+            self.status_message.emit(f"Imported {Path(path).name} with {len(problems)} "
+                                     f"problem(s): {problems[0]}")
+        return problems
+
+    def export_file(self, path: str | Path, *, words: bool | None = None) -> Path:
+        words = self.canvas.words_mode if words is None else words
+        return export_lrc(self.document, path, words=words)
+
+    def choose_import(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Import synced lyrics", "",
+                                              "Synced lyrics (*.lrc);;All files (*)")
+        if path:
+            try:
+                self.import_file(path)
+            except (LyricFileError, UnicodeError) as exc:
+                QMessageBox.warning(self, "Cannot import lyrics", str(exc))
+
+    def choose_export(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export synced lyrics", "lyrics.lrc",
+                                              "Synced lyrics (*.lrc)")
+        if path:
+            try:
+                self.export_file(path)
+            except OSError as exc:
+                QMessageBox.warning(self, "Cannot export lyrics", f"{path}: {exc}")
+
+    # --- view updates -----------------------------------------------------------------------
+    def _on_snap_toggled(self, on: bool) -> None:
+        self.canvas.snap = on
+
+    def _on_words_toggled(self, on: bool) -> None:
+        self.canvas.set_words_mode(on)
+        self.actions_["words"].setChecked(on)
+
+    def _on_document_changed(self) -> None:
+        problems = self.document.problems()
+        self.problems_label.setText(
+            "" if not problems else f"⚠ {problems[0].message}"
+            + (f" (+{len(problems) - 1} more)" if len(problems) > 1 else ""))
+        self._update_actions()
+
+    def _update_actions(self) -> None:
+        sel = self.canvas.selected
+        self.actions_["delete"].setEnabled(sel >= 0)
+        self.actions_["split"].setEnabled(sel >= 0)
+        self.actions_["merge"].setEnabled(0 <= sel < len(self.document.lines) - 1)
+
+
+def _split_position(text: str) -> int:
+    """The space nearest the middle of `text` (a word boundary), or its middle."""
+    middle = len(text) // 2
+    spaces = [i for i, ch in enumerate(text) if ch == " " and 0 < i < len(text) - 1]
+    return min(spaces, key=lambda i: abs(i - middle)) if spaces else max(1, middle)

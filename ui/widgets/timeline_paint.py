@@ -1,0 +1,127 @@
+"""Painting helpers for the lyric timeline (one function per layer)."""
+
+from __future__ import annotations
+
+import math
+
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QColor, QFont, QPainter, QPen
+
+from ui import theme
+from ui.audio_file import Peaks
+from ui.models.lyric_document import LyricDocument
+from ui.widgets.timeline_geometry import LINE_TOP, RULER_H, WORD_H, WORD_TOP, TimelineGeometry
+from ui.widgets.waveform_view import paint_peaks
+
+_TICK_STEPS_S = (0.5, 1, 2, 5, 10, 15, 30, 60)
+
+
+def tick_step_s(px_per_s: float, min_px: float = 70.0) -> float:
+    """The smallest ruler step whose labels are at least `min_px` apart."""
+    return next((s for s in _TICK_STEPS_S if s * px_per_s >= min_px), _TICK_STEPS_S[-1])
+
+
+def _visible_range_s(geo: TimelineGeometry, visible: QRectF) -> tuple[float, float]:
+    return visible.left() / geo.px_per_s, visible.right() / geo.px_per_s
+
+
+def paint_ruler(painter: QPainter, geo: TimelineGeometry, visible: QRectF) -> None:
+    painter.fillRect(QRectF(visible.left(), 0, visible.width(), RULER_H), QColor("#23262b"))
+    painter.setPen(QPen(theme.GRID_STRONG, 1))
+    painter.drawLine(QPointF(visible.left(), RULER_H), QPointF(visible.right(), RULER_H))
+    step = tick_step_s(geo.px_per_s)
+    t0, t1 = _visible_range_s(geo, visible)
+    font = QFont(painter.font())
+    font.setPointSizeF(8)
+    painter.setFont(font)
+    for k in range(int(t0 // step), int(t1 // step) + 2):
+        t = k * step
+        x = geo.x_of(t * 1000)
+        painter.setPen(QPen(theme.GRID_STRONG, 1))
+        painter.drawLine(QPointF(x, RULER_H - 6), QPointF(x, RULER_H))
+        painter.setPen(theme.TEXT_DIM)
+        label = f"{int(t // 60)}:{t % 60:04.1f}" if step < 1 else f"{int(t // 60)}:{int(t % 60):02d}"
+        painter.drawText(QPointF(x + 3, RULER_H - 8), label)
+
+
+def paint_grid(painter: QPainter, geo: TimelineGeometry, visible: QRectF, height: int,
+               bpm: float | None, beats_per_bar: int = 4) -> None:
+    """Beat and bar lines when the tempo is known."""
+    if not bpm:
+        return
+    beat_s = 60.0 / bpm
+    if beat_s * geo.px_per_s < 6:
+        return
+    t0, t1 = _visible_range_s(geo, visible)
+    for k in range(max(0, math.floor(t0 / beat_s)), math.ceil(t1 / beat_s) + 1):
+        x = geo.x_of(k * beat_s * 1000)
+        colour = theme.GRID_STRONG if k % beats_per_bar == 0 else theme.GRID
+        painter.setPen(QPen(colour, 1))
+        painter.drawLine(QPointF(x, RULER_H), QPointF(x, height))
+
+
+def paint_waveform(painter: QPainter, geo: TimelineGeometry, peaks: Peaks | None,
+                   visible: QRectF, height: int) -> None:
+    if peaks is None:
+        return
+    rect = QRectF(visible.left(), RULER_H + 2, visible.width(), height - RULER_H - 4)
+    t0, t1 = _visible_range_s(geo, visible)
+    colour = QColor(theme.WAVEFORM)
+    colour.setAlpha(90)
+    paint_peaks(painter, rect, peaks, start_s=t0, end_s=t1, colour=colour)
+
+
+def paint_past_end(painter: QPainter, geo: TimelineGeometry, duration_ms: int,
+                   visible: QRectF, height: int) -> None:
+    if not duration_ms:
+        return
+    x = geo.x_of(duration_ms)
+    if x < visible.right():
+        shade = QColor(theme.WARNING)
+        shade.setAlpha(28)
+        painter.fillRect(QRectF(x, RULER_H, visible.right() - x, height), shade)
+        painter.setPen(QPen(theme.WARNING, 1, Qt.PenStyle.DashLine))
+        painter.drawLine(QPointF(x, RULER_H), QPointF(x, height))
+
+
+def paint_line_block(painter: QPainter, geo: TimelineGeometry, document: LyricDocument,
+                     index: int, *, selected: bool, problem: str, tap: bool) -> None:
+    rect = geo.line_rect(document, index)
+    fill = theme.BLOCK_SELECTED if selected else theme.BLOCK
+    if not document.lines[index].text:
+        fill = QColor("#3a3f47")  # instrumental / empty line
+    border = theme.WARNING if problem else (theme.PLAYHEAD if tap else fill.lighter(130))
+    painter.setPen(QPen(border, 2 if problem or tap else 1))
+    painter.setBrush(fill)
+    painter.drawRoundedRect(rect.adjusted(0.5, 0.5, -0.5, -0.5), 4, 4)
+    painter.setPen(theme.TEXT if not selected else QColor("#ffffff"))
+    text_rect = rect.adjusted(6, 0, -4, 0)
+    text = document.lines[index].text or "♪"
+    elided = painter.fontMetrics().elidedText(text, Qt.TextElideMode.ElideRight,
+                                              int(text_rect.width()))
+    painter.drawText(text_rect, Qt.AlignmentFlag.AlignVCenter, elided)
+    if problem:
+        painter.setPen(theme.WARNING)
+        painter.drawText(QPointF(rect.right() - 10, LINE_TOP + 11), "!")
+
+
+def paint_word_blocks(painter: QPainter, geo: TimelineGeometry, document: LyricDocument,
+                      index: int, *, selected: int, tap: int) -> None:
+    font = QFont(painter.font())
+    font.setPointSizeF(max(7.0, font.pointSizeF() - 1))
+    painter.setFont(font)
+    for j, rect in enumerate(geo.word_rects(document, index)):
+        fill = theme.BLOCK_SELECTED if j == selected else theme.WORD
+        painter.setPen(QPen(theme.PLAYHEAD if j == tap else fill.lighter(130),
+                            2 if j == tap else 1))
+        painter.setBrush(fill)
+        painter.drawRoundedRect(rect, 3, 3)
+        painter.setPen(theme.TEXT)
+        word = document.lines[index].words[j].text
+        elided = painter.fontMetrics().elidedText(word, Qt.TextElideMode.ElideRight,
+                                                  int(rect.width() - 4))
+        painter.drawText(rect.adjusted(3, 0, -1, 0), Qt.AlignmentFlag.AlignVCenter, elided)
+    if not document.lines[index].words and tap >= 0:
+        painter.setPen(QPen(theme.PLAYHEAD, 1, Qt.PenStyle.DashLine))
+        rect = geo.line_rect(document, index)
+        painter.drawRect(QRectF(rect.left(), WORD_TOP, rect.width(), WORD_H))
