@@ -24,8 +24,8 @@ in_channels 32, channels [128, 256, 512, 512, 1024, 1024], factors [1, 2, 2, 2, 
 items [2, 2, 2, 4, 8, 8], attentions [0, 0, 1, 1, 1, 1], cross_attentions [1, 1, 1, 1, 1, 1],
 attention_heads 12, attention_features 64, embedding_features 768, embedding_max_length 64,
 use_embedding_cfg True, context_channels [0, 0, 1, 0, 0, 0] (CLASP at depth 2), resnet_groups 8,
-modulation_features 1024. Counted on the meta device it has 563,609,857 distinct parameters
-(564,659,457 state-dict values: the time MLP's one shared Linear is stored twice, which the
+modulation_features 1024. Counted on the meta device it has 563,609,920 distinct parameters
+(564,659,520 state-dict values: the time MLP's one shared Linear is stored twice, which the
 reference doc's analytic ~564.7 M counts twice too).
 """
 
