@@ -1,0 +1,132 @@
+"""Job handlers (`run(params, ctx) -> dict`) and the runtime they share.
+
+The model functions are parameters, not imports, so tests and the fake engine can inject
+their own: `generate_fn(request, pack, *, device, progress, cancel)` (the contract of
+`ainur_studio.inference.generate.generate`), `load_pack(name, *, device)` (the contract of
+`ainur_studio.models.pretrained.load_pack`) and `train_fn` (see `engine.handlers.train`).
+The defaults import the model core lazily, on first use.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import threading
+import typing as tp
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from engine.devices import DeviceChoice, memory_info
+from engine.jobs import JobContext, JobError
+from engine.protocol import ErrorCode
+
+log = logging.getLogger(__name__)
+
+GenerateFn = tp.Callable[..., tp.Any]
+LoadPackFn = tp.Callable[..., tp.Any]
+
+
+def default_generate_fn() -> GenerateFn:
+    """`ainur_studio.inference.generate.generate`, imported on first use."""
+    try:
+        from ainur_studio.inference.generate import generate
+    except ImportError as exc:
+        raise JobError(ErrorCode.MODEL_ERROR, "this installation has no generation core "
+                       "(ainur_studio.inference.generate); reinstall Ainur Studio",
+                       detail=str(exc)) from exc
+    return generate
+
+
+def default_load_pack() -> LoadPackFn:
+    """`ainur_studio.models.pretrained.load_pack`, imported on first use."""
+    try:
+        from ainur_studio.models.pretrained import load_pack
+    except ImportError as exc:
+        raise JobError(ErrorCode.MODEL_ERROR, "this installation cannot load model packs "
+                       "(ainur_studio.models.pretrained); reinstall Ainur Studio",
+                       detail=str(exc)) from exc
+    return load_pack
+
+
+def default_list_models() -> list[dict[str, tp.Any]]:
+    """Installed packs as protocol dicts; empty when the pack registry is not available."""
+    try:
+        from ainur_studio.models.pretrained import list_packs
+    except ImportError:
+        log.warning("model pack registry not available; list_models is empty")
+        return []
+    return [pack_summary(p) for p in list_packs()]
+
+
+def pack_summary(pack: tp.Any) -> dict[str, tp.Any]:
+    """name, path, size_bytes, sample_rate, hash from a pack record or dict."""
+    get = pack.get if isinstance(pack, dict) else functools.partial(getattr, pack)
+    return {"name": str(get("name", "")), "path": str(get("path", "") or ""),
+            "size_bytes": int(get("size_bytes", 0) or 0),
+            "sample_rate": int(get("sample_rate", 48_000) or 48_000),
+            "hash": str(get("hash", "") or get("sha256", "") or "")}
+
+
+class PackCache:
+    """Model packs loaded once per engine and kept (one device)."""
+
+    def __init__(self, *, load_pack: LoadPackFn | None, device: DeviceChoice):
+        self._load_pack = load_pack
+        self._device = device
+        self._packs: dict[str, tp.Any] = {}
+        self._lock = threading.Lock()
+
+    def loaded(self) -> list[str]:
+        return list(self._packs)
+
+    def get(self, name: str) -> tp.Any:
+        """The pack called `name` (or at that path), loading it on first use.
+
+        Raises:
+            JobError: `model_error` naming the pack and the cause.
+        """
+        with self._lock:
+            if name not in self._packs:
+                load = self._load_pack or default_load_pack()
+                try:
+                    self._packs[name] = load(name, device=self._device.device)
+                except JobError:
+                    raise
+                except (OSError, ValueError, KeyError) as exc:
+                    raise JobError(ErrorCode.MODEL_ERROR, f"model pack {name!r} could not be "
+                                   "loaded; check the name with `ainur-studio models` or "
+                                   "reinstall the pack", detail=f"{type(exc).__name__}: {exc}"
+                                   ) from exc
+                log.info("loaded model pack %s on %s", name, self._device.device)
+            return self._packs[name]
+
+
+@dataclass
+class Runtime:
+    """What every handler shares: the device, the pack cache, the model functions and the
+    default takes folder."""
+
+    device: DeviceChoice
+    takes_dir: Path
+    generate_fn: GenerateFn | None = None
+    load_pack: LoadPackFn | None = None
+    train_fn: tp.Callable[..., tp.Any] | None = None
+    packs: PackCache = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.packs = PackCache(load_pack=self.load_pack, device=self.device)
+
+    def status_info(self) -> dict[str, tp.Any]:
+        loaded = self.packs.loaded()
+        return {"device": self.device.device, "precision": self.device.precision,
+                "model": loaded[-1] if loaded else None,
+                "memory": memory_info(self.device.device)}
+
+
+def build_handlers(runtime: Runtime) -> dict[str, tp.Callable[[dict, JobContext], dict]]:
+    """Job kind -> handler bound to `runtime`."""
+    from engine.handlers import generate, train
+
+    return {"generate": functools.partial(generate.run, runtime=runtime),
+            "load_model": functools.partial(generate.run_load_model, runtime=runtime),
+            "train": functools.partial(train.run, runtime=runtime)}

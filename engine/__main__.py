@@ -1,0 +1,265 @@
+"""The engine process: `python main.py engine` (stdio) or `... engine --listen HOST:PORT`.
+
+In stdio mode the protocol owns a private duplicate of file descriptor 1; fd 1 and
+`sys.stdout` are pointed at stderr, so prints from libraries or native code cannot corrupt the
+stream. Logs go to stderr, to a rotating file under the user folder, and (warnings and
+errors) to the client as `log` events. The engine exits when stdin reaches end of file or its
+parent dies.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import contextlib
+import ctypes
+import logging
+import logging.handlers
+import os
+import secrets
+import signal
+import socket
+import sys
+import threading
+import time
+import typing as tp
+from pathlib import Path
+
+from engine import protocol as p
+
+log = logging.getLogger("engine")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Engine options (shared by `ainur-studio engine` and `python -m engine`)."""
+    parser.add_argument("--listen", metavar="HOST:PORT",
+                        help="serve over TCP instead of stdio (HOST defaults to 127.0.0.1; "
+                             "port 0 picks a free one)")
+    parser.add_argument("--token", help="TCP token the client must send in its hello "
+                        "(default: $AINUR_ENGINE_TOKEN, else a random one that is printed)")
+    parser.add_argument("--device", default=os.environ.get("AINUR_ENGINE_DEVICE", "auto"),
+                        help="auto (CUDA > MPS > CPU), cpu, cuda, cuda:N or mps")
+    parser.add_argument("--precision", default=os.environ.get("AINUR_ENGINE_PRECISION", "auto"),
+                        help="auto (bf16/fp16 on GPU, fp32 on CPU), fp32, bf16 or fp16")
+    parser.add_argument("--log-level", default="INFO",
+                        choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+
+
+def user_folder() -> Path:
+    from ainur_studio.autosave import user_data_dir
+
+    return user_data_dir()
+
+
+# --- stdio and process hygiene ------------------------------------------------------------
+
+def protect_stdout() -> tp.TextIO:
+    """Reserve the real stdout for protocol lines; everything else written to fd 1 or
+    `sys.stdout` lands on stderr. Returns the private protocol stream."""
+    sys.stdout.flush()
+    proto = os.fdopen(os.dup(1), "w", encoding="utf-8", newline="\n", buffering=1)
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    return proto
+
+
+def exit_with_parent() -> None:
+    """Die with the parent: PR_SET_PDEATHSIG on Linux, plus a watchdog everywhere."""
+    parent = os.getppid()
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+        if os.getppid() != parent:  # the parent died before prctl took effect
+            os._exit(0)
+
+    def watch() -> None:
+        while True:
+            time.sleep(0.5)
+            if os.getppid() != parent:
+                log.warning("parent process %d is gone; exiting", parent)
+                os._exit(0)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
+def read_lines(stream: tp.BinaryIO, limit: int = p.MAX_LINE_BYTES) -> tp.Iterator[bytes]:
+    """Lines from a binary stream; an over-long line is yielded truncated (the decoder then
+    reports it) and the rest of it skipped."""
+    while True:
+        line = stream.readline(limit + 1)
+        if not line:
+            return
+        if len(line) > limit and not line.endswith(b"\n"):
+            rest = line
+            while rest and not rest.endswith(b"\n"):
+                rest = stream.readline(limit + 1)
+        yield line
+
+
+# --- logging --------------------------------------------------------------------------------
+
+class TailHandler(logging.Handler):
+    """Keeps the last log lines for `job_failed` events."""
+
+    def __init__(self, size: int = 200) -> None:
+        super().__init__(logging.DEBUG)
+        self.lines: collections.deque[str] = collections.deque(maxlen=size)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(self.format(record))
+
+    def tail(self, n: int = 40) -> list[str]:
+        return list(self.lines)[-n:]
+
+
+class EventLogHandler(logging.Handler):
+    """Forwards warnings and errors to the client as `log` events."""
+
+    def __init__(self, send: tp.Callable[[str, dict[str, tp.Any]], None]) -> None:
+        super().__init__(logging.WARNING)
+        self._send = send
+        self._busy = threading.local()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if getattr(self._busy, "on", False):
+            return
+        self._busy.on = True
+        try:
+            self._send(p.EventName.LOG.value, {"level": record.levelname, "logger": record.name,
+                                               "message": record.getMessage(),
+                                               "time": record.created})
+        except Exception:  # logging must never raise
+            pass
+        finally:
+            self._busy.on = False
+
+
+def setup_logging(level: str) -> TailHandler:
+    """stderr + rotating file (``logs/engine.log`` in the user folder) + an in-memory tail."""
+    fmt = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    root = logging.getLogger()
+    root.setLevel(level)
+    handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr), TailHandler()]
+    try:
+        folder = user_folder() / "logs"
+        folder.mkdir(parents=True, exist_ok=True)
+        handlers.append(logging.handlers.RotatingFileHandler(
+            folder / "engine.log", maxBytes=2_000_000, backupCount=3, encoding="utf-8"))
+    except OSError as exc:
+        sys.stderr.write(f"engine: cannot open the log file ({exc}); logging to stderr only\n")
+    for handler in handlers:
+        handler.setFormatter(fmt)
+        root.addHandler(handler)
+    logging.captureWarnings(True)
+    return tp.cast(TailHandler, handlers[1])
+
+
+# --- assembly -------------------------------------------------------------------------------
+
+def build_server(args: argparse.Namespace, *, tail: TailHandler, token: str | None,
+                 transport: str, **seams: tp.Any) -> tp.Any:
+    """The `EngineServer` with handlers bound to a runtime on the chosen device.
+
+    `seams` may replace `generate_fn`, `load_pack`, `train_fn` and `list_models`.
+    """
+    from engine.devices import choose_device
+    from engine.handlers import Runtime, build_handlers, default_list_models
+    from engine.server import EngineServer
+
+    device = choose_device(args.device, args.precision)
+    runtime = Runtime(device=device, takes_dir=user_folder() / "takes",
+                      generate_fn=seams.get("generate_fn"), load_pack=seams.get("load_pack"),
+                      train_fn=seams.get("train_fn"))
+    server = EngineServer(handlers=build_handlers(runtime), status_info=runtime.status_info,
+                          list_models=seams.get("list_models") or default_list_models,
+                          log_tail=tail.tail, token=token, transport=transport)
+    logging.getLogger().addHandler(EventLogHandler(lambda e, d: server.emit(e, d)))
+    log.info("engine %s on %s (%s), pid %d", server.engine_id, device.device,
+             device.precision, os.getpid())
+    return server
+
+
+def serve_stdio(server: tp.Any, proto: tp.TextIO) -> None:
+    def write(line: str) -> None:
+        proto.write(line + "\n")
+        proto.flush()
+
+    server.attach(write)
+    server.start()
+    server.serve(read_lines(sys.stdin.buffer))
+    log.info("stdin closed or shutdown requested; exiting")
+
+
+def serve_tcp(server: tp.Any, listen: str, token: str) -> None:
+    host, _, port = listen.rpartition(":")
+    host = host or "127.0.0.1"
+    with socket.create_server((host, int(port))) as sock:
+        bound = sock.getsockname()
+        if host not in ("127.0.0.1", "localhost", "::1"):
+            log.warning("listening on %s: anyone who can reach it and knows the token can "
+                        "use this engine", host)
+        sys.stdout.write(f"ainur-studio engine listening on {bound[0]}:{bound[1]}\n")
+        sys.stdout.flush()
+        server.start()
+        while not server.stopping:
+            conn, addr = sock.accept()
+            _serve_connection(server, conn, addr)
+
+
+def _serve_connection(server: tp.Any, conn: socket.socket, addr: tp.Any) -> None:
+    log.info("connection from %s:%s", *addr[:2])
+    with conn, conn.makefile("rwb") as f:
+        def write(line: str) -> None:
+            f.write(line.encode("utf-8") + b"\n")
+            f.flush()
+
+        server.attach(write)
+        try:
+            server.serve(read_lines(f))
+        except OSError as exc:
+            log.warning("connection from %s:%s broke: %s", addr[0], addr[1], exc)
+        finally:
+            if not server.authenticated:
+                log.warning("refused and closed connection from %s:%s", addr[0], addr[1])
+            else:
+                server.cancel_all()
+            server.detach()
+
+
+def run_engine(args: argparse.Namespace, **seams: tp.Any) -> int:
+    """Run the engine until stdin closes (stdio) or a shutdown request (both)."""
+    proto = None if args.listen else protect_stdout()
+    tail = setup_logging(args.log_level)
+    exit_with_parent()
+    token = None
+    if args.listen:
+        token = args.token or os.environ.get("AINUR_ENGINE_TOKEN") or secrets.token_urlsafe(18)
+        if not (args.token or os.environ.get("AINUR_ENGINE_TOKEN")):
+            sys.stdout.write(f"token: {token}\n")
+    try:
+        server = build_server(args, tail=tail, token=token,
+                              transport="tcp" if args.listen else "stdio", **seams)
+    except ValueError as exc:
+        log.error("cannot start the engine: %s", exc)
+        if proto is not None:
+            proto.write(p.encode(p.error_event(p.ErrorCode.BAD_PARAMS,
+                                               f"cannot start the engine: {exc}")) + "\n")
+            proto.flush()
+        return 2
+    if args.listen:
+        serve_tcp(server, args.listen, tp.cast(str, token))
+    else:
+        serve_stdio(server, tp.cast(tp.TextIO, proto))
+    server.shutdown(wait_s=2.0)
+    return 0
+
+
+def main(argv: list[str] | None = None, **seams: tp.Any) -> int:
+    parser = argparse.ArgumentParser(prog="ainur-studio engine", description=__doc__)
+    add_arguments(parser)
+    return run_engine(parser.parse_args(argv), **seams)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,151 @@
+"""The `generate` and `load_model` jobs: request -> model -> takes on disk.
+
+`run(params, ctx, *, runtime)` parses the `GenerationRequest`, gets the pack from the
+runtime's cache, calls the generate function with a progress callback (one `progress` event
+per sampler step) and a cancel callback (polled once per step), then writes every output as a
+take and announces it with `take_ready`.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import typing as tp
+
+from ainur_studio.types import GenerationRequest
+from engine.handlers import Runtime, default_generate_fn
+from engine.jobs import JobCancelled, JobContext, JobError
+from engine.protocol import ErrorCode, EventName
+from engine.takes import TakeOptions, write_take
+
+log = logging.getLogger(__name__)
+
+MAX_DURATION_S = 600.0
+MAX_VARIATIONS = 16
+
+
+def parse_request(params: tp.Mapping[str, tp.Any]) -> GenerationRequest:
+    """The `GenerationRequest` in ``params.request``, checked for obvious mistakes.
+
+    Raises:
+        JobError: `bad_params` naming the field and the allowed range.
+    """
+    data = params.get("request")
+    if not isinstance(data, dict):
+        raise JobError(ErrorCode.BAD_PARAMS, "generate needs params.request, a "
+                       "GenerationRequest object (see docs/engine-protocol.md)")
+    try:
+        request = GenerationRequest.from_dict(data)
+    except (TypeError, ValueError, KeyError, AttributeError) as exc:
+        raise JobError(ErrorCode.BAD_PARAMS, f"params.request is not a valid "
+                       f"GenerationRequest: {exc}") from exc
+    checks = [
+        (isinstance(request.duration_s, (int, float)) and 0 < request.duration_s
+         <= MAX_DURATION_S, f"duration_s must be in (0, {MAX_DURATION_S:g}] seconds"),
+        (isinstance(request.steps, int) and 1 <= request.steps <= 1000,
+         "steps must be an integer from 1 to 1000"),
+        (isinstance(request.variations, int) and 1 <= request.variations <= MAX_VARIATIONS,
+         f"variations must be an integer from 1 to {MAX_VARIATIONS}"),
+        (isinstance(request.seed, int), "seed must be an integer"),
+        (isinstance(request.guidance, (int, float)), "guidance must be a number"),
+    ]
+    for ok, message in checks:
+        if not ok:
+            raise JobError(ErrorCode.BAD_PARAMS, f"params.request: {message}")
+    return request
+
+
+def take_options(params: tp.Mapping[str, tp.Any], runtime: Runtime) -> TakeOptions:
+    output = params.get("output") or {}
+    if not isinstance(output, dict):
+        raise JobError(ErrorCode.BAD_PARAMS, "params.output must be an object")
+    try:
+        return TakeOptions.from_params(output, default_dir=runtime.takes_dir)
+    except (TypeError, ValueError) as exc:
+        raise JobError(ErrorCode.BAD_PARAMS, f"params.output: {exc}") from exc
+
+
+def run(params: dict[str, tp.Any], ctx: JobContext, *, runtime: Runtime) -> dict[str, tp.Any]:
+    """Generate and write the takes of one request; returns ``{"takes": [paths]}``."""
+    request = parse_request(params)
+    options = take_options(params, runtime)
+    ctx.report(0, request.steps, stage="load", message=f"loading {request.model}")
+    t0 = time.monotonic()
+    pack = runtime.packs.get(request.model)
+    load_s = time.monotonic() - t0
+    ctx.check_cancelled()
+    result = _generate(request, pack, ctx, runtime)
+    audio = list(_get(result, "audio", []))
+    if not audio:
+        raise JobError(ErrorCode.GENERATION_ERROR, "the model returned no audio")
+    timings = {"load": round(load_s, 3), **dict(_get(result, "timings", {}) or {})}
+    metas = list(_get(result, "meta", []) or [])
+    model_id = str(getattr(pack, "name", "") or request.model)
+    model_hash = str(getattr(pack, "hash", "") or getattr(pack, "sha256", "") or "")
+    paths = []
+    for i, wav in enumerate(audio):
+        ctx.check_cancelled()
+        ctx.report(i, len(audio), stage="write", message=f"writing take {i + 1}/{len(audio)}")
+        meta = metas[i] if i < len(metas) and isinstance(metas[i], dict) else {}
+        take = _write(wav, request, options, i, meta, model_id, model_hash, timings)
+        paths.append(take.path)
+        ctx.emit(EventName.TAKE_READY.value, {
+            "take": take.to_dict(), "index": i, "count": len(audio),
+            "paths": {"audio": take.path, "sidecar": take.sidecar_path, "lrc": take.lrc_path}})
+    return {"takes": paths}
+
+
+def _generate(request: GenerationRequest, pack: tp.Any, ctx: JobContext,
+              runtime: Runtime) -> tp.Any:
+    generate = runtime.generate_fn or default_generate_fn()
+
+    def progress(info: dict[str, tp.Any]) -> None:
+        ctx.report(int(info.get("step", 0)), int(info.get("total", request.steps) or 1),
+                   stage=str(info.get("stage", "sample")), message=str(info.get("message", "")))
+
+    try:
+        return generate(request, pack, device=runtime.device.device, progress=progress,
+                        cancel=lambda: ctx.cancelled)
+    except JobError:
+        raise
+    except Exception as exc:
+        if ctx.cancelled or type(exc).__name__ == "GenerationCancelled":
+            raise JobCancelled(ctx.job.id) from exc
+        if type(exc).__name__ == "GenerationError":
+            code = getattr(exc, "code", "")
+            raise JobError(ErrorCode.GENERATION_ERROR, str(exc),
+                           detail=f"code: {code}" if code else "") from exc
+        raise
+
+
+def _write(wav: tp.Any, request: GenerationRequest, options: TakeOptions, index: int,
+           meta: dict[str, tp.Any], model_id: str, model_hash: str,
+           timings: dict[str, float]) -> tp.Any:
+    seed = meta.get("seed")
+    try:
+        return write_take(wav, request=request, options=options, index=index,
+                          seed=None if seed is None else int(seed), model_id=model_id,
+                          model_hash=model_hash, timings=timings)
+    except ValueError as exc:
+        raise JobError(ErrorCode.GENERATION_ERROR, str(exc)) from exc
+    except OSError as exc:
+        raise JobError(ErrorCode.WRITE_ERROR, f"could not write the take to "
+                       f"{options.out_dir}: {exc.strerror or exc}; check that the folder is "
+                       "writable and the disk has space", detail=repr(exc)) from exc
+
+
+def run_load_model(params: dict[str, tp.Any], ctx: JobContext, *,
+                   runtime: Runtime) -> dict[str, tp.Any]:
+    """Load a pack into the cache ahead of the first generation."""
+    name = params.get("model")
+    if not isinstance(name, str) or not name:
+        raise JobError(ErrorCode.BAD_PARAMS, "load_model needs params.model, a pack name "
+                       "or folder (see `ainur-studio models`)")
+    ctx.report(0, 1, stage="load", message=f"loading {name}")
+    runtime.packs.get(name)
+    ctx.report(1, 1, stage="load")
+    return {"model": name}
+
+
+def _get(obj: tp.Any, name: str, default: tp.Any) -> tp.Any:
+    return obj.get(name, default) if isinstance(obj, dict) else getattr(obj, name, default)
