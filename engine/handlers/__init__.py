@@ -10,6 +10,8 @@ The defaults import the model core lazily, on first use.
 from __future__ import annotations
 
 import functools
+import hashlib
+import json
 import logging
 import threading
 import typing as tp
@@ -59,12 +61,34 @@ def default_list_models() -> list[dict[str, tp.Any]]:
 
 
 def pack_summary(pack: tp.Any) -> dict[str, tp.Any]:
-    """name, path, size_bytes, sample_rate, hash from a pack record or dict."""
+    """name, version, path, size_bytes, sample_rate, hash and problem of a listed pack.
+
+    `pack` is a `PackInfo` (name, version, path, problem) or a dict with those keys. For a
+    pack folder the size is the sum of its files and the hash is a sha256 over the component
+    checksums in its pack.json; the built-in pack (no folder) has neither.
+    """
     get = pack.get if isinstance(pack, dict) else functools.partial(getattr, pack)
-    return {"name": str(get("name", "")), "path": str(get("path", "") or ""),
-            "size_bytes": int(get("size_bytes", 0) or 0),
-            "sample_rate": int(get("sample_rate", 48_000) or 48_000),
-            "hash": str(get("hash", "") or get("sha256", "") or "")}
+    path = get("path", None)
+    out = {"name": str(get("name", "")), "version": str(get("version", "") or ""),
+           "path": str(path or ""), "size_bytes": int(get("size_bytes", 0) or 0),
+           "sample_rate": int(get("sample_rate", 48_000) or 48_000),
+           "hash": str(get("hash", "") or ""), "problem": str(get("problem", "") or "")}
+    if path and Path(path).is_dir():
+        out.update(_folder_summary(Path(path)))
+    return out
+
+
+def _folder_summary(folder: Path) -> dict[str, tp.Any]:
+    size = sum(f.stat().st_size for f in folder.rglob("*") if f.is_file())
+    out: dict[str, tp.Any] = {"size_bytes": size}
+    try:
+        meta = json.loads((folder / "pack.json").read_text(encoding="utf-8"))
+        out["sample_rate"] = int(meta.get("sample_rate", 48_000))
+        blob = json.dumps(meta.get("components", {}), sort_keys=True).encode()
+        out["hash"] = hashlib.sha256(blob).hexdigest()
+    except (OSError, ValueError, TypeError, AttributeError):
+        pass
+    return out
 
 
 class PackCache:

@@ -91,7 +91,9 @@ def run(params: dict[str, tp.Any], ctx: JobContext, *, runtime: Runtime) -> dict
         paths.append(take.path)
         ctx.emit(EventName.TAKE_READY.value, {
             "take": take.to_dict(), "index": i, "count": len(audio),
+            "seed": int(meta.get("seed", request.seed + i)),
             "paths": {"audio": take.path, "sidecar": take.sidecar_path, "lrc": take.lrc_path}})
+    ctx.report(len(audio), len(audio), stage="write")
     return {"takes": paths}
 
 

@@ -1,0 +1,221 @@
+"""Generate takes without the app, on the engine's code path (in this process).
+
+Prints the path of every take written (with --json: one JSON object per take, with its path,
+sidecar, LRC and the Take record). Progress goes to stderr. Exit code 0 when every take was
+written, 1 when generation failed, 2 for bad arguments, 130 when interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+import threading
+import typing as tp
+from pathlib import Path
+
+TASKS = ("new", "variation", "repaint", "extend", "interpolate", "best-of")
+FORMATS = ("wav24", "wav32f", "flac")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    g = parser.add_argument_group("what to generate")
+    g.add_argument("--prompt", default="", help="text prompt (style, instruments, mood)")
+    g.add_argument("--lyrics", metavar="F.lrc", help="synced lyrics to sing (LRC file)")
+    g.add_argument("--reference", metavar="F.wav",
+                   help="reference audio whose style conditions the take")
+    g.add_argument("--duration", type=float, default=None, metavar="S",
+                   help="length in seconds (default 10, or from --bars/--bpm)")
+    g.add_argument("--bars", type=int, metavar="N", help="length in bars (needs --bpm)")
+    g.add_argument("--bpm", type=float, metavar="B", help="tempo in beats per minute")
+    g.add_argument("--beats-per-bar", type=int, default=4, metavar="N",
+                   help="beats per bar for --bars (default 4)")
+    g.add_argument("--seed", type=int, help="random seed (default: a random one, reported)")
+    g.add_argument("--steps", type=int, default=24, metavar="N", help="sampler steps (24)")
+    g.add_argument("--guidance", type=float, default=4.0, metavar="X",
+                   help="classifier-free guidance scale (4.0)")
+    g.add_argument("--sampler", default="dpmpp-2m", metavar="NAME",
+                   help="sampler: dpmpp-2m (default), euler, heun, ddim")
+    g.add_argument("--variations", type=int, default=1, metavar="N",
+                   help="how many takes (consecutive seeds)")
+    g.add_argument("--model", default="starter", metavar="PACK",
+                   help="model pack name or folder (see `ainur-studio models`)")
+    t = parser.add_argument_group("task (default: new)")
+    t.add_argument("--task", choices=TASKS, default="new", help="what to do")
+    t.add_argument("--source", metavar="F.wav", help="take to vary, repaint or extend")
+    t.add_argument("--strength", type=float, default=0.5,
+                   help="variation: 0 keeps the source, 1 ignores it (0.5)")
+    t.add_argument("--region", type=float, nargs=2, metavar=("START", "END"),
+                   help="repaint: region in seconds")
+    t.add_argument("--extend-s", type=float, default=10.0, metavar="S",
+                   help="extend: seconds to add (10)")
+    t.add_argument("--side", choices=("left", "right"), default="right",
+                   help="extend: which side (right)")
+    t.add_argument("--second-prompt", default="", help="interpolate: the other prompt")
+    t.add_argument("--second-seed", type=int, help="interpolate: the other seed")
+    t.add_argument("--interpolation-steps", type=int, default=5, metavar="N",
+                   help="interpolate: number of takes between the end points (5)")
+    t.add_argument("--best-of", type=int, default=4, metavar="N",
+                   help="best-of: candidates to rank with CLASP (4)")
+    o = parser.add_argument_group("output")
+    o.add_argument("-o", "--out", required=True, metavar="DIR", help="folder for the takes")
+    o.add_argument("--format", choices=FORMATS, default="wav24",
+                   help="wav24 (24-bit PCM, default), wav32f (32-bit float) or flac")
+    o.add_argument("--loudness", type=float, default=-14.0, metavar="LUFS",
+                   help="integrated-loudness target (-14)")
+    o.add_argument("--no-loudness", action="store_true", help="do not normalise loudness")
+    o.add_argument("--ceiling", type=float, default=-1.0, metavar="DBTP",
+                   help="true-peak limiter ceiling (-1)")
+    o.add_argument("--no-limiter", action="store_true", help="switch the limiter off")
+    o.add_argument("--template", default="{date}_{prompt_slug}_{seed}_{n}",
+                   help="file-name template; fields: date time prompt_slug seed n model task "
+                        "take_id")
+    o.add_argument("--json", action="store_true", help="one JSON object per take on stdout")
+    d = parser.add_argument_group("device")
+    d.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps")
+    d.add_argument("--precision", default="auto", help="auto, fp32, bf16 or fp16")
+
+
+class UsageError(ValueError):
+    """A command-line mistake, reported with exit code 2."""
+
+
+def _existing(path: str | None, what: str) -> str:
+    if not path:
+        return ""
+    if not Path(path).is_file():
+        raise UsageError(f"{what} {path!r} does not exist or is not a file")
+    return str(Path(path).resolve())
+
+
+def build_request(args: argparse.Namespace) -> tp.Any:
+    """The `GenerationRequest` the arguments describe."""
+    from ainur_studio.types import GenerationRequest, PromptFields, Task, TaskInputs
+
+    if args.bars is not None and args.bpm is None:
+        raise UsageError("--bars needs --bpm to know how long a bar is")
+    duration = args.duration
+    if args.bars is not None:
+        if args.duration is not None:
+            raise UsageError("give either --duration or --bars/--bpm, not both")
+        duration = args.bars * args.beats_per_bar * 60.0 / args.bpm
+    inputs = TaskInputs(source_audio=_existing(args.source, "--source"),
+                        strength=args.strength, extend_side=args.side, extend_s=args.extend_s,
+                        second_prompt=args.second_prompt, second_seed=args.second_seed,
+                        interpolation_steps=args.interpolation_steps, best_of=args.best_of,
+                        reference_audio=_existing(args.reference, "--reference"))
+    if args.region:
+        inputs.region_start_s, inputs.region_end_s = args.region
+    if args.task in ("variation", "repaint", "extend") and not inputs.source_audio:
+        raise UsageError(f"--task {args.task} needs --source F.wav")
+    return GenerationRequest(
+        prompt=args.prompt, fields=PromptFields(bpm=args.bpm), lyrics=_read_lyrics(args.lyrics),
+        duration_s=10.0 if duration is None else duration,
+        seed=random.randrange(2**31) if args.seed is None else args.seed, steps=args.steps,
+        guidance=args.guidance, sampler=args.sampler, variations=args.variations,
+        task=Task(args.task), inputs=inputs, model=args.model)
+
+
+def _read_lyrics(path: str | None) -> tp.Any:
+    if not path:
+        return None
+    from ainur_studio.lyrics.lrc import read_lrc
+
+    lyrics, problems = read_lrc(_existing(path, "--lyrics"))
+    for problem in problems:
+        sys.stderr.write(f"{path}: {problem}\n")
+    return lyrics
+
+
+def output_options(args: argparse.Namespace) -> dict[str, tp.Any]:
+    return {"dir": str(Path(args.out).resolve()), "format": args.format,
+            "template": args.template,
+            "loudness_lufs": None if args.no_loudness else args.loudness,
+            "true_peak_dbtp": None if args.no_limiter else args.ceiling}
+
+
+class ProgressBar:
+    """A one-line progress bar on stderr (a line per stage when stderr is not a terminal)."""
+
+    def __init__(self, stream: tp.TextIO = sys.stderr, width: int = 30) -> None:
+        self.stream = stream
+        self.width = width
+        self.tty = stream.isatty()
+        self._stage = ""
+
+    def update(self, data: dict[str, tp.Any]) -> None:
+        step, total = int(data.get("step", 0)), max(1, int(data.get("total", 1)))
+        stage = str(data.get("stage", ""))
+        eta = data.get("eta")
+        filled = int(self.width * min(step, total) / total)
+        text = (f"{stage:<7} [{'#' * filled}{'.' * (self.width - filled)}] {step}/{total}"
+                + (f"  eta {eta:.1f}s" if isinstance(eta, (int, float)) else ""))
+        if self.tty:
+            self.stream.write("\r" + text)
+        elif stage != self._stage or step >= total:
+            self.stream.write(text + "\n")
+        self._stage = stage
+        self.stream.flush()
+
+    def done(self) -> None:
+        if self.tty:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+def run(args: argparse.Namespace, **seams: tp.Any) -> int:
+    """Generate; `seams` (generate_fn, load_pack) replace the model core in tests."""
+    try:
+        request = build_request(args)
+        from engine.devices import choose_device
+
+        device = choose_device(args.device, args.precision)
+    except (UsageError, ValueError, OSError) as exc:
+        sys.stderr.write(f"ainur-studio generate: error: {exc}\n")
+        return 2
+    from engine.inprocess import InProcessEngine
+
+    bar = ProgressBar()
+    printed: list[str] = []
+    lock = threading.Lock()
+
+    def on_event(event: tp.Any) -> None:
+        if event.event == "progress":
+            bar.update(event.data)
+        elif event.event == "take_ready":
+            with lock:
+                printed.append(_take_line(event.data, as_json=args.json))
+
+    engine = InProcessEngine(takes_dir=args.out, device=device, on_event=on_event, **seams)
+    try:
+        job = engine.generate(request, output=output_options(args))
+        end = engine.wait_job(job, timeout=None)
+    except KeyboardInterrupt:
+        engine.close()
+        sys.stderr.write("\ninterrupted\n")
+        return 130
+    finally:
+        bar.done()
+    engine.close()
+    for line in printed:
+        sys.stdout.write(line + "\n")
+    if end.event != "job_done":
+        data = end.data
+        sys.stderr.write(f"ainur-studio generate: {data.get('code', 'failed')}: "
+                         f"{data.get('message', '')}\n")
+        if data.get("detail"):
+            sys.stderr.write(str(data["detail"]) + "\n")
+        return 1
+    return 0
+
+
+def _take_line(data: dict[str, tp.Any], *, as_json: bool) -> str:
+    paths = data.get("paths", {})
+    if not as_json:
+        return str(paths.get("audio", ""))
+    take = data.get("take", {})
+    return json.dumps({"path": paths.get("audio", ""), "sidecar": paths.get("sidecar", ""),
+                       "lrc": paths.get("lrc", ""), "seed": data.get("seed"),
+                       "duration_s": take.get("frames", 0) / take.get("sample_rate", 48000),
+                       "take": take}, ensure_ascii=False)
