@@ -7,6 +7,7 @@ top, ``lyrics`` as LRC text, ``duration`` in seconds, and ``takes`` as a list of
 from __future__ import annotations
 
 import dataclasses
+import functools
 import types as pytypes
 import typing as tp
 
@@ -53,9 +54,14 @@ def _matches(hint: tp.Any, value: tp.Any) -> bool:
     return True  # dataclasses and enums are checked by building them
 
 
+@functools.cache
+def _hints(cls: type) -> dict[str, tp.Any]:
+    return tp.get_type_hints(cls)
+
+
 def check_types(record: tp.Any, where: str) -> None:
     """Raise TypeError naming the first field of `record` (recursively) with a wrong type."""
-    hints = tp.get_type_hints(type(record))
+    hints = _hints(type(record))
     for f in dataclasses.fields(record):
         value, hint, name = getattr(record, f.name), hints[f.name], f"{where}.{f.name}"
         if not _matches(hint, value):

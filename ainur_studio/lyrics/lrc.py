@@ -81,7 +81,7 @@ class _Parser:
                 try:
                     stamps.append(parse_timestamp(content))
                 except ValueError as exc:
-                    self.report(lineno, match.start(1), f"bad time stamp: {exc}")
+                    self.report(lineno, match.start(1) + 1, f"bad time stamp: {exc}")
                     had_bad_stamp = True
                 pos = match.end()
                 continue
@@ -124,7 +124,7 @@ class _Parser:
     def parse_body(self, lineno: int, pos: int, rest: str) -> _Body | None:
         end_ms = None
         end = _END_STAMP.search(rest)
-        if end and rest[:end.start()].strip():
+        if end and _WORD_STAMP.sub("", rest[:end.start()]).strip():
             try:
                 end_ms = parse_timestamp(end.group(1))
                 rest = rest[:end.start()]
@@ -136,22 +136,25 @@ class _Parser:
         except ValueError as exc:
             self.report(lineno, pos + 1, f"bad word stamp, words dropped: {exc}")
             return _Body("".join(pieces[0::2]).strip(), [], end_ms)
-        words = self.build_words(lineno, pieces[0], times, pieces[2::2])
+        columns = [pos + m.start() + 1 for m in _WORD_STAMP.finditer(rest)]
+        words = self.build_words(lineno, pieces[0], list(zip(times, columns, strict=True)),
+                                 pieces[2::2])
         first = times[0] if times else None
         return _Body("".join(pieces[0::2]).strip(), words, end_ms, first)
 
-    def build_words(self, lineno: int, pre: str, times: list[int],
+    def build_words(self, lineno: int, pre: str, stamps: list[tuple[int, int]],
                     segments: list[str]) -> list[LyricWord]:
+        """Words from the text between word stamps; `stamps` holds (time, column) pairs."""
         words: list[LyricWord] = []
-        if times and pre.strip():
+        if stamps and pre.strip():
             words.append(LyricWord(start_ms=-1, text=pre.strip()))  # starts with the line
-        for time, segment in zip(times, segments, strict=True):
+        for (time, column), segment in zip(stamps, segments, strict=True):
             if segment.strip():
                 words.append(LyricWord(start_ms=time, text=segment.strip()))
             elif words and words[-1].end_ms is None:
                 words[-1].end_ms = time
             else:
-                self.report(lineno, 1, "a word stamp with no word after it was ignored")
+                self.report(lineno, column, "a word stamp with no word after it was ignored")
         return words
 
     def finish(self) -> Lyrics:
