@@ -125,16 +125,28 @@ def limit_true_peak(audio: np.ndarray, sample_rate: int, *, ceiling_dbtp: float 
     x = _as_frames(audio)
     if len(x) == 0:
         return x
-    ceiling = 10 ** (ceiling_dbtp / 20)
-    look = max(1, round(lookahead_s * sample_rate))
-    hold = max(0, round(hold_s * sample_rate))
     for _ in range(passes):
-        peaks = np.maximum(_oversampled_peaks(x), np.abs(x).max(axis=1))
-        need = np.minimum(1.0, ceiling / np.maximum(peaks, 1e-12))
-        if need.min() >= 1.0:
+        gain = limiter_gain(frame_peaks(x), sample_rate, ceiling_dbtp=ceiling_dbtp,
+                            lookahead_s=lookahead_s, hold_s=hold_s)
+        if gain is None:
             break
-        x = x * _smooth_gain(need, look, hold)[:, None]
+        x = x * gain[:, None]
     return x
+
+
+def frame_peaks(x: np.ndarray) -> np.ndarray:
+    """Per frame, the larger of its sample peak and the oversampled peak after it."""
+    return np.maximum(_oversampled_peaks(x), np.abs(x).max(axis=1))
+
+
+def limiter_gain(peaks: np.ndarray, sample_rate: int, *, ceiling_dbtp: float,
+                 lookahead_s: float = 0.005, hold_s: float = 0.05) -> np.ndarray | None:
+    """Smoothed per-frame gain that keeps `peaks` under the ceiling; None if none needed."""
+    need = np.minimum(1.0, 10 ** (ceiling_dbtp / 20) / np.maximum(peaks, 1e-12))
+    if need.min() >= 1.0:
+        return None
+    look = max(1, round(lookahead_s * sample_rate))
+    return _smooth_gain(need, look, max(0, round(hold_s * sample_rate)))
 
 
 def _smooth_gain(need: np.ndarray, look: int, hold: int) -> np.ndarray:
@@ -170,11 +182,16 @@ def normalize(audio: np.ndarray, sample_rate: int, *, target_lufs: float | None 
     """
     x = _as_frames(audio)
     before = integrated_loudness(x, sample_rate)
+    # Oversampled peaks scale with a constant gain: measure once, reuse in the search.
+    peaks = frame_peaks(x) if ceiling_dbtp is not None and len(x) else None
 
     def render(gain_db: float) -> np.ndarray:
-        y = x * 10 ** (gain_db / 20)
-        if ceiling_dbtp is not None:
-            y = limit_true_peak(y, sample_rate, ceiling_dbtp=ceiling_dbtp - margin_db)
+        scale = 10 ** (gain_db / 20)
+        y = x * scale
+        if peaks is not None:
+            gain = limiter_gain(peaks * scale, sample_rate, ceiling_dbtp=ceiling_dbtp - margin_db)
+            if gain is not None:
+                y = y * gain[:, None]
         return y
 
     gain_db = 0.0
@@ -184,7 +201,10 @@ def normalize(audio: np.ndarray, sample_rate: int, *, target_lufs: float | None 
     if target_lufs is not None and math.isfinite(before):
         out, gain_db = _search_gain(render, out, gain_db, before, target_lufs, sample_rate,
                                     iterations)
-    limited = ceiling_dbtp is not None and true_peak(x * 10 ** (gain_db / 20)) > ceiling_dbtp
+    if peaks is not None:  # a varying gain moves intersample peaks a little: verify
+        out = limit_true_peak(out, sample_rate, ceiling_dbtp=ceiling_dbtp - margin_db, passes=2)
+    limited = peaks is not None and 20 * math.log10(max(peaks.max(), 1e-12)) + gain_db \
+        > ceiling_dbtp
     return out, LoudnessReport(before, integrated_loudness(out, sample_rate), gain_db,
                                true_peak(out), limited)
 
