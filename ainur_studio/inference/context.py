@@ -1,0 +1,92 @@
+"""Per-request state shared by the task functions: the pack, sampling settings, stage timings,
+progress reporting and cancellation."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+import typing as tp
+from dataclasses import dataclass, field
+
+import torch
+
+from ainur_studio.diffusion.samplers import get_sampler
+from ainur_studio.diffusion.schedules import get_sigmas
+from ainur_studio.inference.errors import GenerationCancelled
+
+Progress = tp.Callable[[dict[str, tp.Any]], None]
+Cancel = tp.Callable[[], bool]
+
+
+@dataclass
+class SamplingSettings:
+    """Sampler, schedule, steps and guidance scales of one request."""
+
+    sampler: str
+    schedule: str
+    steps: int
+    text_scale: float
+    clasp_scale: float
+
+    def sigmas(self) -> torch.Tensor:
+        """[steps + 1] sigmas; v-DDIM always uses Ainur's linear-angle schedule."""
+        name = "linear-angle" if self.sampler == "v-ddim" else self.schedule
+        return get_sigmas(name, self.steps)
+
+
+@dataclass
+class RunContext:
+    """Everything a task needs besides its inputs.
+
+    Attributes:
+        pack: the loaded `ModelPack`; device: where the models run.
+        settings: sampling settings; progress / cancel: the caller's hooks (may be None).
+        timings: stage -> accumulated seconds.
+        passes: sampler runs planned for the request (for progress), pass_index: current one.
+    """
+
+    pack: tp.Any
+    device: torch.device
+    settings: SamplingSettings
+    progress: Progress | None = None
+    cancel: Cancel | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+    passes: int = 1
+    pass_index: int = 0
+
+    @property
+    def model(self) -> tp.Any:
+        return self.pack.diffusion
+
+    @contextlib.contextmanager
+    def stage(self, name: str) -> tp.Iterator[None]:
+        """Time a stage (accumulated across calls)."""
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            if self.device.type == "cuda":
+                torch.cuda.synchronize(self.device)
+            self.timings[name] = self.timings.get(name, 0.0) + time.perf_counter() - start
+
+    def check_cancelled(self) -> None:
+        """Raise `GenerationCancelled` when the caller asked to stop."""
+        if self.cancel is not None and self.cancel():
+            raise GenerationCancelled("generation cancelled")
+
+    def _on_step(self, info: dict[str, tp.Any]) -> None:
+        self.check_cancelled()
+        if self.progress is not None:
+            self.progress({"stage": "prior", "step": int(info["i"]) + 1,
+                           "total": int(info["total"]), "pass": self.pass_index + 1,
+                           "passes": self.passes})
+
+    def run_sampler(self, denoiser: tp.Callable[..., torch.Tensor], x: torch.Tensor,
+                    sigmas: torch.Tensor) -> torch.Tensor:
+        """One sampler pass over `sigmas`, reporting and checking cancellation every step."""
+        self.check_cancelled()
+        sampler = get_sampler(self.settings.sampler)
+        with self.stage("prior"):
+            out = sampler(denoiser, x, sigmas.to(x.device), callback=self._on_step)
+        self.pass_index += 1
+        return out

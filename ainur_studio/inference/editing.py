@@ -1,0 +1,119 @@
+"""Editing tasks on a source take: repaint a region, extend to the left or right.
+
+Latents outside the edited part are kept bit for bit; in audio, the source is kept exactly
+outside the edited span and its crossfades.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+from ainur_studio.inference.audio import blend, decode_span, encode
+from ainur_studio.inference.conditioning import window_conditions
+from ainur_studio.inference.context import RunContext
+from ainur_studio.inference.errors import GenerationError
+from ainur_studio.inference.sampling import make_noise, sample_window
+from ainur_studio.inference.tasks import Job, Outputs, crossfade_samples, source_audio
+from ainur_studio.inference.windows import extend_latents, plan_passes
+from ainur_studio.types import GenerationRequest
+
+MAX_SOURCE_FRAMES = 1 << 16  # ~23 minutes at 46.875 frames/s
+
+
+def region_frames(ctx: RunContext, request: GenerationRequest, samples: int) -> tuple[int, int]:
+    """Latent frames [f0, f1) covering the repaint region; validates it."""
+    sr, ratio = ctx.pack.sample_rate, ctx.pack.autoencoder.downsampling_ratio
+    a, b = request.inputs.region_start_s, request.inputs.region_end_s
+    length = samples / sr
+    if not (math.isfinite(a) and math.isfinite(b)) or not 0.0 <= a < b <= length + 1e-6:
+        raise GenerationError("bad_region", f"repaint region {a:g}-{b:g} s must satisfy "
+                                            f"0 <= start < end <= {length:.2f} s (the source)")
+    f0, f1 = math.floor(a * sr / ratio), min(math.ceil(b * sr / ratio), -(-samples // ratio))
+    if f1 - f0 > ctx.model.max_frames:
+        raise GenerationError("bad_region", f"the region lasts {b - a:.1f} s, longer than one "
+                              f"window ({ctx.model.max_frames * ratio / sr:.1f} s); repaint it in "
+                              "parts")
+    return f0, f1
+
+
+def repaint_latents(ctx: RunContext, z: torch.Tensor, job: Job, seeds: list[int], f0: int,
+                    f1: int) -> torch.Tensor:
+    """z [1, C, L] with frames [f0, f1) regenerated for each seed -> [B, C, L]."""
+    model, length = ctx.model, z.shape[-1]
+    window = min(length, model.max_frames)
+    w0 = min(max(0, (f0 + f1) // 2 - window // 2), length - window)
+    w0 = min(w0, f0)
+    known = z[..., w0: w0 + window].expand(len(seeds), -1, -1)
+    mask = torch.ones(1, 1, window, dtype=torch.bool, device=z.device)
+    mask[..., f0 - w0: f1 - w0] = False
+    padded = model.padded_frames(window)
+    cond = window_conditions(ctx, [job.spec] * len(seeds), start_frame=w0, n_frames=padded)
+    noise = make_noise(seeds, model.latent_channels, padded, ctx.device)
+    out = sample_window(ctx, [(cond, 1.0)], noise, n_frames=window, known=known, mask=mask)
+    full = z.expand(len(seeds), -1, -1).clone()
+    full[..., w0: w0 + window] = out
+    return full
+
+
+def run_repaint(ctx: RunContext, request: GenerationRequest, job: Job) -> Outputs:
+    """Regenerate a time region of the source, keeping the rest."""
+    src = source_audio(ctx, request, max_frames=MAX_SOURCE_FRAMES)
+    f0, f1 = region_frames(ctx, request, src.shape[-1])
+    seeds = [request.seed + i for i in range(max(1, request.variations))]
+    z = encode(ctx, src)
+    ctx.passes = 1
+    zs = repaint_latents(ctx, z, job, seeds, f0, f1)
+    sr = ctx.pack.sample_rate
+    a, b = round(request.inputs.region_start_s * sr), round(request.inputs.region_end_s * sr)
+    b = min(b, src.shape[-1])
+    half = crossfade_samples(request, sr, limit=(b - a) // 2) // 2
+    start, end = max(0, a - half), min(src.shape[-1], b + half)
+    audio = []
+    for i in range(len(seeds)):
+        patch = decode_span(ctx, zs[i: i + 1], start, end)
+        audio.append(blend(src, patch, start, fade_in=(a - start) * 2 if a - start else 0,
+                           fade_out=(end - b) * 2 if end - b else 0))
+    meta = [{"seed": s, "score": None, "region": [request.inputs.region_start_s,
+                                                   request.inputs.region_end_s]} for s in seeds]
+    return audio, meta
+
+
+def run_extend(ctx: RunContext, request: GenerationRequest, job: Job) -> Outputs:
+    """Continue the source to the left or right; the source is kept up to the crossfade."""
+    side, sr = request.inputs.extend_side, ctx.pack.sample_rate
+    if side not in ("left", "right"):
+        raise GenerationError("bad_extend", f"extend_side must be 'left' or 'right', got {side!r}")
+    extra = request.inputs.extend_s
+    if not math.isfinite(extra) or not 1.0 <= extra <= 600.0:
+        raise GenerationError("bad_extend", f"extend_s must be 1..600 s, got {extra}")
+    src = source_audio(ctx, request, max_frames=MAX_SOURCE_FRAMES)
+    ratio, n_src = ctx.pack.autoencoder.downsampling_ratio, src.shape[-1]
+    z = encode(ctx, src)
+    new_samples = round(extra * sr)
+    if side == "right":  # a last, partial frame also encodes padding: regenerate it
+        z = z[..., : n_src // ratio]
+        new_frames = -(-(n_src + new_samples) // ratio) - z.shape[-1]
+    else:
+        new_frames = -(-new_samples // ratio)
+    seeds = [request.seed + i for i in range(max(1, request.variations))]
+    ctx.passes = plan_passes(ctx, z.shape[-1], new_frames)
+    zs = extend_latents(ctx, z.expand(len(seeds), -1, -1), [job.spec] * len(seeds), seeds,
+                        new_frames, side=side)
+    cf = crossfade_samples(request, sr, limit=n_src)
+    audio = []
+    for i in range(len(seeds)):
+        if side == "right":
+            base = torch.nn.functional.pad(src, (0, new_samples))
+            start, end = n_src - cf, n_src + new_samples
+            patch = decode_span(ctx, zs[i: i + 1], start, end)
+        else:
+            lead = new_frames * ratio - new_samples  # decoded samples before the output start
+            base = torch.nn.functional.pad(src, (new_samples, 0))
+            start, end = 0, new_samples + cf
+            patch = decode_span(ctx, zs[i: i + 1], lead + start, lead + end)
+        audio.append(blend(base, patch, start, fade_in=cf if side == "right" else 0,
+                           fade_out=cf if side == "left" else 0))
+    meta = [{"seed": s, "score": None, "side": side, "extend_s": extra} for s in seeds]
+    return audio, meta

@@ -1,0 +1,180 @@
+"""The one generation entry point: `generate(request, pack, ...) -> GenerationResult`.
+
+Checks the request (specific `GenerationError`s), prepares the conditions (prompt text, lyrics,
+CLASP vector of a reference clip), and runs the task. Same request, pack and device -> the same
+audio, bit for bit.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+import typing as tp
+
+import torch
+
+from ainur_studio.descriptor import build_prompt
+from ainur_studio.diffusion.samplers import SAMPLERS
+from ainur_studio.diffusion.schedules import SCHEDULES
+from ainur_studio.inference.audio import read_audio
+from ainur_studio.inference.conditioning import CondSpec
+from ainur_studio.inference.context import Cancel, Progress, RunContext, SamplingSettings
+from ainur_studio.inference.editing import run_extend, run_repaint
+from ainur_studio.inference.errors import GenerationCancelled, GenerationError, GenerationResult
+from ainur_studio.inference.tasks import (
+    Job,
+    Outputs,
+    run_best_of,
+    run_interpolate,
+    run_new,
+    run_variation,
+)
+from ainur_studio.types import GenerationRequest, PromptFields, Task
+
+__all__ = ["GenerationCancelled", "GenerationError", "GenerationResult", "generate"]
+
+MIN_SECONDS = 1.0
+MAX_LONG_SECONDS = 600.0  # new / best-of beyond one window: chained extensions
+MIN_REFERENCE_SECONDS = 1.0
+MAX_OUTPUTS = 16
+
+
+def generate(request: GenerationRequest, pack: tp.Any, *, device: str | torch.device = "cpu",
+             progress: Progress | None = None, cancel: Cancel | None = None
+             ) -> GenerationResult:
+    """Run a generation request.
+
+    Args:
+        request: what to make (see `ainur_studio.types.GenerationRequest`).
+        pack: a loaded `ModelPack` (already on `device`).
+        device: where to run.
+        progress: called once per sampler step with {"stage", "step", "total", "pass",
+            "passes"}.
+        cancel: polled once per step; returning True stops with `GenerationCancelled`.
+
+    Returns:
+        Audio [2, T] per output at the pack's sample rate, stage timings and per-output meta.
+
+    Raises:
+        GenerationError: a bad request or a pack whose components do not fit.
+        GenerationCancelled: `cancel()` returned True.
+    """
+    start = time.perf_counter()
+    task = _task(request)
+    ctx = RunContext(pack=pack, device=torch.device(device), settings=_settings(request, pack),
+                     progress=progress, cancel=cancel)
+    _check_pack(pack)
+    job = _job(ctx, request, task)
+    with torch.inference_mode():
+        audio, meta = _run(ctx, request, task, job)
+    for m in meta:
+        m.setdefault("task", task.value)
+    ctx.timings["total"] = time.perf_counter() - start
+    return GenerationResult(audio=audio, sample_rate=pack.sample_rate, timings=ctx.timings,
+                            meta=meta)
+
+
+def _run(ctx: RunContext, request: GenerationRequest, task: Task, job: Job) -> Outputs:
+    if task is Task.NEW:
+        return run_new(ctx, request, job)
+    if task is Task.BEST_OF:
+        return run_best_of(ctx, request, job)
+    if task is Task.INTERPOLATE:
+        second = request.inputs.second_prompt
+        text = _prompt(second, request.fields) if second.strip() else job.spec.text
+        other = CondSpec(text, job.spec.lyrics, job.spec.clasp)
+        return run_interpolate(ctx, request, job, other)
+    if task is Task.VARIATION:
+        return run_variation(ctx, request, job)
+    if task is Task.REPAINT:
+        return run_repaint(ctx, request, job)
+    return run_extend(ctx, request, job)
+
+
+# --- validation -------------------------------------------------------------------------------
+
+def _task(request: GenerationRequest) -> Task:
+    try:
+        return Task(request.task)
+    except ValueError:
+        known = ", ".join(t.value for t in Task)
+        raise GenerationError("unknown_task", f"unknown task {request.task!r}; use one of "
+                                              f"{known}") from None
+
+
+def _settings(request: GenerationRequest, pack: tp.Any) -> SamplingSettings:
+    if request.sampler not in SAMPLERS:
+        raise GenerationError("unknown_sampler", f"unknown sampler {request.sampler!r}; use one "
+                                                 f"of {', '.join(sorted(SAMPLERS))}")
+    if not isinstance(request.steps, int) or not 1 <= request.steps <= 1000:
+        raise GenerationError("bad_steps", f"steps must be an integer 1..1000, got "
+                                           f"{request.steps!r}")
+    if not math.isfinite(request.guidance) or not 0.0 <= request.guidance <= 50.0:
+        raise GenerationError("bad_guidance", f"guidance must be in 0..50, got {request.guidance}")
+    if not 1 <= request.variations <= MAX_OUTPUTS:
+        raise GenerationError("bad_count", f"variations must be 1..{MAX_OUTPUTS}, got "
+                                           f"{request.variations}")
+    defaults = pack.defaults
+    schedule = defaults.get("schedule", "karras")
+    if schedule not in SCHEDULES:
+        raise GenerationError("pack_mismatch", f"the pack's default schedule {schedule!r} is "
+                                               "unknown; fix its pack.json")
+    return SamplingSettings(sampler=request.sampler, schedule=schedule, steps=request.steps,
+                            text_scale=float(request.guidance),
+                            clasp_scale=float(defaults.get("clasp_guidance", 1.0)))
+
+
+def _check_pack(pack: tp.Any) -> None:
+    from ainur_studio.models.pretrained import check_components
+
+    problems = check_components(pack)
+    if problems:
+        raise GenerationError("pack_mismatch", f"the components of pack {pack.name!r} do not "
+                                               f"fit together: {'; '.join(problems)}")
+
+
+def _prompt(text: str, fields: PromptFields) -> str:
+    try:
+        return build_prompt(fields, text)
+    except ValueError as exc:
+        raise GenerationError("bad_prompt", f"the prompt fields are not valid: {exc}") from exc
+
+
+def _duration(ctx: RunContext, request: GenerationRequest, task: Task) -> tuple[int, int]:
+    """(samples, latent frames) of the requested duration, checked against the pack."""
+    sr, ratio = ctx.pack.sample_rate, ctx.pack.autoencoder.downsampling_ratio
+    window_s = ctx.model.max_frames * ratio / sr
+    limit = MAX_LONG_SECONDS if task in (Task.NEW, Task.BEST_OF) else window_s
+    d = request.duration_s
+    if not isinstance(d, (int, float)) or not math.isfinite(d) or not MIN_SECONDS <= d <= limit:
+        longer = "" if limit > window_s else "; longer takes: generate, then extend"
+        raise GenerationError("duration_out_of_range", f"duration {d!r} s is out of range for "
+                              f"this task: use {MIN_SECONDS:g}..{limit:.2f} s{longer}")
+    samples = round(d * sr)
+    return samples, -(-samples // ratio)
+
+
+def _reference_vector(ctx: RunContext, path: str) -> torch.Tensor | None:
+    if not path:
+        return None
+    if ctx.pack.clasp is None or ctx.model.clasp is None:
+        raise GenerationError("no_clasp", "reference audio needs a pack with CLASP; this one "
+                                          "has none")
+    wav = read_audio(path, sample_rate=ctx.pack.sample_rate, what="reference audio",
+                     code="reference_unreadable", min_seconds=MIN_REFERENCE_SECONDS)
+    with ctx.stage("clasp"):
+        return ctx.pack.clasp.embed_audio([wav.to(ctx.pack.clasp.device)],
+                                          sample_rate=ctx.pack.sample_rate)[0]
+
+
+def _job(ctx: RunContext, request: GenerationRequest, task: Task) -> Job:
+    text = _prompt(request.prompt, request.fields)
+    lyrics = request.lyrics if request.lyrics is not None and request.lyrics.lines else None
+    editing = task in (Task.VARIATION, Task.REPAINT, Task.EXTEND)
+    has_lyrics = lyrics is not None and lyrics.text.strip() != ""
+    if not (text or has_lyrics or request.inputs.reference_audio or editing):
+        raise GenerationError("empty_prompt", "nothing to condition on: write a prompt, add "
+                                              "lyrics or choose reference audio")
+    samples, frames = (0, 0) if editing else _duration(ctx, request, task)
+    clasp = _reference_vector(ctx, request.inputs.reference_audio)
+    return Job(spec=CondSpec(text, lyrics, clasp), samples=samples, frames=frames)

@@ -1,0 +1,304 @@
+"""The conditioned latent prior ("LatentDiffusion"): UNetV0 + text tokens + CLASP channels +
+the frame-aligned lyrics track, with learned nulls for classifier-free guidance.
+
+Condition groups (each can be dropped in training and guided at sampling):
+- `text`: frozen text-encoder tokens, cross-attended; null = the prior's learned null tokens.
+- `clasp`: the CLASP vector (L2-normalised lyrics or reference-audio embedding) and the lyrics
+  track; null = the learned null CLASP vector and the all-zero track.
+
+The text encoder is frozen and shared with the pack; it is attached, not owned, so it stays out
+of this model's state dict.
+"""
+
+from __future__ import annotations
+
+import math
+import typing as tp
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from ainur_studio.diffusion.denoiser import VDenoiser, v_loss
+from ainur_studio.lyrics.align import latent_frame_rate
+from ainur_studio.models.conditioners import ClaspConditioner, LyricsTrackConditioner
+from ainur_studio.models.prior import UNetV0
+from ainur_studio.types import Lyrics
+
+
+@dataclass
+class Conditions:
+    """Raw conditions of a batch of B items for a latent of L frames.
+
+    Attributes:
+        embedding: [B, N, D] text tokens; mask: [B, N] bool (True = real token).
+        clasp: [B, E] CLASP vectors or None (no CLASP: the null vector).
+        track: [B, k + 3, L] lyrics track or None (the model has none).
+        n_frames: L.
+    """
+
+    embedding: torch.Tensor
+    mask: torch.Tensor
+    clasp: torch.Tensor | None
+    track: torch.Tensor | None
+    n_frames: int
+
+    @property
+    def batch_size(self) -> int:
+        return self.embedding.shape[0]
+
+
+class LatentDiffusion(nn.Module):
+    """Conditioned v-objective prior over autoencoder latents [B, C, L].
+
+    Args:
+        prior: the U-Net; its `context_channels` must match the conditioners.
+        factors: the U-Net's per-depth downsampling factors.
+        clasp: CLASP conditioner, injected at `clasp_depth`.
+        lyrics_track: lyrics-track conditioner, injected at depth 0 (needs factors[0] == 1).
+        sample_rate, downsampling_ratio: the autoencoder's, to place lyrics on frames.
+        max_frames: longest latent generated in one window.
+        fixed_frames: if set, the only latent length the network accepts (Ainur: 2048).
+        text_features: width D of the text tokens.
+        text_max_length: text tokens kept (at most the prior's null-token count).
+        text_dropout, clasp_dropout: training probabilities of swapping in the nulls.
+    """
+
+    def __init__(self, *, prior: UNetV0, factors: tp.Sequence[int],
+                 clasp: ClaspConditioner | None, clasp_depth: int = 0,
+                 lyrics_track: LyricsTrackConditioner | None, sample_rate: int,
+                 downsampling_ratio: int, max_frames: int, text_features: int,
+                 fixed_frames: int | None = None,
+                 text_max_length: int = 64, text_dropout: float = 0.1,
+                 clasp_dropout: float = 0.1) -> None:
+        super().__init__()
+        self.prior, self.clasp, self.lyrics_track = prior, clasp, lyrics_track
+        self.factors, self.clasp_depth = list(factors), clasp_depth
+        self.sample_rate, self.downsampling_ratio = sample_rate, downsampling_ratio
+        self.max_frames, self.fixed_frames = max_frames, fixed_frames
+        self.text_max_length, self.text_features = text_max_length, text_features
+        self.text_dropout, self.clasp_dropout = text_dropout, clasp_dropout
+        self._text_encoder: list[tp.Any] = []  # attached, not a submodule
+        self._check_context_channels()
+
+    # --- structure ----------------------------------------------------------------------
+
+    @property
+    def latent_channels(self) -> int:
+        return self.prior.in_channels
+
+    @property
+    def length_multiple(self) -> int:
+        return self.prior.length_multiple
+
+    @property
+    def frame_rate(self) -> float:
+        return latent_frame_rate(self.sample_rate, self.downsampling_ratio)
+
+    @property
+    def clasp_features(self) -> int | None:
+        return None if self.clasp is None else self.clasp.features
+
+    def _context_counts(self) -> list[int]:
+        counts = [0] * len(self.factors)
+        if self.clasp is not None:
+            counts[self.clasp_depth] += self.clasp.channels
+        if self.lyrics_track is not None:
+            if self.factors[0] != 1:
+                raise ValueError("the lyrics track is injected at depth 0, which needs "
+                                 f"factors[0] == 1, got {self.factors[0]}")
+            counts[0] += self.lyrics_track.out_channels
+        return counts
+
+    def _check_context_channels(self) -> None:
+        want, have = self._context_counts(), list(self.prior.context_channels)
+        if want != have:
+            raise ValueError(f"prior context_channels {have} do not match the conditioners, "
+                             f"which need {want}; fix: set unet.context_channels to {want} or "
+                             "leave it out of the config")
+
+    def padded_frames(self, n_frames: int) -> int:
+        """Latent length the network runs at for `n_frames` wanted frames."""
+        if self.fixed_frames is not None:
+            return self.fixed_frames
+        m = self.length_multiple
+        return max(m, math.ceil(n_frames / m) * m)
+
+    # --- text -------------------------------------------------------------------------------
+
+    def attach_text_encoder(self, encoder: tp.Any) -> None:
+        """Use `encoder(texts, max_length=...) -> (emb [B, N, D], mask [B, N])` for text."""
+        self._text_encoder[:] = [encoder]
+
+    @property
+    def text_encoder(self) -> tp.Any:
+        if not self._text_encoder:
+            raise RuntimeError("no text encoder attached; fix: call attach_text_encoder() "
+                               "(load_pack does this)")
+        return self._text_encoder[0]
+
+    def encode_text(self, texts: list[str]) -> tuple[torch.Tensor, torch.Tensor]:
+        """texts -> (embedding [B, N, D], mask [B, N]) on this model's device, padded to
+        N = `text_max_length` so that any two conditionings batch together."""
+        emb, mask = self.text_encoder(texts, max_length=self.text_max_length)
+        if emb.shape[-1] != self.text_features:
+            raise ValueError(f"the text encoder gives {emb.shape[-1]}-wide tokens, the prior "
+                             f"expects {self.text_features}; use the pack's own text encoder")
+        extra = self.text_max_length - emb.shape[1]
+        if extra > 0:
+            emb = torch.nn.functional.pad(emb, (0, 0, 0, extra))
+            mask = torch.nn.functional.pad(mask, (0, extra), value=False)
+        return emb.to(self.device), mask.to(self.device)
+
+    @property
+    def device(self) -> torch.device:
+        return next(self.prior.parameters()).device
+
+    # --- conditions -------------------------------------------------------------------------
+
+    def conditions(self, *, texts: list[str], n_frames: int, clasp: torch.Tensor | None = None,
+                   lyrics: tp.Sequence[Lyrics | None] | None = None) -> Conditions:
+        """Encode the raw conditions of a batch (see `Conditions`)."""
+        emb, mask = self.encode_text(texts)
+        track = None
+        if self.lyrics_track is not None:
+            docs = list(lyrics) if lyrics is not None else [None] * len(texts)
+            if len(docs) != len(texts):
+                raise ValueError(f"got {len(docs)} lyrics for {len(texts)} texts")
+            track = self.lyrics_track(docs, n_frames, self.frame_rate,
+                                      encode=self.text_encoder)
+        if clasp is not None:
+            clasp = clasp.to(self.device)
+        return Conditions(emb, mask, clasp, track, n_frames)
+
+    def branch(self, cond: Conditions, *, text: bool = True, clasp: bool = True,
+               drop_text: torch.Tensor | None = None,
+               drop_clasp: torch.Tensor | None = None) -> dict[str, tp.Any]:
+        """Network keyword arguments with the text / CLASP groups kept or nulled.
+
+        Args:
+            cond: raw conditions.
+            text, clasp: keep the group (False = null for the whole batch).
+            drop_text, drop_clasp: [B] bool, per-row nulling (training dropout).
+        """
+        b, n = cond.embedding.shape[:2]
+        emb, mask = cond.embedding, cond.mask
+        if self.prior.has_null_embedding:
+            drop = _rows(drop_text, b, emb.device, keep=text)
+            null = self.prior.null_embedding(b, n).to(emb.dtype)
+            emb = torch.where(drop[:, None, None], null, emb)
+            mask = mask | drop[:, None]
+        return {"embedding": emb, "embedding_mask": mask,
+                "channels": self._channels(cond, _rows(drop_clasp, b, emb.device, keep=clasp))}
+
+    def _channels(self, cond: Conditions, drop: torch.Tensor) -> list[torch.Tensor | None]:
+        per_depth: list[list[torch.Tensor]] = [[] for _ in self.factors]
+        length = cond.n_frames
+        if self.clasp is not None:
+            vectors = self.clasp.vectors(cond.clasp, cond.batch_size, drop=drop)
+            at = length // math.prod(self.factors[: self.clasp_depth + 1])
+            per_depth[self.clasp_depth].append(self.clasp(vectors, at))
+        if cond.track is not None:
+            per_depth[0].append(cond.track * (~drop).to(cond.track.dtype)[:, None, None])
+        return [torch.cat(c, dim=1) if c else None for c in per_depth]
+
+    # --- network ----------------------------------------------------------------------------
+
+    def predict_v(self, x: torch.Tensor, s: torch.Tensor, *, embedding: torch.Tensor,
+                  embedding_mask: torch.Tensor | None,
+                  channels: tp.Sequence[torch.Tensor | None]) -> torch.Tensor:
+        """v-prediction for x [B, C, L] at angles s [B] in [0, 1]."""
+        return self.prior(x, s, embedding=embedding, embedding_mask=embedding_mask,
+                          channels=channels)
+
+    def denoiser(self) -> VDenoiser:
+        """The sampler-facing denoiser `D(x, sigma, **branch) -> x0`."""
+        return VDenoiser(self.predict_v)
+
+    def training_losses(self, batch: dict[str, tp.Any]) -> dict[str, torch.Tensor]:
+        """v-objective loss with condition dropout.
+
+        Args:
+            batch: "latents" [B, C, L] (L a multiple of `length_multiple`), "texts" (B strings),
+                optional "lyrics" (B `Lyrics` relative to the crop start, or None) and
+                "clasp" [B, E] (L2-normalised CLASP vectors; None = no CLASP).
+
+        Returns:
+            {"loss": scalar}.
+        """
+        z = batch["latents"].to(self.device)
+        b, _, length = z.shape
+        if length % self.length_multiple or (self.fixed_frames and length != self.fixed_frames):
+            raise ValueError(f"training latents have {length} frames; they must be a multiple "
+                             f"of {self.length_multiple}" + (
+                                 f" and equal {self.fixed_frames}" if self.fixed_frames else ""))
+        cond = self.conditions(texts=list(batch["texts"]), n_frames=length,
+                               clasp=batch.get("clasp"), lyrics=batch.get("lyrics"))
+        drop_t = torch.rand(b, device=z.device) < self.text_dropout
+        drop_c = torch.rand(b, device=z.device) < self.clasp_dropout
+        kwargs = self.branch(cond, drop_text=drop_t, drop_clasp=drop_c)
+        return {"loss": v_loss(self.predict_v, z, cond=kwargs)}
+
+
+def _rows(drop: torch.Tensor | None, b: int, device: torch.device, *, keep: bool) -> torch.Tensor:
+    if not keep:
+        return torch.ones(b, dtype=torch.bool, device=device)
+    if drop is None:
+        return torch.zeros(b, dtype=torch.bool, device=device)
+    return drop.to(device=device, dtype=torch.bool)
+
+
+_DEFAULTS: dict[str, tp.Any] = {
+    "sample_rate": 48_000, "fixed_frames": None,
+    "text": {"max_length": 64, "dropout": 0.1},
+    "clasp": None, "lyrics_track": None,
+}
+
+
+def create_diffusion_from_config(cfg: dict[str, tp.Any]) -> LatentDiffusion:
+    """Build a `LatentDiffusion` from `{"type": "latent_diffusion", "config": {...}}`.
+
+    `config`: `latent_channels`, `downsampling_ratio`, `max_frames`, optional `sample_rate`,
+    `fixed_frames`, `text` (`max_length`, `dropout`), `clasp` (`features`, `channels`,
+    `layout`, `depth`, `dropout`) or null, `lyrics_track` (`channels`) or null, and `unet`
+    (`UNetV0` keyword arguments; `in_channels` and `context_channels` are derived).
+    """
+    from ainur_studio.models.prior import create_prior_from_config
+
+    if cfg.get("type") != "latent_diffusion" or not isinstance(cfg.get("config"), dict):
+        raise ValueError("not a latent diffusion config: expected type 'latent_diffusion' and a "
+                         f"'config' object, got type {cfg.get('type')!r}")
+    c = {**_DEFAULTS, **cfg["config"]}
+    missing = [k for k in ("latent_channels", "downsampling_ratio", "max_frames", "unet")
+               if k not in c]
+    if missing:
+        raise ValueError(f"latent diffusion config lacks {', '.join(missing)}")
+    unet = dict(c["unet"])
+    text = {**_DEFAULTS["text"], **c["text"]}
+    clasp = _clasp_from(c["clasp"])
+    track = None
+    if c["lyrics_track"]:
+        track = LyricsTrackConditioner(text_features=int(unet["embedding_features"]),
+                                       channels=int(c["lyrics_track"]["channels"]))
+    counts = [0] * len(unet["factors"])
+    if clasp is not None:
+        counts[int(c["clasp"].get("depth", 0))] += clasp.channels
+    if track is not None:
+        counts[0] += track.out_channels
+    unet.setdefault("context_channels", counts)
+    unet["in_channels"] = int(c["latent_channels"])
+    return LatentDiffusion(
+        prior=create_prior_from_config(unet), factors=unet["factors"], clasp=clasp,
+        clasp_depth=int((c["clasp"] or {}).get("depth", 0)), lyrics_track=track,
+        sample_rate=int(c["sample_rate"]), downsampling_ratio=int(c["downsampling_ratio"]),
+        max_frames=int(c["max_frames"]), fixed_frames=c["fixed_frames"],
+        text_features=int(unet["embedding_features"]),
+        text_max_length=int(text["max_length"]), text_dropout=float(text["dropout"]),
+        clasp_dropout=float((c["clasp"] or {}).get("dropout", 0.0)))
+
+
+def _clasp_from(spec: dict[str, tp.Any] | None) -> ClaspConditioner | None:
+    if not spec:
+        return None
+    return ClaspConditioner(features=int(spec["features"]), channels=int(spec.get("channels", 1)),
+                            layout=str(spec.get("layout", "project")))

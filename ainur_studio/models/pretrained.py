@@ -1,0 +1,317 @@
+"""Model packs: everything generation needs, in one verified folder.
+
+A pack folder holds `pack.json` (name, version, sample rate, component sha256s, text-encoder
+reference, license, training-data note, sampling defaults) and one folder per component
+(`autoencoder/`, `diffusion/`, optionally `clasp/`) with `model_config.json` +
+`model.safetensors`. The frozen text encoder is a reference (the bundled MiniLM, a local
+folder, or a file-free scratch encoder), not a copy.
+
+Packs are found in the app's `resources/models/` and in `<user data>/models/`
+(`AINUR_STUDIO_HOME` overrides the user data folder). `"debug"` needs no files: it is built from
+`configs/pack_debug.json` with weights drawn from a fixed seed, identical on every machine.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import typing as tp
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+import torch
+
+from ainur_studio.models.factory import create_model_from_config, load_config
+from ainur_studio.models.text_encoder import sha256_file
+
+APP_NAME = "Ainur Studio"
+PACK_FORMAT = 1
+WEIGHTED = ("autoencoder", "diffusion", "clasp")  # components with weights, in build order
+BUILTIN = "debug"
+
+
+class PackError(ValueError):
+    """A pack is missing, damaged or its components do not fit together."""
+
+
+@dataclass
+class PackInfo:
+    """A pack found on disk (or the built-in debug pack, `path` None)."""
+
+    name: str
+    version: str
+    path: Path | None
+    problem: str = ""
+
+
+@dataclass
+class ModelPack:
+    """Loaded, verified components of a pack, in eval mode.
+
+    Attributes:
+        autoencoder: `AudioAutoencoder`; diffusion: `LatentDiffusion` (text encoder attached);
+        text_encoder: `FrozenTextEncoder`; clasp: CLASP model or None.
+        configs: component name -> config dict (text encoder included).
+        info: the pack.json content (name, version, license, ...); defaults: sampling defaults.
+    """
+
+    name: str
+    version: str
+    sample_rate: int
+    autoencoder: tp.Any
+    diffusion: tp.Any
+    text_encoder: tp.Any
+    clasp: tp.Any | None
+    configs: dict[str, dict]
+    info: dict[str, tp.Any] = field(default_factory=dict)
+    defaults: dict[str, tp.Any] = field(default_factory=dict)
+    path: Path | None = None
+
+    @property
+    def hash(self) -> str:
+        """sha256 over the component hashes and configs: identifies the exact weights."""
+        blob = json.dumps({"components": self.info.get("components", {}),
+                           "configs": self.configs, "seed": self.info.get("seed")},
+                          sort_keys=True)
+        return hashlib.sha256(blob.encode()).hexdigest()
+
+    def modules(self) -> dict[str, torch.nn.Module]:
+        out = {"autoencoder": self.autoencoder, "diffusion": self.diffusion,
+               "text_encoder": self.text_encoder}
+        if self.clasp is not None:
+            out["clasp"] = self.clasp
+        return out
+
+    def to(self, device: str | torch.device) -> ModelPack:
+        for module in self.modules().values():
+            module.to(device)
+        return self
+
+
+# --- where packs live -------------------------------------------------------------------------
+
+def user_models_dir() -> Path:
+    """`$AINUR_STUDIO_HOME/models`, or the platform's user data folder + `models`."""
+    home = os.environ.get("AINUR_STUDIO_HOME")
+    if home:
+        return Path(home) / "models"
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)) / "models"
+
+
+def shipped_models_dir() -> Path | None:
+    """The app's `resources/models/` folder, if the resources are installed."""
+    try:
+        folder = resources.files("resources") / "models"
+    except ModuleNotFoundError:
+        return None
+    return Path(str(folder))
+
+
+def resolve_text_encoder_source(source: str) -> str:
+    """A text-encoder folder: an existing path, or a name under `<user models>/text_encoders/`."""
+    path = Path(source).expanduser()
+    if path.is_dir():
+        return str(path)
+    named = user_models_dir() / "text_encoders" / source
+    if named.is_dir():
+        return str(named)
+    raise PackError(f"text encoder {source!r} not found; fix: put the Hugging Face folder "
+                    f"(config.json, tokenizer, model.safetensors) at {named}")
+
+
+def list_packs() -> list[PackInfo]:
+    """The built-in debug pack, then packs in `resources/models/` and the user folder."""
+    found = [PackInfo(BUILTIN, load_config(f"pack_{BUILTIN}")["version"], None)]
+    for root in (shipped_models_dir(), user_models_dir()):
+        if root is None or not root.is_dir():
+            continue
+        for meta in sorted(root.glob("*/pack.json")):
+            try:
+                data = json.loads(meta.read_text(encoding="utf-8"))
+                found.append(PackInfo(str(data["name"]), str(data.get("version", "")),
+                                      meta.parent))
+            except (OSError, ValueError, KeyError, TypeError) as exc:
+                found.append(PackInfo(meta.parent.name, "", meta.parent,
+                                      problem=f"unreadable pack.json: {exc}"))
+    return found
+
+
+# --- building, loading, saving ------------------------------------------------------------
+
+def _recipe_configs(recipe: dict[str, tp.Any]) -> dict[str, dict]:
+    configs = {}
+    for comp, ref in recipe["components"].items():
+        configs[comp] = load_config(ref) if isinstance(ref, str) else dict(ref)
+    configs["text_encoder"] = dict(recipe["text_encoder"])
+    return configs
+
+
+def _assemble(meta: dict[str, tp.Any], configs: dict[str, dict],
+              modules: dict[str, tp.Any], path: Path | None) -> ModelPack:
+    pack = ModelPack(name=str(meta["name"]), version=str(meta.get("version", "")),
+                     sample_rate=int(meta["sample_rate"]), autoencoder=modules["autoencoder"],
+                     diffusion=modules["diffusion"], text_encoder=modules["text_encoder"],
+                     clasp=modules.get("clasp"), configs=configs, info=meta,
+                     defaults=dict(meta.get("defaults", {})), path=path)
+    pack.diffusion.attach_text_encoder(pack.text_encoder)
+    for module in pack.modules().values():
+        module.eval().requires_grad_(False)
+    problems = check_components(pack)
+    if problems:
+        where = path or f"recipe {pack.name!r}"
+        raise PackError(f"pack {where}: components do not fit together: " + "; ".join(problems))
+    return pack
+
+
+def build_pack(recipe: dict[str, tp.Any], *, seed: int | None = None) -> ModelPack:
+    """Build a pack from a recipe (`configs/pack_*.json`) with fresh weights.
+
+    Args:
+        recipe: name, version, sample_rate, components (config names or dicts), text_encoder.
+        seed: draw the weights deterministically from this seed (default: the recipe's).
+    """
+    configs = _recipe_configs(recipe)
+    seed = recipe.get("seed", 0) if seed is None else seed
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        modules = {comp: create_model_from_config(configs[comp])
+                   for comp in (*WEIGHTED, "text_encoder") if comp in configs}
+    meta = {k: v for k, v in recipe.items() if k not in ("components",)}
+    meta["seed"] = seed
+    return _assemble(meta, configs, modules, None)
+
+
+def load_pack(name_or_path: str | Path, *, device: str | torch.device = "cpu") -> ModelPack:
+    """Load and verify a pack by name (see `list_packs`) or folder path.
+
+    Raises:
+        PackError: not found, a missing or damaged file (sha256 mismatch), bad weights, or
+            components that do not fit together (the message names which and why).
+    """
+    path = Path(name_or_path).expanduser()
+    if path.is_dir():
+        return _load_folder(path).to(device)
+    if str(name_or_path) == BUILTIN:
+        return build_pack(load_config(f"pack_{BUILTIN}")).to(device)
+    packs = list_packs()
+    for info in packs:
+        if info.name == str(name_or_path) and info.path is not None:
+            if info.problem:
+                raise PackError(f"pack {info.name!r} at {info.path}: {info.problem}")
+            return _load_folder(info.path).to(device)
+    names = ", ".join(sorted({p.name for p in packs}))
+    raise PackError(f"no model pack named {str(name_or_path)!r}; available: {names}; fix: "
+                    f"install the pack folder under {user_models_dir()} or pass its path")
+
+
+def _read_meta(folder: Path) -> dict[str, tp.Any]:
+    meta_path = folder / "pack.json"
+    if not meta_path.is_file():
+        raise PackError(f"{folder} is not a model pack: it has no pack.json")
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise PackError(f"{meta_path} is not valid JSON: {exc}") from exc
+    missing = [k for k in ("name", "version", "sample_rate", "components", "text_encoder")
+               if k not in meta]
+    if missing:
+        raise PackError(f"{meta_path} lacks {', '.join(missing)}")
+    for comp in ("autoencoder", "diffusion"):
+        if comp not in meta["components"]:
+            raise PackError(f"{meta_path}: the pack has no {comp!r} component")
+    return meta
+
+
+def _load_component(folder: Path, comp: str, expected_sha: str) -> tuple[dict, tp.Any]:
+    from safetensors.torch import load_model
+
+    cfg_path, weights = folder / comp / "model_config.json", folder / comp / "model.safetensors"
+    for p in (cfg_path, weights):
+        if not p.is_file():
+            raise PackError(f"pack {folder}: component {comp!r} is missing {p.name}")
+    if (found := sha256_file(weights)) != expected_sha:
+        raise PackError(f"pack {folder}: {comp}/model.safetensors has sha256 {found[:12]}..., "
+                        f"pack.json says {expected_sha[:12]}...: the file is damaged or "
+                        "replaced; fix: reinstall the pack")
+    try:
+        cfg = json.loads(cfg_path.read_text(encoding="utf-8"))
+        module = create_model_from_config(cfg)
+        load_model(module, str(weights), strict=True)
+    except (ValueError, RuntimeError, KeyError) as exc:
+        raise PackError(f"pack {folder}: component {comp!r} does not load: {exc}") from exc
+    return cfg, module
+
+
+def _load_folder(folder: Path) -> ModelPack:
+    meta = _read_meta(folder)
+    configs, modules = {}, {}
+    for comp, entry in meta["components"].items():
+        if comp not in WEIGHTED:
+            raise PackError(f"{folder}/pack.json: unknown component {comp!r}; known: "
+                            f"{', '.join(WEIGHTED)}")
+        configs[comp], modules[comp] = _load_component(folder, comp, str(entry["sha256"]))
+    configs["text_encoder"] = dict(meta["text_encoder"])
+    try:
+        modules["text_encoder"] = create_model_from_config(configs["text_encoder"])
+    except (ValueError, RuntimeError) as exc:
+        raise PackError(f"pack {folder}: text encoder unavailable: {exc}") from exc
+    return _assemble(meta, configs, modules, folder)
+
+
+def save_pack(pack: ModelPack, folder: str | Path, *, name: str | None = None,
+              version: str | None = None, license: str | None = None,
+              training_data: str | None = None) -> Path:
+    """Write a pack folder that `load_pack` verifies and rebuilds exactly.
+
+    Args:
+        pack: the pack to write (e.g. after fine-tuning).
+        folder: destination; created, must not already hold a pack.
+        name, version, license, training_data: override the pack's own fields.
+    """
+    from safetensors.torch import save_model
+
+    folder = Path(folder)
+    if (folder / "pack.json").exists():
+        raise PackError(f"{folder} already holds a pack; choose an empty folder")
+    components = {}
+    for comp in WEIGHTED:
+        module = getattr(pack, comp)
+        if module is None:
+            continue
+        (folder / comp).mkdir(parents=True, exist_ok=True)
+        text = json.dumps(pack.configs[comp], indent=2)
+        (folder / comp / "model_config.json").write_text(text + "\n", encoding="utf-8")
+        weights = folder / comp / "model.safetensors"
+        save_model(module, str(weights), metadata={"config": text})
+        components[comp] = {"sha256": sha256_file(weights)}
+    meta = {"format": PACK_FORMAT, "name": name or pack.name, "version": version or pack.version,
+            "sample_rate": pack.sample_rate,
+            "license": license or pack.info.get("license", ""),
+            "training_data": training_data or pack.info.get("training_data", ""),
+            "text_encoder": pack.configs["text_encoder"], "defaults": pack.defaults,
+            "components": components}
+    (folder / "pack.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+    return folder
+
+
+# --- compatibility --------------------------------------------------------------------------
+
+def check_components(pack: ModelPack) -> list[str]:
+    """Problems that make the components unusable together (empty when they fit)."""
+    ae, dm, problems = pack.autoencoder, pack.diffusion, []
+    pairs = [("latent channels", ae.latent_channels, dm.latent_channels),
+             ("downsampling ratio", ae.downsampling_ratio, dm.downsampling_ratio),
+             ("sample rate", ae.sample_rate, dm.sample_rate),
+             ("pack sample rate", pack.sample_rate, ae.sample_rate)]
+    width = getattr(pack.text_encoder, "embedding_features", None)
+    pairs.append(("text embedding width", width, dm.text_features))
+    if pack.clasp is not None and dm.clasp_features is not None:
+        pairs.append(("CLASP embedding width", pack.clasp.embed_dim, dm.clasp_features))
+    for what, a, b in pairs:
+        if a != b:
+            problems.append(f"{what}: {a} vs {b}")
+    return problems
