@@ -212,6 +212,10 @@ class UNetV0(nn.Module):
         elif self.uses_embedding:
             raise ValueError("this prior cross-attends to text and needs embedding [B, N, D]; "
                              "for no text pass null_embedding(B, N)")
+        if (embedding_scale != 1.0 or embedding_mask_proba > 0.0) and not (
+                self.has_null_embedding and embedding is not None):
+            raise ValueError("embedding_scale != 1 and embedding_mask_proba > 0 need an "
+                             "embedding and a prior built with use_embedding_cfg=True")
         if self.has_null_embedding and embedding is not None:
             if embedding_mask_proba > 0.0:
                 embedding, embedding_mask = self._drop_embedding(

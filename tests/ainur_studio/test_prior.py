@@ -191,6 +191,45 @@ def test_factory_rejects_unknown_keys_and_ignores_type():
         create_prior_from_config(cfg | {"use_text_conditioning": True})
     with pytest.raises(ValueError, match="resnet_groups"):
         create_prior_from_config(cfg | {"channels": [12]})
+    with pytest.raises(ValueError, match="use_embedding_cfg"):
+        model(torch.randn(1, 2, 6), torch.rand(1), embedding_scale=3.0)
+
+
+TINY = {"in_channels": 2, "channels": [4], "factors": [2], "items": [1], "attentions": [1],
+        "cross_attentions": [1], "context_channels": [1], "attention_heads": 1,
+        "attention_features": 2, "embedding_features": 3, "embedding_max_length": 2,
+        "use_embedding_cfg": True, "resnet_groups": 2, "modulation_features": 4}
+
+
+def tiny_inputs() -> dict:
+    torch.manual_seed(0)
+    return {"x": torch.randn(2, 2, 8), "time": torch.rand(2),
+            "embedding": torch.randn(2, 2, 3),
+            "embedding_mask": torch.tensor([[True, False], [True, True]]),
+            "channels": [torch.randn(2, 1, 4)]}
+
+
+def test_training_step_reaches_every_parameter_including_null_tokens():
+    model = create_prior_from_config(TINY)
+    inputs = tiny_inputs()
+    x, time = inputs.pop("x"), inputs.pop("time")
+    model(x, time, embedding_mask_proba=1.0, **inputs).square().mean().backward()
+    assert model.blocks[2].blocks[0].blocks[0].weight.grad.abs().sum() > 0
+    model.zero_grad()
+    model(x, time, **inputs).square().mean().backward()
+    assert all(p.grad is not None for p in model.parameters() if p is not
+               model.blocks[2].blocks[0].blocks[0].weight)
+
+
+@pytest.mark.slow
+def test_traces_as_one_graph_under_torch_compile():
+    model = create_prior_from_config(TINY).eval()
+    inputs = tiny_inputs()
+    compiled = torch.compile(model, backend="eager", fullgraph=True)  # fails on graph breaks
+    x, time = inputs.pop("x"), inputs.pop("time")
+    with torch.no_grad():
+        out = compiled(x, time, embedding_scale=3.0, **inputs)
+        assert max_diff(out, model(x, time, embedding_scale=3.0, **inputs)) <= TOLERANCE
 
 
 def test_ainur_configuration_parameter_count():
