@@ -1,0 +1,69 @@
+"""Atomic writes: all or nothing, permissions kept, temporaries cleaned up."""
+
+from __future__ import annotations
+
+import os
+import stat
+import time
+
+import pytest
+
+from ainur_studio import fileio
+
+
+def test_write_replaces_content_and_leaves_no_temporaries(tmp_path):
+    path = tmp_path / "a.txt"
+    fileio.atomic_write_text(path, "one\n")
+    fileio.atomic_write_text(path, "two\nlines\n", newline="\r\n")
+    assert path.read_bytes() == b"two\r\nlines\r\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["a.txt"]
+
+
+def test_backup_holds_the_previous_content(tmp_path):
+    path, backup = tmp_path / "a.bin", tmp_path / "a.bin.bak"
+    fileio.atomic_write_bytes(path, b"1", backup=backup)
+    assert not backup.exists()
+    fileio.atomic_write_bytes(path, b"2", backup=backup)
+    fileio.atomic_write_bytes(path, b"3", backup=backup)
+    assert (path.read_bytes(), backup.read_bytes()) == (b"3", b"2")
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permissions")
+def test_permissions_of_the_replaced_file_are_kept(tmp_path):
+    path = tmp_path / "a.txt"
+    path.write_text("x")
+    path.chmod(0o640)
+    fileio.atomic_write_text(path, "y")
+    assert stat.S_IMODE(path.stat().st_mode) == 0o640
+
+
+def test_failed_write_leaves_the_target_untouched(tmp_path, monkeypatch):
+    path = tmp_path / "a.txt"
+    path.write_text("old")
+
+    def broken_replace(src, dst):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(fileio.os, "replace", broken_replace)
+    with pytest.raises(OSError, match="disk full"):
+        fileio.atomic_write_text(path, "new")
+    assert path.read_text() == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["a.txt"]
+
+
+def test_missing_folder_is_an_os_error(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        fileio.atomic_write_bytes(tmp_path / "no" / "a.bin", b"x")
+
+
+def test_stale_temporaries_are_removed_but_fresh_ones_kept(tmp_path):
+    path = tmp_path / "song.ainur"
+    old, fresh = tmp_path / ".song.ainur.abc.tmp", tmp_path / ".song.ainur.def.tmp"
+    other = tmp_path / ".other.ainur.abc.tmp"
+    for p in (old, fresh, other):
+        p.write_text("partial")
+    hour_ago = time.time() - 7200
+    os.utime(old, (hour_ago, hour_ago))
+    os.utime(other, (hour_ago, hour_ago))
+    assert fileio.remove_stale_temps(path) == [old]
+    assert fresh.exists() and other.exists()
