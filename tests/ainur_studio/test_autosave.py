@@ -6,8 +6,7 @@ import json
 import os
 import time
 
-from ainur_studio import autosave
-from ainur_studio.project import Project, save_project
+from ainur_studio.project import Project, autosave, save_project
 
 
 def project(title: str) -> Project:

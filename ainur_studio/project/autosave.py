@@ -19,7 +19,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from ainur_studio.fileio import atomic_write_bytes
-from ainur_studio.project import (
+from ainur_studio.project.document import (
     Project,
     ProjectError,
     decode_project,

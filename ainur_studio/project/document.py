@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ainur_studio.fileio import atomic_write_bytes, remove_stale_temps
-from ainur_studio.project_schema import MIGRATIONS, check_types
+from ainur_studio.project.schema import MIGRATIONS, check_types
 from ainur_studio.types import GenerationRequest, Lyrics, Take, from_jsonable, to_jsonable
 
 FORMAT_NAME = "ainur-studio-project"
