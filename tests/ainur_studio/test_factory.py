@@ -1,0 +1,103 @@
+"""Factory dispatch, config round trips and the conditioned prior's conditions."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from ainur_studio.models.diffusion_model import LatentDiffusion, create_diffusion_from_config
+from ainur_studio.models.factory import create_model_from_config, load_config
+from ainur_studio.models.pretrained import load_pack
+from ainur_studio.types import LyricLine, Lyrics
+
+
+@pytest.fixture(scope="module")
+def pack():
+    return load_pack("debug")
+
+
+@pytest.mark.parametrize("name,cls", [("autoencoder_debug", "AudioAutoencoder"),
+                                      ("prior_debug", "LatentDiffusion"),
+                                      ("clasp_debug", "Clasp")])
+def test_dispatch_on_type(name, cls):
+    assert type(create_model_from_config(load_config(name))).__name__ == cls
+
+
+def test_prior_and_text_encoder_types():
+    unet = dict(load_config("prior_debug")["config"]["unet"], type="unet_v0", in_channels=8,
+                context_channels=[0, 0, 0])
+    assert type(create_model_from_config(unet)).__name__ == "UNetV0"
+    enc = create_model_from_config(load_config("pack_debug")["text_encoder"])
+    emb, mask = enc(["hi", "there"], max_length=8)
+    assert emb.shape[0] == 2 and mask.dtype == torch.bool
+
+
+@pytest.mark.parametrize("cfg,match", [({}, "'type' key"), ({"type": "gan"}, "unknown model type 'gan'"),
+                                       ({"type": "latent_diffusion"}, "not a latent diffusion")])
+def test_bad_configs(cfg, match):
+    with pytest.raises(ValueError, match=match):
+        create_model_from_config(cfg)
+
+
+def test_context_channels_must_match_the_conditioners():
+    cfg = load_config("prior_debug")
+    cfg["config"]["unet"]["context_channels"] = [3, 0, 0]
+    with pytest.raises(ValueError, match=r"fix: set unet.context_channels to \[11, 0, 0\]"):
+        create_diffusion_from_config(cfg)
+
+
+def test_shipped_configs_build_on_the_meta_device():
+    for name in ("small", "base", "ainur"):
+        with torch.device("meta"):
+            model = create_diffusion_from_config(load_config(f"prior_{name}"))
+        assert isinstance(model, LatentDiffusion)
+    assert model.prior.context_channels == [0, 0, 1, 0, 0, 0]  # Ainur: CLASP at depth 2
+
+
+def test_config_round_trip_gives_identical_outputs(pack):
+    """diffusers-style: rebuild from the config, load the state, get the same output."""
+    cfg = pack.configs["diffusion"]
+    a = pack.diffusion
+    b = create_diffusion_from_config(cfg)
+    b.load_state_dict(a.state_dict())
+    b.attach_text_encoder(pack.text_encoder)
+    b.eval()
+    x, s = torch.randn(2, 32, 48), torch.tensor([0.3, 0.9])
+    kw = a.branch(a.conditions(texts=["a", "b"], n_frames=48))
+    assert torch.equal(a.predict_v(x, s, **kw), b.predict_v(x, s, **kw))
+
+
+def test_branches_swap_in_the_nulls(pack):
+    m = pack.diffusion
+    lyrics = Lyrics(lines=[LyricLine(0, "la la"), LyricLine(500, "")])
+    cond = m.conditions(texts=["song"], n_frames=48, lyrics=[lyrics],
+                        clasp=torch.nn.functional.normalize(torch.randn(1, 32), dim=-1))
+    full, none = m.branch(cond), m.branch(cond, text=False, clasp=False)
+    null = m.prior.null_embedding(1, m.text_max_length)
+    assert torch.equal(none["embedding"], null) and none["embedding_mask"].all()
+    assert not torch.equal(full["embedding"], null)
+    track = cond.track[0]
+    singing = track[m.lyrics_track.channels]
+    fr = m.frame_rate
+    assert singing[: int(0.45 * fr)].eq(1).all() and singing[int(0.55 * fr):].eq(0).all()
+    assert track[-1].eq(1).all()  # lyrics known
+    assert not torch.equal(full["channels"][0], none["channels"][0])
+    n_clasp = m.clasp.channels
+    expected = m.clasp(m.clasp.null.expand(1, -1), 48)
+    assert torch.equal(none["channels"][0][:, :n_clasp], expected)
+    assert none["channels"][0][:, n_clasp:].eq(0).all()
+
+
+def test_training_losses_backpropagate(pack):
+    model = create_diffusion_from_config(pack.configs["diffusion"])
+    model.attach_text_encoder(pack.text_encoder)
+    batch = {"latents": torch.rand(2, 32, 16) * 2 - 1, "texts": ["a", "b"],
+             "lyrics": [Lyrics(lines=[LyricLine(0, "oh")]), None],
+             "clasp": torch.randn(2, 32)}
+    out = model.training_losses(batch)
+    out["loss"].backward()
+    assert torch.isfinite(out["loss"])
+    assert model.lyrics_track.proj.weight.grad is not None
+    assert model.clasp.null.grad is not None or model.clasp.proj.weight.grad is not None
+    with pytest.raises(ValueError, match="multiple of 4"):
+        model.training_losses({**batch, "latents": torch.rand(2, 32, 15)})
