@@ -46,9 +46,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def user_folder() -> Path:
-    from ainur_studio.autosave import user_data_dir
+    """``$AINUR_STUDIO_HOME``, or the platform's user data folder for the app."""
+    home = os.environ.get("AINUR_STUDIO_HOME")
+    if home:
+        return Path(home)
+    import platformdirs
 
-    return user_data_dir()
+    return Path(platformdirs.user_data_dir("Ainur Studio", appauthor=False))
 
 
 # --- stdio and process hygiene ------------------------------------------------------------

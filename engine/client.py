@@ -170,6 +170,13 @@ class ClientBase:
     def _handle_event(self, event: p.Event) -> None:
         if event.engine_id:
             self.engine_id = event.engine_id
+        if event.event == p.EventName.ERROR.value and event.reply_to:
+            with self._cond:  # the engine could not read that request: fail it now
+                future = self._pending.get(event.reply_to)
+            if future is not None and not future.done():
+                future.set_exception(EngineError(str(event.data.get("code", "")),
+                                                 str(event.data.get("message", "")),
+                                                 str(event.data.get("detail", ""))))
         if event.job:
             with self._cond:
                 self._jobs.setdefault(event.job, []).append(event)

@@ -16,7 +16,9 @@ from ainur_studio.types import GenerationRequest
 from engine.handlers import Runtime, default_generate_fn
 from engine.jobs import JobCancelled, JobContext, JobError
 from engine.protocol import ErrorCode, EventName
-from engine.takes import TakeOptions, write_take
+
+if tp.TYPE_CHECKING:
+    from engine.takes import TakeOptions
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +58,8 @@ def parse_request(params: tp.Mapping[str, tp.Any]) -> GenerationRequest:
 
 
 def take_options(params: tp.Mapping[str, tp.Any], runtime: Runtime) -> TakeOptions:
+    from engine.takes import TakeOptions  # numpy/scipy: loaded on first use, not at start
+
     output = params.get("output") or {}
     if not isinstance(output, dict):
         raise JobError(ErrorCode.BAD_PARAMS, "params.output must be an object")
@@ -123,6 +127,8 @@ def _generate(request: GenerationRequest, pack: tp.Any, ctx: JobContext,
 def _write(wav: tp.Any, request: GenerationRequest, options: TakeOptions, index: int,
            meta: dict[str, tp.Any], model_id: str, model_hash: str,
            timings: dict[str, float]) -> tp.Any:
+    from engine.takes import write_take
+
     seed = meta.get("seed")
     try:
         return write_take(wav, request=request, options=options, index=index,
