@@ -216,7 +216,7 @@ def _classify(item: str, out: Descriptor, free: list[str], *, first: bool) -> No
         fields.bpm = float(_BPM.fullmatch(item)[1])  # type: ignore[index]
     elif _SIGNATURE.fullmatch(item):
         fields.time_signature = normalise_time_signature(item)
-    elif _KEY.fullmatch(item) and (" " in item or len(item) <= 3):
+    elif (key := _KEY.fullmatch(item)) and key.group(3):  # a bare "A" is no key
         fields.key = normalise_key(item)
     elif is_phrase_of(lowered, GENRE_WORDS):
         fields.genre.append(item)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ainur_studio import descriptor
 from ainur_studio.types import PromptFields
@@ -105,3 +107,13 @@ def test_artist_and_genre_tags_split_like_the_training_data():
 def test_unknown_form_is_refused():
     with pytest.raises(ValueError, match="form must be"):
         descriptor.parse_descriptor("x", form="other")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=60) | st.text(alphabet="RockPop ,.-_0123456789of BPM/#m", max_size=60))
+def test_any_text_parses_or_raises_value_error_only(text):
+    try:
+        normalised = descriptor.normalise_descriptor(text)
+    except ValueError:
+        return
+    assert "\n" not in normalised and normalised == normalised.strip()
