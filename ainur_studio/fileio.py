@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 import shutil
-import tempfile
 import time
 from pathlib import Path
 
@@ -29,25 +29,28 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def _default_mode(path: Path) -> int:
-    """Keep the permissions of the file being replaced, else what a plain open() would give."""
-    try:
-        return path.stat().st_mode & 0o7777
-    except FileNotFoundError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
+def _open_temp(folder: Path, name: str) -> tuple[int, Path]:
+    """Create a fresh temporary file next to `name`; the kernel applies the umask to 0o666,
+    so the file gets the permissions a plain open() would (no process-wide umask change)."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    for _ in range(100):
+        temp = folder / f".{name}.{secrets.token_hex(4)}{TEMP_SUFFIX}"
+        try:
+            return os.open(temp, flags, 0o666), temp
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"cannot create a temporary file for {name} in {folder}")
 
 
 def _write_temp(path: Path, data: bytes) -> Path:
-    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=TEMP_SUFFIX)
-    temp = Path(name)
+    fd, temp = _open_temp(path.parent, path.name)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(temp, _default_mode(path))
+        with contextlib.suppress(FileNotFoundError):
+            os.chmod(temp, path.stat().st_mode & 0o7777)  # keep the replaced file's mode
     except BaseException:
         temp.unlink(missing_ok=True)
         raise
@@ -59,9 +62,8 @@ def _keep_backup(path: Path, backup: Path) -> None:
     missing: a hard link (or a copy) under a temporary name, then an atomic rename."""
     if not path.exists():
         return
-    fd, name = tempfile.mkstemp(dir=backup.parent, prefix=f".{backup.name}.", suffix=TEMP_SUFFIX)
+    fd, temp = _open_temp(backup.parent, backup.name)
     os.close(fd)
-    temp = Path(name)
     try:
         temp.unlink()
         try:
@@ -86,12 +88,14 @@ def atomic_write_bytes(path: str | Path, data: bytes, *, backup: str | Path | No
             (one backup, replaced on every write).
 
     Returns:
-        `path` as a ``Path``.
+        The path written (the link target when `path` is a symbolic link).
 
     Raises:
         OSError: when the folder is missing or not writable; the target is then untouched.
     """
     target = Path(path)
+    if target.is_symlink():
+        target = target.resolve()  # replace the file the link points to, keep the link
     temp = _write_temp(target, bytes(data))
     try:
         if backup is not None:

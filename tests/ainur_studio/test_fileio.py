@@ -67,3 +67,19 @@ def test_stale_temporaries_are_removed_but_fresh_ones_kept(tmp_path):
     os.utime(other, (hour_ago, hour_ago))
     assert fileio.remove_stale_temps(path) == [old]
     assert fresh.exists() and other.exists()
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permissions and links")
+def test_new_files_follow_the_umask_and_links_are_kept(tmp_path):
+    umask = os.umask(0o022)
+    try:
+        fresh = fileio.atomic_write_bytes(tmp_path / "new.bin", b"x")
+    finally:
+        os.umask(umask)
+    assert stat.S_IMODE(fresh.stat().st_mode) == 0o644
+    real = tmp_path / "real.txt"
+    real.write_text("old")
+    link = tmp_path / "link.txt"
+    link.symlink_to(real)
+    assert fileio.atomic_write_text(link, "new") == real
+    assert link.is_symlink() and real.read_text() == "new"
