@@ -39,8 +39,9 @@ from torch import Tensor, nn
 
 from ainur_studio.modules.attention import check_context_mask
 from ainur_studio.modules.embeddings import NullEmbedding, NumberEmbedding, TimeMLP
-from ainur_studio.modules.unet_blocks import LevelSpec, SharedSpec, UNetTrunk
+from ainur_studio.modules.unet_blocks import UNetTrunk
 from ainur_studio.modules.unet_items import UNetConditioning
+from ainur_studio.modules.unet_spec import SharedSpec, check_specs, make_level_specs
 
 AINUR_PRIOR_ARGS: dict[str, tp.Any] = {
     "in_channels": 32,
@@ -117,13 +118,13 @@ class UNetV0(nn.Module):
         """
         super().__init__()
         _check_switches(use_modulation, use_time_conditioning, use_text_conditioning, dim)
-        levels = _level_specs(channels, factors, items, attentions, cross_attentions,
+        levels = make_level_specs(channels, factors, items, attentions, cross_attentions,
                               context_channels)
         shared = SharedSpec(modulation_features=modulation_features, resnet_groups=resnet_groups,
                             attention_heads=attention_heads,
                             attention_features=attention_features,
                             embedding_features=embedding_features)
-        _check_widths(levels, shared, in_channels)
+        check_specs(levels, shared)
         self.in_channels = in_channels
         self.out_channels = out_channels if out_channels is not None else in_channels
         self.context_channels = [lv.context_channels for lv in levels]
@@ -283,42 +284,6 @@ def _check_switches(modulation: bool, time: bool, text: bool, dim: int) -> None:
                          "convert_text_conditioned_state_dict")
     if dim != 1:
         raise ValueError(f"the prior is a 1-D U-Net; dim must be 1, got {dim}")
-
-
-def _level_specs(
-    channels: tp.Sequence[int],
-    factors: tp.Sequence[int],
-    items: tp.Sequence[int],
-    attentions: tp.Sequence[int] | None,
-    cross_attentions: tp.Sequence[int] | None,
-    context_channels: tp.Sequence[int] | None,
-) -> list[LevelSpec]:
-    n = len(channels)
-    lists = {"factors": factors, "items": items,
-             "attentions": attentions if attentions is not None else [0] * n,
-             "cross_attentions": cross_attentions if cross_attentions is not None else [0] * n,
-             "context_channels": context_channels if context_channels is not None else [0] * n}
-    for name, values in lists.items():
-        if len(values) != n:
-            raise ValueError(f"prior config: {name} has {len(values)} entries but channels has "
-                             f"{n}; give one entry per depth")
-    if n == 0 or any(f < 1 for f in factors):
-        raise ValueError(f"prior config: need at least one depth and factors >= 1, got "
-                         f"factors={list(factors)}")
-    return [LevelSpec(*values) for values in zip(channels, *lists.values(), strict=True)]
-
-
-def _check_widths(levels: list[LevelSpec], shared: SharedSpec, in_channels: int) -> None:
-    bad = [lv.channels for lv in levels if lv.channels % shared.resnet_groups]
-    if bad:
-        raise ValueError(f"prior config: channels {bad} are not divisible by resnet_groups="
-                         f"{shared.resnet_groups}")
-    if any(lv.attentions or lv.cross_attentions for lv in levels) and not (
-            shared.attention_heads and shared.attention_features):
-        raise ValueError("prior config: attention is enabled at some depth; set "
-                         "attention_heads and attention_features")
-    if any(lv.cross_attentions for lv in levels) and not shared.embedding_features:
-        raise ValueError("prior config: cross_attentions need embedding_features")
 
 
 def convert_text_conditioned_state_dict(state: tp.Mapping[str, Tensor]) -> dict[str, Tensor]:

@@ -14,7 +14,6 @@ Layout (published UNetV0): `skip_adapter.block` (1x1 conv, only when a level cha
 from __future__ import annotations
 
 import typing as tp
-from dataclasses import dataclass
 
 from torch import Tensor, nn
 
@@ -29,29 +28,7 @@ from ainur_studio.modules.unet_items import (
     UpsampleItem,
 )
 from ainur_studio.modules.unet_layout import nest, unnest
-
-
-@dataclass(frozen=True)
-class LevelSpec:
-    """Hyperparameters of one U-Net depth."""
-
-    channels: int  # width inside the level
-    factor: int  # down/upsampling factor on entry/exit
-    items: int  # item groups on each side of the inner level
-    attentions: int = 0  # self-attention items per group
-    cross_attentions: int = 0  # cross-attention items per group
-    context_channels: int = 0  # injected context channels (0 = none)
-
-
-@dataclass(frozen=True)
-class SharedSpec:
-    """Hyperparameters shared by every depth."""
-
-    modulation_features: int
-    resnet_groups: int = 8
-    attention_heads: int | None = None
-    attention_features: int | None = None  # per head
-    embedding_features: int | None = None  # cross-attention token width
+from ainur_studio.modules.unet_spec import LevelSpec, SharedSpec
 
 
 def make_item_group(level: LevelSpec, shared: SharedSpec, *, depth: int) -> list[nn.Module]:

@@ -6,7 +6,7 @@ import pytest
 import torch
 from torch import nn
 
-from ainur_studio.modules.unet_blocks import LevelSpec, SharedSpec, UNetTrunk
+from ainur_studio.modules.unet_blocks import UNetTrunk
 from ainur_studio.modules.unet_items import (
     InjectChannelsItem,
     ModulationItem,
@@ -14,6 +14,7 @@ from ainur_studio.modules.unet_items import (
     UNetConditioning,
 )
 from ainur_studio.modules.unet_layout import nest, unnest
+from ainur_studio.modules.unet_spec import LevelSpec, SharedSpec
 
 
 def cond(features: torch.Tensor, channels=None) -> UNetConditioning:
