@@ -42,7 +42,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--precision", default=os.environ.get("AINUR_ENGINE_PRECISION", "auto"),
                         help="auto (bf16/fp16 on GPU, fp32 on CPU), fp32, bf16 or fp16")
     parser.add_argument("--log-level", default="INFO",
-                        choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+                        choices=["DEBUG", "INFO", "WARNING", "ERROR"],
+                        help="how much the engine logs to stderr and its log file (INFO)")
 
 
 def user_folder() -> Path:

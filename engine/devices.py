@@ -7,6 +7,7 @@ and an explicit ``cpu`` choice never loads torch at all.
 
 from __future__ import annotations
 
+import re
 import typing as tp
 from dataclasses import dataclass
 
@@ -53,6 +54,8 @@ def choose_device(device: str | None = None, precision: str | None = None) -> De
 
 
 def _resolve_accelerator(device: str) -> str:
+    if not re.fullmatch(r"auto|mps|cuda(:\d+)?", device):
+        raise ValueError(f"unknown device {device!r}; use auto, cpu, cuda, cuda:N or mps")
     import torch
 
     cuda = torch.cuda.is_available()
@@ -68,11 +71,9 @@ def _resolve_accelerator(device: str) -> str:
             raise ValueError(f"device {device!r} does not exist; this machine has "
                              f"{torch.cuda.device_count()} CUDA device(s)")
         return f"cuda:{index}"
-    if device == "mps":
-        if not mps:
-            raise ValueError("device 'mps' requested but Metal is not available; use 'cpu'")
-        return "mps"
-    raise ValueError(f"unknown device {device!r}; use auto, cpu, cuda, cuda:N or mps")
+    if not mps:
+        raise ValueError("device 'mps' requested but Metal is not available; use 'cpu'")
+    return "mps"
 
 
 def _default_precision(device: str) -> str:

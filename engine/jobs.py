@@ -73,6 +73,9 @@ class JobContext:
         self._t0 = time.monotonic()
         self._min_interval_s = min_interval_s
         self._last_report = 0.0
+        self._stage = ""
+        self._stage_t0 = self._t0
+        self._prev_call = self._t0
 
     @property
     def cancelled(self) -> bool:
@@ -95,12 +98,16 @@ class JobContext:
     def report(self, step: int, total: int, *, stage: str = "", message: str = "") -> None:
         """Send a `progress` event; `eta` is extrapolated from the time spent so far."""
         now = time.monotonic()
+        if stage != self._stage:  # ETA extrapolates the current stage, which began when
+            self._stage, self._stage_t0 = stage, self._prev_call  # the last one reported
+        self._prev_call = now
         edge = step <= 1 or step >= total
         if not edge and now - self._last_report < self._min_interval_s:
             return
         self._last_report = now
         elapsed = now - self._t0
-        eta = elapsed * (total - step) / step if 0 < step <= total else None
+        in_stage = now - self._stage_t0
+        eta = in_stage * (total - step) / step if 0 < step <= total else None
         self._emit(EventName.PROGRESS.value, {
             "step": int(step), "total": int(total), "elapsed": round(elapsed, 3),
             "eta": None if eta is None else round(eta, 3), "stage": stage, "message": message})

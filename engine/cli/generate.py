@@ -8,7 +8,9 @@ written, 1 when generation failed, 2 for bad arguments, 130 when interrupted.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
 import random
 import sys
 import threading
@@ -138,10 +140,10 @@ def output_options(args: argparse.Namespace) -> dict[str, tp.Any]:
 class ProgressBar:
     """A one-line progress bar on stderr (a line per stage when stderr is not a terminal)."""
 
-    def __init__(self, stream: tp.TextIO = sys.stderr, width: int = 30) -> None:
-        self.stream = stream
+    def __init__(self, stream: tp.TextIO | None = None, width: int = 30) -> None:
+        self.stream = stream or sys.stderr
         self.width = width
-        self.tty = stream.isatty()
+        self.tty = self.stream.isatty()
         self._stage = ""
 
     def update(self, data: dict[str, tp.Any]) -> None:
@@ -164,8 +166,33 @@ class ProgressBar:
             self.stream.flush()
 
 
+@contextlib.contextmanager
+def stdout_to_stderr() -> tp.Iterator[None]:
+    """While generating, anything printed (by Python or native code) goes to stderr, so
+    stdout carries only the take paths or JSON lines."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    os.dup2(2, 1)
+    try:
+        with contextlib.redirect_stdout(sys.stderr):
+            yield
+    finally:
+        sys.stderr.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
 def run(args: argparse.Namespace, **seams: tp.Any) -> int:
     """Generate; `seams` (generate_fn, load_pack) replace the model core in tests."""
+    with stdout_to_stderr():
+        code, printed = _generate(args, seams)
+    for line in printed:
+        sys.stdout.write(line + "\n")
+    sys.stdout.flush()
+    return code
+
+
+def _generate(args: argparse.Namespace, seams: dict[str, tp.Any]) -> tuple[int, list[str]]:
     try:
         request = build_request(args)
         from engine.devices import choose_device
@@ -173,7 +200,7 @@ def run(args: argparse.Namespace, **seams: tp.Any) -> int:
         device = choose_device(args.device, args.precision)
     except (UsageError, ValueError, OSError) as exc:
         sys.stderr.write(f"ainur-studio generate: error: {exc}\n")
-        return 2
+        return 2, []
     from engine.inprocess import InProcessEngine
 
     bar = ProgressBar()
@@ -194,20 +221,18 @@ def run(args: argparse.Namespace, **seams: tp.Any) -> int:
     except KeyboardInterrupt:
         engine.close()
         sys.stderr.write("\ninterrupted\n")
-        return 130
+        return 130, printed
     finally:
         bar.done()
     engine.close()
-    for line in printed:
-        sys.stdout.write(line + "\n")
     if end.event != "job_done":
         data = end.data
         sys.stderr.write(f"ainur-studio generate: {data.get('code', 'failed')}: "
                          f"{data.get('message', '')}\n")
         if data.get("detail"):
             sys.stderr.write(str(data["detail"]) + "\n")
-        return 1
-    return 0
+        return 1, printed
+    return 0, printed
 
 
 def _take_line(data: dict[str, tp.Any], *, as_json: bool) -> str:

@@ -1,0 +1,97 @@
+"""The headless commands: generate (in-process, fake model), models, engine options."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+import pytest
+import soundfile as sf
+
+from engine.cli import engine as engine_cli
+from engine.cli import generate as gen_cli
+from engine.cli import models as models_cli
+from tests.fakes import fake_engine
+
+SEAMS = {"generate_fn": fake_engine.fake_generate, "load_pack": fake_engine.fake_load_pack}
+
+
+def parse(module, argv):
+    parser = argparse.ArgumentParser()
+    module.add_arguments(parser)
+    return parser, parser.parse_args(argv)
+
+
+def test_every_option_is_documented():
+    for module in (gen_cli, models_cli, engine_cli):
+        parser = argparse.ArgumentParser()
+        module.add_arguments(parser)
+        for action in parser._actions:
+            if action.option_strings and action.dest != "help":
+                assert action.help, f"{module.__name__}: {action.option_strings} has no help"
+
+
+def test_generate_writes_takes_and_prints_json(tmp_path, capsys, fake_mode):
+    lrc = tmp_path / "song.lrc"
+    lrc.write_text("[00:00.00]la la\n[00:01.00]la\n", encoding="utf-8")
+    _, args = parse(gen_cli, ["--prompt", "tiny tune", "--bars", "2", "--bpm", "120",
+                              "--variations", "2", "--seed", "9", "--steps", "3",
+                              "--lyrics", str(lrc), "-o", str(tmp_path / "out"), "--json",
+                              "--device", "cpu", "--format", "flac"])
+    assert gen_cli.run(args, **SEAMS) == 0
+    out, err = capsys.readouterr()
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert [r["seed"] for r in rows] == [9, 10]
+    for row in rows:
+        info = sf.info(row["path"])
+        assert (info.samplerate, info.channels, info.duration) == (48_000, 2, 4.0)
+        assert row["lrc"].endswith(".lrc") and row["take"]["request"]["fields"]["bpm"] == 120
+    assert "sample" in err  # the progress bar
+
+
+def test_generate_plain_output_is_one_path_per_line(tmp_path, capsys, fake_mode):
+    _, args = parse(gen_cli, ["--prompt", "x", "--duration", "1", "--steps", "2",
+                              "-o", str(tmp_path), "--device", "cpu", "--no-loudness"])
+    assert gen_cli.run(args, **SEAMS) == 0
+    (path,) = capsys.readouterr().out.split()
+    assert path.endswith(".wav") and sf.info(path).frames == 48_000
+
+
+@pytest.mark.parametrize("argv", [
+    ["--bars", "4"],                                   # no --bpm
+    ["--bars", "4", "--bpm", "90", "--duration", "3"],  # both lengths
+    ["--lyrics", "missing.lrc"],
+    ["--task", "variation"],                           # no --source
+    ["--device", "quantum"],
+])
+def test_generate_rejects_bad_arguments_with_exit_2(tmp_path, capsys, argv):
+    _, args = parse(gen_cli, ["--prompt", "x", "-o", str(tmp_path), *argv])
+    assert gen_cli.run(args, **SEAMS) == 2
+    assert "error" in capsys.readouterr().err
+
+
+def test_generate_failure_exits_1_with_the_reason(tmp_path, capsys, fake_mode):
+    _, args = parse(gen_cli, ["--prompt", "x", "--model", "missing", "-o", str(tmp_path),
+                              "--device", "cpu"])
+    assert gen_cli.run(args, **SEAMS) == 1
+    assert "model_error" in capsys.readouterr().err
+
+
+def test_models_lists_packs_as_table_and_json(tmp_path, capsys, monkeypatch):
+    pack = tmp_path / "models" / "mine"
+    pack.mkdir(parents=True)
+    (pack / "pack.json").write_text(json.dumps({"name": "mine", "version": "1",
+                                                "sample_rate": 48000,
+                                                "components": {"a": "00"}}))
+    (pack / "weights.bin").write_bytes(b"\0" * 1000)
+    monkeypatch.setattr("engine.handlers.default_list_models", lambda: [
+        __import__("engine.handlers", fromlist=["x"]).pack_summary(
+            {"name": "mine", "version": "1", "path": pack})])
+    _, args = parse(models_cli, ["--json"])
+    assert models_cli.run(args) == 0
+    row = json.loads(capsys.readouterr().out)
+    assert row["name"] == "mine" and row["sample_rate"] == 48000
+    assert row["size_bytes"] > 1000 and len(row["hash"]) == 64
+    _, args = parse(models_cli, [])
+    models_cli.run(args)
+    assert "mine" in capsys.readouterr().out
