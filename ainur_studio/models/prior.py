@@ -18,6 +18,9 @@ Beyond the published network:
   themselves.
 - Lengths: `L` must be a multiple of `length_multiple` (the product of `factors`: 32 for
   Ainur); anything else raises a `ValueError` naming the nearest valid lengths.
+- Precision and compilation: runs in bf16 weights or under autocast (the time features are
+  computed in float32), and traces as one graph under `torch.compile(fullgraph=True)`. Prefer
+  float32 on CPUs without native bf16 arithmetic, where bf16 is many times slower.
 
 The published Ainur prior (reference §4.1) is `UNetV0(**AINUR_PRIOR_ARGS)`:
 in_channels 32, channels [128, 256, 512, 512, 1024, 1024], factors [1, 2, 2, 2, 2, 2],

@@ -239,3 +239,23 @@ def test_ainur_configuration_parameter_count():
     assert sum(v.numel() for v in model.state_dict().values()) == 564_659_520  # ref doc ~564.7 M
     assert model.length_multiple == 32
     assert model.context_channels == [0, 0, 1, 0, 0, 0]
+
+
+@pytest.mark.parametrize("mode", ["bf16_weights", "autocast"])
+def test_runs_in_bfloat16_close_to_float32(mode):
+    model = create_prior_from_config(TINY).eval()
+    inputs = tiny_inputs()
+    x, time = inputs.pop("x"), inputs.pop("time")
+    with torch.no_grad():
+        ref = model(x, time, embedding_scale=3.0, **inputs)
+        if mode == "autocast":
+            with torch.autocast("cpu", dtype=torch.bfloat16):
+                out = model(x, time, embedding_scale=3.0, **inputs)
+        else:
+            half = {k: v.to(torch.bfloat16) if v.is_floating_point() else v
+                    for k, v in inputs.items() if k != "channels"}
+            model = model.to(torch.bfloat16)
+            out = model(x.to(torch.bfloat16), time, embedding_scale=3.0,
+                        channels=[c.to(torch.bfloat16) for c in inputs["channels"]], **half)
+            assert out.dtype == torch.bfloat16
+    assert out.float().sub(ref).abs().max() <= 0.05 * ref.abs().max()
