@@ -18,7 +18,7 @@ import typing as tp
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from engine.devices import DeviceChoice, memory_info
+from engine.devices import DeviceChoice, memory_info, suggested_limits
 from engine.jobs import JobContext, JobError
 from engine.protocol import ErrorCode
 
@@ -142,9 +142,10 @@ class Runtime:
 
     def status_info(self) -> dict[str, tp.Any]:
         loaded = self.packs.loaded()
+        memory = memory_info(self.device.device)
         return {"device": self.device.device, "precision": self.device.precision,
-                "model": loaded[-1] if loaded else None,
-                "memory": memory_info(self.device.device)}
+                "model": loaded[-1] if loaded else None, "memory": memory,
+                "limits": suggested_limits(memory.get("free_mb"))}
 
 
 def build_handlers(runtime: Runtime) -> dict[str, tp.Callable[[dict, JobContext], dict]]:

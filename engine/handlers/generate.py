@@ -8,11 +8,13 @@ take and announces it with `take_ready`.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 import typing as tp
 
 from ainur_studio.types import GenerationRequest
+from engine.devices import DeviceChoice
 from engine.handlers import Runtime, default_generate_fn
 from engine.jobs import JobCancelled, JobContext, JobError
 from engine.protocol import ErrorCode, EventName
@@ -110,8 +112,9 @@ def _generate(request: GenerationRequest, pack: tp.Any, ctx: JobContext,
                    stage=str(info.get("stage", "sample")), message=str(info.get("message", "")))
 
     try:
-        return generate(request, pack, device=runtime.device.device, progress=progress,
-                        cancel=lambda: ctx.cancelled)
+        with precision_context(runtime.device):
+            return generate(request, pack, device=runtime.device.device, progress=progress,
+                            cancel=lambda: ctx.cancelled)
     except JobError:
         raise
     except Exception as exc:
@@ -122,6 +125,16 @@ def _generate(request: GenerationRequest, pack: tp.Any, ctx: JobContext,
             raise JobError(ErrorCode.GENERATION_ERROR, str(exc),
                            detail=f"code: {code}" if code else "") from exc
         raise
+
+
+def precision_context(choice: DeviceChoice) -> tp.ContextManager[tp.Any]:
+    """Autocast to bf16/fp16 on a GPU; nothing for fp32 (the CPU default)."""
+    if choice.precision == "fp32":
+        return contextlib.nullcontext()
+    import torch
+
+    device_type = "cuda" if choice.device.startswith("cuda") else choice.device
+    return torch.autocast(device_type=device_type, dtype=getattr(torch, choice.dtype_name))
 
 
 def _write(wav: tp.Any, request: GenerationRequest, options: TakeOptions, index: int,

@@ -50,9 +50,16 @@ def test_end_to_end_generation_over_stdio(tmp_path):
     request = small_request(duration_s=2.0, steps=5, lyrics={
         "lines": [{"start_ms": 0, "text": "first line"}, {"start_ms": 1200,
                                                           "text": "second line"}]})
-    eng = client()
+    errors = []
+    eng = client(on_event=lambda e: e.event == "error" and errors.append(e.data["code"]))
     eng.start()
     assert eng.hello()["transport"] == "stdio"
+    junk = [b"{", b"[]", b"\xff\xfe", b'{"v": 1}', b'{"v": 1, "type": "event", "event": "x"}',
+            b"x" * (5 * 1024 * 1024)] * 40
+    eng.proc.stdin.write(b"\n".join(junk) + b"\n")
+    eng.proc.stdin.flush()
+    assert eng.status()["state"] == "idle"  # still serving, after all the junk
+    assert len(errors) == len(junk) and "line_too_long" in errors
     job = eng.generate(request, output={"dir": str(tmp_path), "format": "wav24"})
     end = eng.wait_job(job, 60)
     assert end.event == "job_done", end.data
