@@ -116,13 +116,15 @@ class UNetV0(nn.Module):
             use_embedding_cfg: learn null tokens for classifier-free guidance.
             out_channels: output channels (default `in_channels`).
             use_modulation, use_time_conditioning, use_text_conditioning, dim: published
-                switches, accepted so published configs load; only the values the Ainur prior
-                uses (True, True, False, 1) are supported.
+                switches, accepted so published configs load; only True, True, False, 1 are
+                supported (text tokens come from the conditioners; the published Ainur
+                checkpoint, built with the T5 plugin, loads through
+                `convert_text_conditioned_state_dict`).
         """
         super().__init__()
         _check_switches(use_modulation, use_time_conditioning, use_text_conditioning, dim)
         levels = make_level_specs(channels, factors, items, attentions, cross_attentions,
-                              context_channels)
+                                  context_channels)
         shared = SharedSpec(modulation_features=modulation_features, resnet_groups=resnet_groups,
                             attention_heads=attention_heads,
                             attention_features=attention_features,
@@ -144,6 +146,16 @@ class UNetV0(nn.Module):
                 max_length=embedding_max_length, features=embedding_features))
         self.blocks = nn.ModuleList([NumberEmbedding(features=modulation_features),
                                      TimeMLP(features=modulation_features), body])
+
+    @property
+    def time_embedding(self) -> NumberEmbedding:
+        """sigma -> Fourier features -> Linear."""
+        return self.blocks[0]  # type: ignore[return-value]
+
+    @property
+    def time_mlp(self) -> TimeMLP:
+        """The shared Linear -> GELU applied twice to the time embedding."""
+        return self.blocks[1]  # type: ignore[return-value]
 
     @property
     def trunk(self) -> UNetTrunk:
@@ -173,13 +185,13 @@ class UNetV0(nn.Module):
 
     def time_features(self, time: Tensor, batch_size: int) -> Tensor:
         """sigma [B] (or a scalar) -> time features [B, modulation_features]."""
-        time = torch.as_tensor(time, device=self.blocks[0].weights.device)
+        time = torch.as_tensor(time, device=self.time_embedding.weights.device)
         if time.ndim == 0:
             time = time.expand(batch_size)
         if time.shape != (batch_size,):
             raise ValueError(f"time must have shape [B] = [{batch_size}] (one sigma in [0, 1] "
                              f"per item), got {tuple(time.shape)}")
-        return self.blocks[1](nn.functional.gelu(self.blocks[0](time)))
+        return self.time_mlp(nn.functional.gelu(self.time_embedding(time)))
 
     def forward(
         self,
