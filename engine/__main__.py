@@ -196,10 +196,23 @@ def serve_stdio(server: tp.Any, proto: tp.TextIO) -> None:
     log.info("stdin closed or shutdown requested; exiting")
 
 
-def serve_tcp(server: tp.Any, listen: str, token: str) -> None:
+def parse_listen(listen: str) -> tuple[str, int]:
+    """``HOST:PORT``, ``:PORT`` or ``PORT`` -> (host, port); the host defaults to 127.0.0.1.
+
+    Raises:
+        ValueError: naming the expected form.
+    """
     host, _, port = listen.rpartition(":")
-    host = host or "127.0.0.1"
-    with socket.create_server((host, int(port))) as sock:
+    host = host.strip("[]") or "127.0.0.1"
+    if not port.isdigit() or not 0 <= int(port) <= 65535:
+        raise ValueError(f"--listen {listen!r}: expected HOST:PORT with a port from 0 to "
+                         "65535, e.g. 127.0.0.1:7781")
+    return host, int(port)
+
+
+def serve_tcp(server: tp.Any, listen: str, token: str) -> None:
+    host, port = parse_listen(listen)
+    with socket.create_server((host, port)) as sock:
         bound = sock.getsockname()
         if host not in ("127.0.0.1", "localhost", "::1"):
             log.warning("listening on %s: anyone who can reach it and knows the token can "
@@ -234,6 +247,12 @@ def _serve_connection(server: tp.Any, conn: socket.socket, addr: tp.Any) -> None
 
 def run_engine(args: argparse.Namespace, **seams: tp.Any) -> int:
     """Run the engine until stdin closes (stdio) or a shutdown request (both)."""
+    if args.listen:
+        try:
+            parse_listen(args.listen)
+        except ValueError as exc:
+            sys.stderr.write(f"ainur-studio engine: error: {exc}\n")
+            return 2
     proto = None if args.listen else protect_stdout()
     tail = setup_logging(args.log_level)
     exit_with_parent()

@@ -63,6 +63,7 @@ class ClientBase:
         self._pending: dict[str, Future[p.Reply]] = {}
         self._listeners: list[Listener] = [on_event] if on_event else []
         self._jobs: dict[str, list[p.Event]] = {}
+        self._cancelling: set[str] = set()
         self._cond = threading.Condition()
 
     # subclasses provide the transport
@@ -122,6 +123,8 @@ class ClientBase:
         return str(self.request(p.Method.GENERATE, params)["job"])
 
     def cancel(self, job: str) -> dict[str, tp.Any]:
+        """Ask the engine to cancel `job` (queued: at once; running: at the next step)."""
+        self._cancelling.add(job)
         return self.request(p.Method.CANCEL, {"job": job})
 
     def job_events(self, job: str) -> list[p.Event]:
@@ -200,6 +203,11 @@ class ClientBase:
             if not future.done():
                 future.set_exception(EngineDied(p.ErrorCode.ENGINE_DIED.value, message, detail))
         for job in self._open_jobs():
+            if job in self._cancelling:  # the user wanted it gone: that is what happened
+                self._handle_event(p.Event(
+                    event=p.EventName.CANCELLED.value, job=job, engine_id=self.engine_id,
+                    data={"status": "cancelled", "was": "running", "forced": True}))
+                continue
             self._handle_event(p.Event(
                 event=p.EventName.JOB_FAILED.value, job=job, engine_id=self.engine_id,
                 data={"status": "failed", "code": p.ErrorCode.ENGINE_DIED.value,
@@ -322,6 +330,23 @@ class EngineClient(ClientBase):
                 proc.kill()
                 proc.wait()
         self._spawner.shutdown(wait=False)
+
+    def cancel(self, job: str, *, grace_s: float | None = None) -> dict[str, tp.Any]:
+        """Cancel `job`; with `grace_s`, kill the engine (the restart policy applies) if the
+        job has not ended that many seconds later, e.g. a native call that never returns."""
+        result = super().cancel(job)
+        if grace_s is not None:
+            try:
+                self.wait_job(job, grace_s)
+            except TimeoutError:
+                log.warning("job %s ignored cancel for %.1f s; killing the engine", job, grace_s)
+                self.kill()
+        return result
+
+    def kill(self) -> None:
+        """Kill the engine process at once; its jobs end and it restarts within the budget."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
 
     def __enter__(self) -> EngineClient:
         if self.proc is None and self._sock is None:

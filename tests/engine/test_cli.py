@@ -77,6 +77,15 @@ def test_generate_failure_exits_1_with_the_reason(tmp_path, capsys, fake_mode):
     assert "model_error" in capsys.readouterr().err
 
 
+def test_listen_addresses():
+    from engine.__main__ import parse_listen
+
+    assert parse_listen("0.0.0.0:7781") == ("0.0.0.0", 7781)
+    assert parse_listen(":0") == ("127.0.0.1", 0)
+    with pytest.raises(ValueError, match="HOST:PORT"):
+        parse_listen("localhost:http")
+
+
 def test_models_lists_packs_as_table_and_json(tmp_path, capsys, monkeypatch):
     pack = tmp_path / "models" / "mine"
     pack.mkdir(parents=True)

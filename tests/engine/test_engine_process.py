@@ -102,6 +102,24 @@ def test_sigkill_mid_job_fails_it_with_log_lines_and_a_fresh_engine_takes_over()
         assert eng.wait_job(again, 30).event == "job_done"
 
 
+def test_a_job_that_ignores_cancel_is_ended_by_killing_the_engine():
+    with client("hang", backoff_s=0.1) as eng:
+        first = eng.engine_id
+        job = eng.generate(small_request(steps=10))
+        wait_until(lambda: "started" in [e.event for e in eng.job_events(job)], 30)
+        assert eng.cancel(job, grace_s=0.5)["status"] == "running"
+        end = eng.wait_job(job, 5)
+        assert end.event == "cancelled" and end.data["forced"] is True
+        wait_until(lambda: eng.restart_count == 1, 30)
+        assert eng.engine_id != first
+
+
+def test_client_skips_junk_lines_on_the_protocol_stream(tmp_path):
+    with client("garbage") as eng:
+        job = eng.generate(small_request(steps=2), output={"dir": str(tmp_path)})
+        assert eng.wait_job(job, 30).event == "job_done"
+
+
 def test_native_crash_reports_the_signal_and_the_last_words():
     with client("crash", max_restarts=0) as eng:
         job = eng.generate(small_request(steps=10))
