@@ -24,7 +24,8 @@ def stft_magnitude(wav: torch.Tensor, *, n_fft: int, hop_length: int,
         wav: `[..., T]` float waveform.
         n_fft, hop_length, win_length: STFT geometry in samples.
         window: `[win_length]`; a periodic Hann window when None.
-        center: reflect-pad by n_fft // 2 so frame k is centred on sample k * hop_length.
+        center: pad by n_fft // 2 (reflecting; zeros when the clip is too short to reflect)
+            so frame k is centred on sample k * hop_length.
 
     Returns:
         `[..., n_fft // 2 + 1, frames]` with frames = T // hop_length + 1 when centred.
@@ -33,9 +34,11 @@ def stft_magnitude(wav: torch.Tensor, *, n_fft: int, hop_length: int,
     if window is None:
         window = torch.hann_window(win_length, device=wav.device, dtype=wav.dtype)
     lead = wav.shape[:-1]
+    # Reflection needs more samples than the pad; clips that short are zero-padded instead.
+    pad_mode = "reflect" if wav.shape[-1] > n_fft // 2 else "constant"
     spec = torch.stft(wav.reshape(-1, wav.shape[-1]), n_fft=n_fft, hop_length=hop_length,
                       win_length=win_length, window=window, center=center,
-                      pad_mode="reflect", return_complex=True)
+                      pad_mode=pad_mode, return_complex=True)
     mag = spec.abs()
     if power != 1.0:
         mag = mag.pow(power)

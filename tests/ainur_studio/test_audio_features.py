@@ -103,3 +103,10 @@ def test_losses_reject_shape_mismatch():
 def test_spectral_convergence_is_relative():
     target = torch.rand(2, 33, 10) + 0.1
     assert spectral_convergence(1.1 * target, target) == pytest.approx(0.1, rel=1e-4)
+
+
+def test_clips_shorter_than_half_a_window_still_work():
+    mag = stft_magnitude(torch.randn(2, 100), n_fft=2048, hop_length=512)
+    assert mag.shape == (2, 1025, 1) and torch.isfinite(mag).all()
+    loss = MultiResolutionStftLoss(resolutions=[(4096, 1024)])
+    assert torch.isfinite(loss(torch.randn(1, 2, 300), torch.randn(1, 2, 300)))

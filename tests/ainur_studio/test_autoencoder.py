@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib.util
 import math
+from pathlib import Path
 
 import pytest
 import torch
@@ -153,6 +155,26 @@ def test_training_losses_decrease():
     assert history[-1] < 0.8 * history[0]
 
 
+class _RepeatDecoder(torch.nn.Module):
+    """A stand-in decoder (as a diffusion decoder would be): any `LatentDecoder` plugs in."""
+
+    audio_channels, latent_channels, downsampling_ratio, receptive_frames = 2, 32, RATIO, 0
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return z[:, :2].repeat_interleave(RATIO, dim=-1)
+
+
+def test_any_latent_decoder_plugs_in(ae):
+    model = AudioAutoencoder(encoder=ae.encoder, decoder=_RepeatDecoder(), sample_rate=48_000)
+    z = torch.rand(1, 32, 30) * 2 - 1
+    chunked = model.decode_chunked(z, chunk_frames=8, overlap_frames=2)
+    assert torch.allclose(model.decode(z), chunked, atol=1e-6)
+    with pytest.raises(ValueError, match="disagree on latent_channels"):
+        bad = _RepeatDecoder()
+        bad.latent_channels = 16
+        AudioAutoencoder(encoder=ae.encoder, decoder=bad, sample_rate=48_000)
+
+
 @pytest.mark.parametrize(("wav", "method"), [
     (torch.zeros(2, 4096), "encode"),
     (torch.zeros(1, 1, 4096), "encode"),
@@ -185,7 +207,29 @@ def test_config_errors_are_specific():
 
 @pytest.mark.parametrize("name", ["small", "base"])
 def test_shipped_configs_build(name):
-    model = create_autoencoder_from_config(load_autoencoder_config(name))
+    torch.manual_seed(0)
+    model = create_autoencoder_from_config(load_autoencoder_config(name)).eval()
     assert model.downsampling_ratio == RATIO and model.latent_channels == 32
+    with torch.inference_mode():  # one latent frame: shorter than the largest STFT window
+        assert model.decode(model.encode(0.1 * torch.randn(1, 2, 700))).shape == (1, 2, RATIO)
     params = sum(p.numel() for p in model.parameters())
     assert (2e6 < params < 2e7) if name == "small" else params > 2e7
+
+
+def _script(name: str):
+    path = Path(__file__).resolve().parents[2] / "scripts" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_learning_check_and_bench_scripts_run():
+    check = _script("check_learning_autoencoder")
+    clips = check.synthetic_clips(count=4, samples=4 * RATIO)
+    assert clips.shape == (4, 2, 4 * RATIO) and clips.abs().max() <= 1.0
+    result = check.check_learning_autoencoder(seconds=0.5, clips=4)
+    assert result["steps"] >= 1 and isinstance(result["passed"], bool)
+    assert all(math.isfinite(result[k]) for k in result if k.startswith("mrstft"))
+    bench = _script("bench_autoencoder").bench_decoder("debug", runs=1, samples=16 * RATIO)
+    assert bench["rtf"] > 0 and bench["gflop_per_audio_s"] > 0
