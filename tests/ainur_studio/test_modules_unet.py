@@ -6,7 +6,7 @@ import pytest
 import torch
 from torch import nn
 
-from ainur_studio.modules.unet_blocks import UNetTrunk
+from ainur_studio.modules.unet_blocks import UNetBlock, UNetTrunk
 from ainur_studio.modules.unet_items import (
     InjectChannelsItem,
     ModulationItem,
@@ -69,5 +69,6 @@ def test_trunk_levels_change_length_and_width_as_configured():
     assert out.shape == (2, 5, 12)
     layers = unnest(trunk.net.block, "blocks")
     # downsample, 2 items, inner level, 2 items, upsample
-    assert len(layers) == 7 and layers[3] is trunk.net.block["blocks"][3]
-    assert layers[0].block.stride == (2,)
+    assert len(layers) == 7 and isinstance(layers[3], UNetBlock)
+    assert [type(layer) for layer in layers[1:3]] == [ResnetItem, ModulationItem]
+    assert layers[0].block.stride == (2,) and unnest(layers[3].block, "blocks")[0].block.stride == (3,)
