@@ -22,7 +22,8 @@ import torchaudio.functional as AF
 from ainur_studio.audio.riff import wav_truncation
 
 PathLike = str | os.PathLike[str]
-_FLOAT_SUBTYPES = ("FLOAT", "DOUBLE")
+_FLOAT_SUBTYPES = ("FLOAT", "DOUBLE", "VORBIS", "OPUS", "MPEG_LAYER_III")  # no hard clip
+_SUFFIX_FORMATS = {".aif": "AIFF", ".aiff": "AIFF", ".oga": "OGG", ".opus": "OGG"}
 
 
 class AudioReadError(ValueError):
@@ -117,13 +118,14 @@ def audio_write(path: PathLike, wav: torch.Tensor | np.ndarray, sample_rate: int
     """
     path = Path(path)
     data = _validated_samples(wav, sample_rate)
-    fmt = (format or path.suffix.lstrip(".")).upper()
+    fmt = (format or _SUFFIX_FORMATS.get(path.suffix.lower(), path.suffix.lstrip("."))).upper()
     if fmt not in sf.available_formats():
         raise ValueError(f"cannot write '{path}': unknown audio format '{fmt}'; use a "
                          f"suffix such as .wav or .flac, or pass format=")
     if not sf.check_format(fmt, subtype):
+        valid = ", ".join(sorted(sf.available_subtypes(fmt)))
         raise ValueError(f"cannot write '{path}': format {fmt} does not support subtype "
-                         f"{subtype}; try PCM_24 or FLOAT")
+                         f"{subtype}; choose one of {valid}")
     if subtype.upper() not in _FLOAT_SUBTYPES:
         data = np.clip(data, -1.0, 1.0)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -40,6 +40,13 @@ def test_flac_and_explicit_format(tmp_path):
     assert torch.allclose(audio_read(raw), wav)
 
 
+def test_aiff_suffix_and_float_subtype_listing(tmp_path):
+    path = audio_write(tmp_path / "a.aif", _tone(), 48_000)
+    assert audio_info(path).format == "AIFF"
+    with pytest.raises(ValueError, match="choose one of .*PCM_24"):
+        audio_write(tmp_path / "x.flac", _tone(), 48_000, subtype="FLOAT")
+
+
 def test_resample_keeps_duration_and_pitch(tmp_path):
     wav = _tone(seconds=0.5, rate=44_100, freq=1000.0)
     path = audio_write(tmp_path / "a.wav", wav, 44_100, subtype="FLOAT")
