@@ -163,7 +163,7 @@ def setup_logging(level: str) -> TailHandler:
 # --- assembly -------------------------------------------------------------------------------
 
 def build_server(args: argparse.Namespace, *, tail: TailHandler, token: str | None,
-                 transport: str, **seams: tp.Any) -> tp.Any:
+                 transport: str, engine_id: str, **seams: tp.Any) -> tp.Any:
     """The `EngineServer` with handlers bound to a runtime on the chosen device.
 
     `seams` may replace `generate_fn`, `load_pack`, `train_fn` and `list_models`.
@@ -178,7 +178,8 @@ def build_server(args: argparse.Namespace, *, tail: TailHandler, token: str | No
                       train_fn=seams.get("train_fn"))
     server = EngineServer(handlers=build_handlers(runtime), status_info=runtime.status_info,
                           list_models=seams.get("list_models") or default_list_models,
-                          log_tail=tail.tail, token=token, transport=transport)
+                          log_tail=tail.tail, token=token, transport=transport,
+                          engine_id=engine_id)
     logging.getLogger().addHandler(EventLogHandler(lambda e, d: server.emit(e, d)))
     log.info("engine %s on %s (%s), pid %d", server.engine_id, device.device,
              device.precision, os.getpid())
@@ -245,6 +246,11 @@ def _serve_connection(server: tp.Any, conn: socket.socket, addr: tp.Any) -> None
             server.detach()
 
 
+def _write_line(proto: tp.TextIO, msg: p.Message) -> None:
+    proto.write(p.encode(msg) + "\n")
+    proto.flush()
+
+
 def run_engine(args: argparse.Namespace, **seams: tp.Any) -> int:
     """Run the engine until stdin closes (stdio) or a shutdown request (both)."""
     if args.listen:
@@ -261,15 +267,20 @@ def run_engine(args: argparse.Namespace, **seams: tp.Any) -> int:
         token = args.token or os.environ.get("AINUR_ENGINE_TOKEN") or secrets.token_urlsafe(18)
         if not (args.token or os.environ.get("AINUR_ENGINE_TOKEN")):
             sys.stdout.write(f"token: {token}\n")
+    from engine.server import new_engine_id
+
+    engine_id = new_engine_id()
+    if proto is not None:  # say "starting" before the slow part (torch, device probing)
+        _write_line(proto, p.Event(event=p.EventName.STATUS.value, engine_id=engine_id,
+                                   data={"state": p.EngineState.STARTING.value}))
     try:
-        server = build_server(args, tail=tail, token=token,
+        server = build_server(args, tail=tail, token=token, engine_id=engine_id,
                               transport="tcp" if args.listen else "stdio", **seams)
     except ValueError as exc:
         log.error("cannot start the engine: %s", exc)
         if proto is not None:
-            proto.write(p.encode(p.error_event(p.ErrorCode.BAD_PARAMS,
-                                               f"cannot start the engine: {exc}")) + "\n")
-            proto.flush()
+            _write_line(proto, p.error_event(p.ErrorCode.BAD_PARAMS, f"cannot start the "
+                                             f"engine: {exc}", engine_id=engine_id))
         return 2
     if args.listen:
         serve_tcp(server, args.listen, tp.cast(str, token))

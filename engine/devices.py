@@ -113,6 +113,14 @@ def suggested_limits(free_mb: float | None) -> dict[str, tp.Any]:
     return {"max_duration_s": 60.0, "max_batch": 1, "decode_chunk_s": 10.0}
 
 
+def release_gpu_memory(choice: DeviceChoice) -> None:
+    """Return cached blocks to the driver after an out-of-memory error."""
+    if choice.device.startswith("cuda"):
+        import torch
+
+        torch.cuda.empty_cache()
+
+
 def is_out_of_memory(exc: BaseException) -> bool:
     """True for CUDA/MPS out-of-memory errors and Python `MemoryError`."""
     if isinstance(exc, MemoryError):

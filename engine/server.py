@@ -100,6 +100,11 @@ class EngineServer:
         self.emit_status(p.EngineState.IDLE)
 
     @property
+    def authenticated(self) -> bool:
+        """False while a token is required and the peer has not sent it."""
+        return self._authenticated
+
+    @property
     def stopping(self) -> bool:
         return self._stopping.is_set()
 
@@ -111,7 +116,7 @@ class EngineServer:
 
     def handle_line(self, line: bytes | str) -> bool:
         """Decode and handle one line. Returns False if the connection must be closed."""
-        text = line.strip() if isinstance(line, (bytes, str)) else line
+        text = line.strip()
         if not text:
             return True
         try:
@@ -131,6 +136,9 @@ class EngineServer:
         """Encode and write one message; dropped when no peer is attached."""
         if isinstance(msg, (p.Event, p.Reply)) and not msg.engine_id:
             msg.engine_id = self.engine_id
+        if not self._authenticated and not (isinstance(msg, p.Event)
+                                            and msg.event == p.EventName.ERROR.value):
+            return  # a peer without the token learns nothing but why it was refused
         line = p.encode(msg)
         with self._write_lock:
             if self._write is None:
@@ -230,6 +238,7 @@ class EngineServer:
                           "engine_version": _engine_version(), "pid": os.getpid(),
                           "transport": self._transport, "device": info["device"],
                           "precision": info["precision"], "methods": [m.value for m in p.Method]})
+        self.emit_status(reply_to=req.id)
         return True
 
     def _on_status(self, req: p.Request) -> None:

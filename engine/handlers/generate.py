@@ -14,7 +14,7 @@ import time
 import typing as tp
 
 from ainur_studio.types import GenerationRequest
-from engine.devices import DeviceChoice
+from engine.devices import DeviceChoice, is_out_of_memory, release_gpu_memory
 from engine.handlers import Runtime, default_generate_fn
 from engine.jobs import JobCancelled, JobContext, JobError
 from engine.protocol import ErrorCode, EventName
@@ -108,8 +108,12 @@ def _generate(request: GenerationRequest, pack: tp.Any, ctx: JobContext,
     generate = runtime.generate_fn or default_generate_fn()
 
     def progress(info: dict[str, tp.Any]) -> None:
+        message = str(info.get("message", ""))
+        passes = int(info.get("passes", 1) or 1)
+        if not message and passes > 1:
+            message = f"pass {int(info.get('pass', 0)) + 1}/{passes}"
         ctx.report(int(info.get("step", 0)), int(info.get("total", request.steps) or 1),
-                   stage=str(info.get("stage", "sample")), message=str(info.get("message", "")))
+                   stage=str(info.get("stage", "sample")), message=message)
 
     try:
         with precision_context(runtime.device):
@@ -120,6 +124,8 @@ def _generate(request: GenerationRequest, pack: tp.Any, ctx: JobContext,
     except Exception as exc:
         if ctx.cancelled or type(exc).__name__ == "GenerationCancelled":
             raise JobCancelled(ctx.job.id) from exc
+        if is_out_of_memory(exc):
+            release_gpu_memory(runtime.device)
         if type(exc).__name__ == "GenerationError":
             code = getattr(exc, "code", "")
             raise JobError(ErrorCode.GENERATION_ERROR, str(exc),
