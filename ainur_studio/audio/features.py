@@ -28,11 +28,12 @@ def stft_magnitude(wav: torch.Tensor, *, n_fft: int, hop_length: int,
             so frame k is centred on sample k * hop_length.
 
     Returns:
-        `[..., n_fft // 2 + 1, frames]` with frames = T // hop_length + 1 when centred.
+        float32 `[..., n_fft // 2 + 1, frames]`, frames = T // hop_length + 1 when centred.
     """
     win_length = win_length or n_fft
-    if window is None:
-        window = torch.hann_window(win_length, device=wav.device, dtype=wav.dtype)
+    wav = wav.float()  # the FFT needs fp32 even when the caller works in half precision
+    window = (torch.hann_window(win_length, device=wav.device) if window is None
+              else window.float())
     lead = wav.shape[:-1]
     # Reflection needs more samples than the pad; clips that short are zero-padded instead.
     pad_mode = "reflect" if wav.shape[-1] > n_fft // 2 else "constant"
@@ -101,5 +102,5 @@ class LogMelSpectrogram(nn.Module):
 
     def forward(self, wav: torch.Tensor) -> torch.Tensor:
         """`[..., T]` -> `[..., n_mels, frames]`."""
-        mel = torch.matmul(self.filterbank, self.stft(wav))
+        mel = torch.matmul(self.filterbank.float(), self.stft(wav))
         return torch.log(torch.clamp(mel, min=LOG_EPS))

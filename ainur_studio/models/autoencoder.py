@@ -79,7 +79,8 @@ class MelEncoder(nn.Module):
         """`[B, A, T]` (T a multiple of the ratio) -> unbounded `[B, latent_channels, T/ratio]`."""
         b, a, _ = wav.shape
         mel = self.mel(wav)[..., :-1]  # (B, A, n_mels, T/hop): drop the centred extra frame
-        h = self.norm_in(self.conv_in(mel.reshape(b, a * mel.shape[2], -1)))
+        mel = mel.reshape(b, a * mel.shape[2], -1).to(self.conv_in.weight.dtype)
+        h = self.norm_in(self.conv_in(mel))
         h = self.down(self.frame_stack(h))
         return self.proj(self.latent_stack(h))
 
@@ -237,13 +238,13 @@ def crossfade_ramp(length: int, *, margin: int = 0, device: torch.device | None 
                    dtype: torch.dtype = torch.float32) -> torch.Tensor:
     """Fade-out weights `[length]`: 1 for `margin` samples, a raised-cosine fall, 0 for the
     last `margin` samples. The incoming chunk uses `1 - ramp`, so the pair sums to one."""
-    ramp = torch.zeros(length, device=device, dtype=dtype)
+    ramp = torch.zeros(length, device=device, dtype=torch.float64)
     ramp[:margin] = 1.0
     span = length - 2 * margin
     if span > 0:
-        t = (torch.arange(span, device=device, dtype=dtype) + 0.5) / span
+        t = (torch.arange(span, device=device, dtype=torch.float64) + 0.5) / span
         ramp[margin: margin + span] = 0.5 * (1.0 + torch.cos(math.pi * t))
-    return ramp
+    return ramp.to(dtype)
 
 
 def _check_divides(factor: int, ratio: int, name: str) -> None:

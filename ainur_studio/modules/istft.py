@@ -45,9 +45,10 @@ class SameISTFT(nn.Module):
     def forward(self, spec: torch.Tensor) -> torch.Tensor:
         """`[N, frames, n_fft // 2 + 1]` complex -> `[N, frames * hop_length]` real."""
         frames = spec.shape[1]
-        ifft = torch.fft.irfft(spec, n=self.n_fft, dim=-1) * self.window  # (N, F, n_fft)
+        window = self.window.float()  # stays fp32 when the model is cast to half precision
+        ifft = torch.fft.irfft(spec, n=self.n_fft, dim=-1) * window  # (N, F, n_fft)
         y = self._overlap_add(ifft)
-        env = self._overlap_add(self.window.square().expand(1, frames, -1))
+        env = self._overlap_add(window.square().expand(1, frames, -1))
         return y / env.clamp(min=_ENVELOPE_FLOOR)
 
     def _overlap_add(self, frames: torch.Tensor) -> torch.Tensor:
@@ -86,11 +87,12 @@ class ISTFTHead(nn.Module):
         return self.istft.radius
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """`[B, dim, F]` -> `[B, audio_channels, F * hop_length]`."""
+        """`[B, dim, F]` -> `[B, audio_channels, F * hop_length]` float32."""
         b, _, frames = x.shape
         x = x.transpose(1, 2)  # (B, F, dim)
         shape = (b, frames, self.audio_channels, self.bins)
-        mag = torch.exp(self.magnitude(x).reshape(shape)).clamp(max=self.max_magnitude)
-        spec = torch.polar(mag, self.phase(x).reshape(shape))  # (B, F, A, bins)
+        # The spectrum and the inverse FFT run in fp32 whatever the network's precision.
+        mag = torch.exp(self.magnitude(x).float().reshape(shape)).clamp(max=self.max_magnitude)
+        spec = torch.polar(mag, self.phase(x).float().reshape(shape))  # (B, F, A, bins)
         spec = spec.transpose(1, 2).reshape(b * self.audio_channels, frames, self.bins)
         return self.istft(spec).reshape(b, self.audio_channels, -1)

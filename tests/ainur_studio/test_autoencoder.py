@@ -83,6 +83,15 @@ def test_encode_is_per_clip_and_deterministic(ae):
         assert not torch.equal(_debug(seed=4).decode(z), _debug(seed=3).decode(z))
 
 
+def test_half_precision_model_runs_with_fp32_spectra():
+    model = _debug().to(torch.bfloat16)
+    with torch.inference_mode():
+        z = model.encode(0.1 * torch.randn(1, 2, 3 * RATIO, dtype=torch.bfloat16))
+        wav = model.decode_chunked(z, chunk_frames=2, overlap_frames=1)
+    assert z.dtype == torch.bfloat16 and wav.shape == (1, 2, 3 * RATIO)
+    assert torch.isfinite(wav).all()
+
+
 def test_state_dict_round_trip_rebuilds_the_same_model(ae):
     clone = create_autoencoder_from_config(load_autoencoder_config("debug")).eval()
     clone.load_state_dict(ae.state_dict())
