@@ -8,6 +8,7 @@ audio are float seconds.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import types as _pytypes
 import typing as tp
 from dataclasses import dataclass, field
@@ -165,12 +166,17 @@ def from_jsonable(cls: type[T], data: tp.Any) -> T:
     (newer files opened by older code), missing keys take their defaults."""
     if not isinstance(data, dict):
         raise TypeError(f"expected an object for {cls.__name__}, got {type(data).__name__}")
-    hints = tp.get_type_hints(cls)
+    hints = _type_hints(cls)
     kwargs = {}
     for f in dataclasses.fields(cls):  # type: ignore[arg-type]
         if f.name in data:
             kwargs[f.name] = _convert(hints[f.name], data[f.name])
     return cls(**kwargs)
+
+
+@functools.cache
+def _type_hints(cls: type) -> dict[str, tp.Any]:
+    return tp.get_type_hints(cls)
 
 
 def _convert(hint: tp.Any, value: tp.Any) -> tp.Any:
