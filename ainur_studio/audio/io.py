@@ -19,7 +19,12 @@ import soundfile as sf
 import torch
 import torchaudio.functional as AF
 
-from ainur_studio.audio.riff import wav_truncation
+from ainur_studio.audio.riff import (
+    SUPPORTED_WAV_TAGS,
+    WAV_TAG_NAMES,
+    wav_format_tag,
+    wav_truncation,
+)
 
 PathLike = str | os.PathLike[str]
 _FLOAT_SUBTYPES = ("FLOAT", "DOUBLE", "VORBIS", "OPUS", "MPEG_LAYER_III")  # no hard clip
@@ -203,6 +208,12 @@ def _check_file(path: Path) -> None:
 
 def _open_error(path: Path, exc: Exception) -> AudioReadError:
     text = str(exc)
+    tag = wav_format_tag(path)
+    if tag is not None and tag not in SUPPORTED_WAV_TAGS:
+        codec = WAV_TAG_NAMES.get(tag, "an unsupported codec")
+        return AudioReadError(path, f"the WAV holds {codec} data (format tag 0x{tag:04X}), "
+                                    "which cannot be decoded",
+                              "Convert it to 16/24-bit PCM or float WAV, or FLAC.")
     if "Format not recognised" in text or "unknown format" in text.lower():
         return AudioReadError(
             path, "it is not an audio file libsndfile understands (format not recognised)",

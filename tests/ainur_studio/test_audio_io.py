@@ -144,6 +144,17 @@ def test_broken_files_give_specific_errors(tmp_path, kind, match):
     assert "." in str(err.value).split(":", 2)[-1]  # a cause followed by a fix
 
 
+def test_wav_with_an_undecodable_codec_names_it(tmp_path):
+    data = bytearray(audio_write(tmp_path / "ok.wav", _tone(), 48_000, subtype="PCM_16")
+                     .read_bytes())
+    pos = data.index(b"fmt ") + 8
+    data[pos: pos + 2] = (0x0055).to_bytes(2, "little")
+    path = tmp_path / "mp3-in-wav.wav"
+    path.write_bytes(bytes(data))
+    with pytest.raises(AudioReadError, match="MP3 data .*0x0055.*Convert it"):
+        audio_read(path)
+
+
 def test_nonfinite_float_file_is_rejected(tmp_path):
     path = tmp_path / "nan.wav"
     sf.write(path, np.array([[0.0, np.nan]], dtype=np.float32).T, 48_000, subtype="FLOAT")
