@@ -315,7 +315,10 @@ class EngineServer:
         self.emit(p.EventName.ACCEPTED.value, {"kind": job.kind, "status": "queued",
                                                "position": position},
                   job=job.id, reply_to=req.id)
-        self._queue.put(job)
+        try:
+            self._queue.put(job)
+        except RuntimeError:  # shut down in between: the job never runs
+            self._finish_cancelled(job, was=p.JobStatus.QUEUED)
 
     def _forget_old_jobs(self) -> None:
         finished = [j for j in self._jobs.values() if j.finished]
