@@ -14,7 +14,7 @@ class GenerationError(ValueError):
 
     Codes: unknown_task, unknown_sampler, empty_prompt, bad_prompt, duration_out_of_range,
     bad_steps, bad_guidance, bad_strength, bad_region, bad_extend, bad_count, no_source,
-    reference_unreadable, reference_too_short, source_unreadable, source_too_long, no_clasp,
+    reference_unreadable, reference_too_short, source_unreadable, source_too_short, source_too_long, bad_interpolation, no_clasp,
     pack_mismatch.
     """
 

@@ -50,8 +50,8 @@ def run_new(ctx: RunContext, request: GenerationRequest, job: Job) -> Outputs:
 
 
 def run_best_of(ctx: RunContext, request: GenerationRequest, job: Job) -> Outputs:
-    """Generate `best_of` candidates and return them ranked by CLASP similarity to the
-    lyrics and/or prompt (the best `variations` of them, at least one)."""
+    """Generate `best_of` candidates and return all of them ranked, best first, by CLASP
+    similarity to the lyrics, prompt and reference audio."""
     n = request.inputs.best_of
     if not 1 <= n <= 64:
         raise GenerationError("bad_count", f"best_of must be 1..64, got {n}")
@@ -65,7 +65,7 @@ def run_best_of(ctx: RunContext, request: GenerationRequest, job: Job) -> Output
     audio = decode(ctx, z, job.samples)
     with ctx.stage("rank"):
         scores = _clasp_scores(ctx, job.spec, list(audio))
-    order = torch.argsort(scores, descending=True, stable=True)[: max(1, request.variations)]
+    order = torch.argsort(scores, descending=True, stable=True)
     return ([audio[i] for i in order],
             [{"seed": seeds[i], "score": float(scores[i]), "rank": r}
              for r, i in enumerate(order.tolist())])

@@ -7,13 +7,13 @@ import torch
 
 from ainur_studio.models.diffusion_model import LatentDiffusion, create_diffusion_from_config
 from ainur_studio.models.factory import create_model_from_config, load_config
-from ainur_studio.models.pretrained import load_pack
 from ainur_studio.types import LyricLine, Lyrics
+from tests.ainur_studio.debug_pack import shared_debug_pack
 
 
 @pytest.fixture(scope="module")
 def pack():
-    return load_pack("debug")
+    return shared_debug_pack()
 
 
 @pytest.mark.parametrize("name,cls", [("autoencoder_debug", "AudioAutoencoder"),

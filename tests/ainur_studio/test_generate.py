@@ -16,15 +16,16 @@ from ainur_studio.inference.errors import GenerationCancelled, GenerationError
 from ainur_studio.inference.generate import generate
 from ainur_studio.inference.tasks import Job
 from ainur_studio.models.factory import load_config
-from ainur_studio.models.pretrained import build_pack, load_pack
+from ainur_studio.models.pretrained import build_pack
 from ainur_studio.types import GenerationRequest, LyricLine, Lyrics, Task, TaskInputs
+from tests.ainur_studio.debug_pack import shared_debug_pack
 
 SR = 48_000
 
 
 @pytest.fixture(scope="module")
 def pack():
-    return load_pack("debug")
+    return shared_debug_pack()
 
 
 @pytest.fixture(scope="module")
@@ -105,11 +106,14 @@ def test_cancel_stops_within_one_step(pack):
 
 
 def test_best_of_ranks_by_clasp(pack):
-    r = generate(request(task=Task.BEST_OF, variations=3, inputs=TaskInputs(best_of=4)), pack)
+    r = generate(request(task=Task.BEST_OF, inputs=TaskInputs(best_of=3)), pack)
     check_audio(r, 3, int(1.5 * SR))
     scores = [m["score"] for m in r.meta]
-    assert scores == sorted(scores, reverse=True)
-    assert len({m["seed"] for m in r.meta}) == 3
+    assert scores == sorted(scores, reverse=True) and len(set(scores)) == 3
+    assert sorted(m["seed"] for m in r.meta) == [7, 8, 9]
+    plain = generate(request(variations=3), pack)
+    best = plain.audio[[m["seed"] for m in plain.meta].index(r.meta[0]["seed"])]
+    assert torch.equal(r.audio[0], best)
 
 
 def test_interpolation_endpoints_equal_plain_generations(pack):

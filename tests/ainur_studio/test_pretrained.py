@@ -18,11 +18,12 @@ from ainur_studio.models.pretrained import (
     user_models_dir,
 )
 from ainur_studio.types import GenerationRequest
+from tests.ainur_studio.debug_pack import shared_debug_pack
 
 
 @pytest.fixture(scope="module")
 def pack():
-    return load_pack("debug")
+    return shared_debug_pack()
 
 
 @pytest.fixture(scope="module")
