@@ -1,0 +1,93 @@
+"""Corpus manifest: one JSON object per clip in ``manifest.jsonl``, paths relative to it.
+
+Pieces that yield no clip (unreadable, too short, failed render) go to ``skipped.jsonl`` with
+the reason, so a resumed build neither retries nor forgets them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+MANIFEST = "manifest.jsonl"
+SKIPPED = "skipped.jsonl"
+
+
+@dataclass
+class ClipRecord:
+    clip_id: str
+    audio_path: str               # relative to the corpus folder
+    caption: str
+    lrc_path: str | None          # relative, None for instrumental clips
+    source: str                   # music21 corpus path, e.g. "bach/bwv66.6.mxl"
+    number: int | None            # tune number inside a collection file
+    piece_id: str
+    render: int                   # render index of the piece (several arrangements possible)
+    clip_index: int
+    clip_count: int
+    title: str
+    composer: str
+    collection: str
+    genre: str
+    instruments: list[str]
+    key: str
+    bpm: int
+    time_signature: str
+    moods: list[str]
+    start_s: float                # in the full render
+    duration_s: float
+    first_bar: int
+    last_bar: int
+    split: str                    # "train" | "test" (held out by piece)
+    lyrics_text: str = ""
+    render_settings: dict[str, Any] = field(default_factory=dict)
+    fields: dict[str, Any] = field(default_factory=dict)  # PromptFields as a dict
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), ensure_ascii=False, sort_keys=True)
+
+
+def read_records(folder: str | Path, name: str = MANIFEST) -> list[dict[str, Any]]:
+    """All records of a JSONL file in `folder` ([] if absent). A torn last line, left by an
+    interrupted build, is ignored."""
+    path = Path(folder) / name
+    if not path.exists():
+        return []
+    records = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            records.append(json.loads(line))
+        except json.JSONDecodeError:
+            continue
+    return records
+
+
+def append_records(folder: str | Path, lines: list[str], name: str = MANIFEST) -> None:
+    """Append JSON lines and fsync, so finished pieces survive an interrupted build."""
+    if not lines:
+        return
+    path = Path(folder) / name
+    with path.open("a", encoding="utf-8") as handle:
+        _terminate_torn_line(path, handle)
+        handle.write("".join(line + "\n" for line in lines))
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def _terminate_torn_line(path: Path, handle: Any) -> None:
+    size = path.stat().st_size
+    if size:
+        with path.open("rb") as reader:
+            reader.seek(size - 1)
+            if reader.read(1) != b"\n":
+                handle.write("\n")
+
+
+def done_renders(folder: str | Path) -> set[tuple[str, int]]:
+    """(piece_id, render) pairs already in the manifest or the skipped list."""
+    done = {(r["piece_id"], int(r["render"])) for r in read_records(folder)}
+    done |= {(r["piece_id"], int(r["render"])) for r in read_records(folder, SKIPPED)}
+    return done
