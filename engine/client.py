@@ -284,9 +284,15 @@ class EngineClient(ClientBase):
                          name="engine-stderr").start()
         threading.Thread(target=self._watch, args=(proc, reader), daemon=True,
                          name="engine-watch").start()
-        result = self.request(p.Method.HELLO, {"protocol": p.PROTOCOL_VERSION,
-                                               "client": "engine.client"},
-                              timeout=self.start_timeout_s)
+        try:
+            result = self.request(p.Method.HELLO, {"protocol": p.PROTOCOL_VERSION,
+                                                   "client": "engine.client"},
+                                  timeout=self.start_timeout_s)
+        except EngineError:
+            if self.proc is proc and proc.poll() is None:  # stuck at start: do not leave it
+                self.proc = None
+                proc.kill()
+            raise
         self.started.set()
         return result
 

@@ -198,19 +198,25 @@ def normalize(audio: np.ndarray, sample_rate: int, *, target_lufs: float | None 
     if target_lufs is not None and math.isfinite(before):
         gain_db = min(target_lufs - before, MAX_GAIN_DB)
     out = render(gain_db)
+    after = None
     if target_lufs is not None and math.isfinite(before):
-        out, gain_db = _search_gain(render, out, gain_db, before, target_lufs, sample_rate,
-                                    iterations)
-    if peaks is not None:  # a varying gain moves intersample peaks a little: verify
+        out, gain_db, after = _search_gain(render, out, gain_db, before, target_lufs,
+                                           sample_rate, iterations)
+    peak_db = 20 * math.log10(max(peaks.max(), 1e-12)) + gain_db if peaks is not None \
+        else None
+    limited = peak_db is not None and peak_db > ceiling_dbtp - margin_db
+    if limited:  # a varying gain moves intersample peaks a little: verify
         out = limit_true_peak(out, sample_rate, ceiling_dbtp=ceiling_dbtp - margin_db, passes=2)
-    limited = peaks is not None and 20 * math.log10(max(peaks.max(), 1e-12)) + gain_db \
-        > ceiling_dbtp
-    return out, LoudnessReport(before, integrated_loudness(out, sample_rate), gain_db,
-                               true_peak(out), limited)
+        peak_db, after = true_peak(out), None
+    elif peak_db is None:
+        peak_db = true_peak(out)
+    if after is None:
+        after = integrated_loudness(out, sample_rate)
+    return out, LoudnessReport(before, after, gain_db, peak_db, limited)
 
 
 def _search_gain(render, out: np.ndarray, gain_db: float, before: float, target: float,
-                 sample_rate: int, iterations: int) -> tuple[np.ndarray, float]:
+                 sample_rate: int, iterations: int) -> tuple[np.ndarray, float, float]:
     """Find the gain whose limited rendering meets the loudness target.
 
     Loudness grows monotonically (and ever more slowly under limiting) with gain: extrapolate
@@ -219,11 +225,11 @@ def _search_gain(render, out: np.ndarray, gain_db: float, before: float, target:
     lo: tuple[float, float] | None = None
     hi: tuple[float, float] | None = None
     prev = (0.0, before)
-    best = (math.inf, out, gain_db)
+    best = (math.inf, out, gain_db, before)
     for _ in range(iterations):
         current = integrated_loudness(out, sample_rate)
         if abs(current - target) < best[0]:
-            best = (abs(current - target), out, gain_db)
+            best = (abs(current - target), out, gain_db, current)
         if abs(current - target) < 0.05 or (gain_db >= MAX_GAIN_DB and current < target):
             break
         if current < target:
@@ -242,5 +248,5 @@ def _search_gain(render, out: np.ndarray, gain_db: float, before: float, target:
     else:
         current = integrated_loudness(out, sample_rate)
         if abs(current - target) < best[0]:
-            best = (abs(current - target), out, gain_db)
-    return best[1], best[2]
+            best = (abs(current - target), out, gain_db, current)
+    return best[1], best[2], best[3]
