@@ -36,6 +36,20 @@ def gone(pid: int) -> bool:
     return state in ("Z", "X")
 
 
+def fake_engines_of_this_process() -> list[int]:
+    """Live child processes running the fake engine."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            cmdline = (stat.parent / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if int(fields[1]) == os.getpid() and fields[0] not in "ZX" and b"fake_engine" in cmdline:
+            found.append(int(stat.parent.name))
+    return found
+
+
 def wait_until(predicate, timeout: float) -> float:
     t0 = time.monotonic()
     while not predicate():
@@ -100,6 +114,7 @@ def test_sigkill_mid_job_fails_it_with_log_lines_and_a_fresh_engine_takes_over()
         assert gone(first_pid)
         again = eng.generate(small_request(steps=2))
         assert eng.wait_job(again, 30).event == "job_done"
+    wait_until(lambda: not fake_engines_of_this_process(), 5)  # no orphans
 
 
 def test_a_job_that_ignores_cancel_is_ended_by_killing_the_engine():
@@ -112,6 +127,15 @@ def test_a_job_that_ignores_cancel_is_ended_by_killing_the_engine():
         assert end.event == "cancelled" and end.data["forced"] is True
         wait_until(lambda: eng.restart_count == 1, 30)
         assert eng.engine_id != first
+    wait_until(lambda: not fake_engines_of_this_process(), 5)
+
+
+def test_an_engine_that_never_says_hello_is_not_left_behind():
+    eng = client("slow_start", start_timeout_s=0.5, max_restarts=0)
+    with pytest.raises(EngineError):
+        eng.start()
+    assert eng.proc is None
+    wait_until(lambda: not fake_engines_of_this_process(), 3)
 
 
 def test_client_skips_junk_lines_on_the_protocol_stream(tmp_path):
