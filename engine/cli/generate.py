@@ -38,7 +38,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--guidance", type=float, default=4.0, metavar="X",
                    help="classifier-free guidance scale (4.0)")
     g.add_argument("--sampler", default="dpmpp-2m", metavar="NAME",
-                   help="sampler: dpmpp-2m (default), euler, heun, ddim")
+                   help="sampler: dpmpp-2m (default), euler, heun or v-ddim")
     g.add_argument("--variations", type=int, default=1, metavar="N",
                    help="how many takes (consecutive seeds)")
     g.add_argument("--model", default="starter", metavar="PACK",
@@ -46,7 +46,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     t = parser.add_argument_group("task (default: new)")
     t.add_argument("--task", choices=TASKS, default="new", help="what to do")
     t.add_argument("--source", metavar="F.wav", help="take to vary, repaint or extend")
-    t.add_argument("--strength", type=float, default=0.5,
+    t.add_argument("--strength", type=float, default=0.5, metavar="X",
                    help="variation: 0 keeps the source, 1 ignores it (0.5)")
     t.add_argument("--region", type=float, nargs=2, metavar=("START", "END"),
                    help="repaint: region in seconds")
@@ -54,8 +54,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                    help="extend: seconds to add (10)")
     t.add_argument("--side", choices=("left", "right"), default="right",
                    help="extend: which side (right)")
-    t.add_argument("--second-prompt", default="", help="interpolate: the other prompt")
-    t.add_argument("--second-seed", type=int, help="interpolate: the other seed")
+    t.add_argument("--second-prompt", default="", metavar="TEXT", help="interpolate: the other prompt")
+    t.add_argument("--second-seed", type=int, metavar="N", help="interpolate: the other seed")
     t.add_argument("--interpolation-steps", type=int, default=5, metavar="N",
                    help="interpolate: number of takes between the end points (5)")
     t.add_argument("--best-of", type=int, default=4, metavar="N",

@@ -64,7 +64,7 @@ def test_cancel_queued_and_running(engine, fake_mode):
     assert engine.cancel(running)["status"] == "running"
     end = engine.wait_job(running, 10)
     assert end.event == "cancelled" and end.data["was"] == "running"
-    assert time.monotonic() - t0 < 1.0  # within one 0.2 s sampler step, plus slack
+    assert time.monotonic() - t0 < 1.5  # within one 0.2 s sampler step, plus slack
     assert engine.wait_job(queued, 1).data["was"] == "queued"
     assert "started" not in [e.event for e in engine.job_events(queued)]
     with pytest.raises(EngineError) as info:
