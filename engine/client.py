@@ -306,7 +306,11 @@ class EngineClient(ClientBase):
         reader = client._sock.makefile("rb")
         threading.Thread(target=client._read_socket, args=(reader,), daemon=True,
                          name="engine-tcp").start()
-        client.hello(token=token)
+        try:
+            client.hello(token=token)
+        except EngineError:
+            client.close()
+            raise
         client.started.set()
         return client
 
