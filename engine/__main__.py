@@ -261,7 +261,8 @@ def run_engine(args: argparse.Namespace, **seams: tp.Any) -> int:
             return 2
     proto = None if args.listen else protect_stdout()
     tail = setup_logging(args.log_level)
-    exit_with_parent()
+    if not args.listen:  # a TCP engine is a server in its own right and may outlive a shell
+        exit_with_parent()
     token = None
     if args.listen:
         token = args.token or os.environ.get("AINUR_ENGINE_TOKEN") or secrets.token_urlsafe(18)
