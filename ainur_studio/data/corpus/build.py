@@ -65,6 +65,8 @@ def build(config: BuildConfig, *, progress: Callable[[BuildProgress], None] | No
     tasks = [(ref, r) for ref in pieces for r in range(config.renders)
              if (ref.piece_id, r) not in done]
     state = BuildProgress(clips=len(manifest.read_records(out)))
+    if config.limit and state.clips >= config.limit:
+        return state
     started = time.monotonic()
     for ref, render_index, result in _results(tasks, config):
         _record(out, ref, render_index, result, state)
