@@ -113,6 +113,29 @@ def test_out_of_memory_becomes_advice(tmp_path):
     assert "CUDA out of memory" in end.data["detail"]
 
 
+class GenerationError(ValueError):
+    """Same name and shape as the model core's error."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def test_generation_errors_keep_their_message_and_code(tmp_path):
+    from engine.devices import DeviceChoice
+    from engine.inprocess import InProcessEngine
+
+    def refuse(*args, **kwargs):
+        raise GenerationError("empty_prompt", "give a prompt, lyrics or a reference")
+
+    with InProcessEngine(takes_dir=tmp_path, device=DeviceChoice("cpu", "fp32"),
+                         generate_fn=refuse, load_pack=lambda n, device: object()) as eng:
+        end = eng.wait_job(eng.generate(small_request()), 10)
+    assert end.data["code"] == "generation_error"
+    assert end.data["message"] == "give a prompt, lyrics or a reference"
+    assert "empty_prompt" in end.data["detail"]
+
+
 def test_unknown_method_and_daw_state(engine):
     with pytest.raises(EngineError) as info:
         engine.request("fly")
