@@ -101,3 +101,17 @@ def test_training_losses_backpropagate(pack):
     assert model.clasp.null.grad is not None or model.clasp.proj.weight.grad is not None
     with pytest.raises(ValueError, match="multiple of 4"):
         model.training_losses({**batch, "latents": torch.rand(2, 32, 15)})
+
+
+def test_ainur_layout_injects_the_raw_clasp_vector_at_depth_2(pack):
+    cfg = load_config("prior_debug")
+    cfg["config"].update(clasp={"features": 16, "channels": 1, "layout": "ainur", "depth": 2},
+                         lyrics_track=None, fixed_frames=64)
+    model = create_diffusion_from_config(cfg)
+    model.attach_text_encoder(pack.text_encoder)
+    assert model.prior.context_channels == [0, 0, 1] and model.padded_frames(10) == 64
+    vec = torch.randn(2, 16)
+    kw = model.branch(model.conditions(texts=["a", "b"], n_frames=64, clasp=vec))
+    assert kw["channels"][0] is None and kw["channels"][1] is None
+    assert torch.equal(kw["channels"][2], vec[:, None, :])
+    assert model.predict_v(torch.randn(2, 32, 64), torch.rand(2), **kw).shape == (2, 32, 64)
