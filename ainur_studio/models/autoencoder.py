@@ -180,23 +180,32 @@ class AudioAutoencoder(nn.Module):
         Returns:
             `[B, A, L * ratio]`, the same length as `decode(z)`.
         """
+        pieces = self.decode_stream(z, chunk_frames=chunk_frames, overlap_frames=overlap_frames)
+        return torch.cat(list(pieces), dim=-1)
+
+    def decode_stream(self, z: torch.Tensor, *, chunk_frames: int,
+                      overlap_frames: int) -> tp.Iterator[torch.Tensor]:
+        """`decode_chunked` as a stream: yields consecutive final audio blocks `[B, A, n]`
+        (each ready after one more chunk is decoded) whose concatenation is the full result,
+        so playback or writing can start before the whole latent is decoded."""
         _check_latent(z, self.latent_channels)
         spans = chunk_spans(z.shape[-1], chunk_frames=chunk_frames,
                             overlap_frames=overlap_frames)
-        ratio = self.downsampling_ratio
-        fade = crossfade_ramp(overlap_frames * ratio,
-                              margin=min(self.decoder.receptive_frames,
-                                         max((overlap_frames - 1) // 2, 0)) * ratio,
-                              device=z.device, dtype=z.dtype)
-        out = z.new_zeros(z.shape[0], self.audio_channels, z.shape[-1] * ratio)
+        n = overlap_frames * self.downsampling_ratio
+        margin = min(self.decoder.receptive_frames, max((overlap_frames - 1) // 2, 0))
+        fade = crossfade_ramp(n, margin=margin * self.downsampling_ratio, device=z.device)
+        tail = None
         for k, (start, end) in enumerate(spans):
-            weight = torch.ones((end - start) * ratio, device=z.device, dtype=z.dtype)
-            if k > 0:
-                weight[: fade.shape[0]] = 1.0 - fade
-            if k < len(spans) - 1:
-                weight[weight.shape[0] - fade.shape[0]:] = fade
-            out[..., start * ratio: end * ratio] += self.decoder(z[..., start:end]) * weight
-        return out
+            piece = self.decoder(z[..., start:end])
+            if tail is not None:
+                fade_out = fade.to(piece.dtype)
+                head = tail * fade_out + piece[..., :n] * (1.0 - fade_out)
+                piece = torch.cat([head, piece[..., n:]], dim=-1)
+            if k == len(spans) - 1:
+                yield piece
+            else:
+                tail = piece[..., piece.shape[-1] - n:]
+                yield piece[..., : piece.shape[-1] - n]
 
     def training_losses(self, wav: torch.Tensor) -> dict[str, torch.Tensor]:
         """Reconstruction losses for a batch `[B, A, T]`.

@@ -124,6 +124,15 @@ def test_chunked_decode_equals_whole_decode(ae, frames, chunk):
     assert (chunked - whole).abs().max() <= 1e-5
 
 
+def test_stream_yields_final_blocks_early(ae):
+    z = torch.rand(1, 32, 50) * 2 - 1
+    with torch.inference_mode():
+        blocks = list(ae.decode_stream(z, chunk_frames=20, overlap_frames=6))
+        chunked = ae.decode_chunked(z, chunk_frames=20, overlap_frames=6)
+    assert [b.shape[-1] // RATIO for b in blocks] == [14, 14, 14, 8]
+    assert torch.equal(torch.cat(blocks, dim=-1), chunked)
+
+
 def test_short_overlap_is_approximate_but_seamless(ae):
     z = torch.rand(1, 32, 60) * 2 - 1
     with torch.inference_mode():
