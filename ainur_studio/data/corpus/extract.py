@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from ainur_studio.data.corpus.deps import require_music21
@@ -12,11 +13,12 @@ DEFAULT_VELOCITY = 80
 
 def score_data(score: Any) -> ScoreData:
     """Reduce a parsed score. Repeats are written out for pieces without lyrics (their
-    second-time verses would need the lyric numbers to be matched to the passes)."""
+    second-time verses would need the lyric numbers to be matched to the passes). Tied notes
+    are merged here rather than with music21's ``stripTies``, which copies the whole score
+    and takes most of the time on long movements."""
     m21 = require_music21()
     if not _has_lyrics(score):
         score = _try_expand_repeats(score)
-    score = score.stripTies()
     streams = list(score.parts) or [score]
     parts = [p for p in (_part(s, i) for i, s in enumerate(streams)) if p.notes]
     time_signature = _time_signature(score, m21)
@@ -44,14 +46,28 @@ def _try_expand_repeats(score: Any) -> Any:
 
 
 def _part(stream: Any, index: int) -> Part:
-    notes = []
+    notes: list[Note] = []
+    open_ties: dict[int, int] = {}  # MIDI pitch -> index of the note its tie continues
     for el in stream.flatten().notes:
         duration = float(el.quarterLength)
         if duration <= 0:  # grace notes
             continue
+        start = float(el.offset)
         velocity = getattr(el.volume, "velocity", None) or DEFAULT_VELOCITY
-        for pitch in getattr(el, "pitches", ()):
-            notes.append(Note(float(el.offset), duration, int(pitch.midi), int(velocity)))
+        for member in (el.notes if el.isChord else [el]):
+            if not hasattr(member, "pitch"):
+                continue  # unpitched percussion
+            pitch = int(member.pitch.midi)
+            tie = getattr(member.tie or el.tie, "type", None)
+            if tie in ("stop", "continue") and pitch in open_ties:
+                first = notes[open_ties[pitch]]
+                notes[open_ties[pitch]] = replace(first, duration=start + duration - first.start)
+                if tie == "stop":
+                    del open_ties[pitch]
+                continue
+            notes.append(Note(start, duration, pitch, int(velocity)))
+            if tie == "start":
+                open_ties[pitch] = len(notes) - 1
     name = str(getattr(stream, "partName", "") or f"part {index + 1}")
     return Part(name=name, notes=sorted(notes, key=lambda n: (n.start, n.pitch)))
 
