@@ -143,7 +143,8 @@ def _fill(index: list[int], span: Span, frame_rate: float, value: int) -> None:
     """Mark the frames whose centre lies in `span`."""
     first = max(0, math.ceil(span.start_ms / 1000.0 * frame_rate - 0.5))
     stop = min(len(index), math.ceil(span.end_ms / 1000.0 * frame_rate - 0.5))
-    index[first:stop] = [value] * max(0, stop - first)
+    if stop > first:  # a span wholly before frame 0 must not shrink the list
+        index[first:stop] = [value] * (stop - first)
 
 
 def active_line_index(lyrics: Lyrics, n_frames: int, frame_rate: float, *,
