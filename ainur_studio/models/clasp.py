@@ -260,7 +260,11 @@ class Clasp(ClaspBase):
         self.lyrics_proj = nn.Linear(text_tower.width, embed_dim)
         self.audio_proj = nn.Linear(audio_tower.width, embed_dim)
         self._logit_scale = nn.Parameter(torch.tensor(float(init_logit_scale)))
-        self.logit_bias = nn.Parameter(torch.tensor(float(init_logit_bias)))
+        bias = torch.tensor(float(init_logit_bias))
+        if loss == "sigmoid":
+            self.logit_bias = nn.Parameter(bias)
+        else:  # unused by InfoNCE: a buffer, so DDP sees no parameter without a gradient
+            self.register_buffer("logit_bias", bias)
         self.audio_sample_rate = audio_tower.sample_rate
         self.min_audio_samples = audio_tower.min_samples
 

@@ -88,27 +88,29 @@ def make_buffers_constant(module: nn.Module) -> None:
 class LogMel(nn.Module):
     """Per-clip log-mel with fixed statistics: [B, C, T] -> [B, C, n_mels, frames].
 
-    `center=False`, so frame f covers samples [f*hop, f*hop + n_fft) and a clip's frames never
-    see its padding. Values are `(log10(max(mel, floor)) - offset) / scale`.
+    The shared front-end (`ainur_studio.audio.features.LogMelSpectrogram`: magnitude mels,
+    natural log, floored at `LOG_EPS`) with `center=False`, so frame f covers samples
+    [f*hop, f*hop + n_fft) and a clip's frames never see its padding; then a fixed affine
+    normalisation `(x - offset) / scale`.
     """
 
     def __init__(self, *, sample_rate: int = 48_000, n_fft: int = 2048, hop_length: int = 480,
                  n_mels: int = 64, f_min: float = 20.0, f_max: float | None = None,
-                 floor: float = 1e-5, offset: float = -2.5, scale: float = 2.5) -> None:
+                 offset: float = -4.0, scale: float = 4.0) -> None:
         super().__init__()
-        import torchaudio
+        from ainur_studio.audio.features import LogMelSpectrogram
 
         self.n_fft, self.hop_length, self.n_mels = n_fft, hop_length, n_mels
-        self.floor, self.offset, self.scale = floor, offset, scale
-        self.mel = torchaudio.transforms.MelSpectrogram(
-            sample_rate=sample_rate, n_fft=n_fft, hop_length=hop_length, n_mels=n_mels,
-            f_min=f_min, f_max=f_max, center=False, power=2.0)
-        make_buffers_constant(self.mel)
+        self.offset, self.scale = offset, scale
+        self.mel = LogMelSpectrogram(sample_rate=sample_rate, n_fft=n_fft, hop_length=hop_length,
+                                     n_mels=n_mels, f_min=f_min, f_max=f_max, center=False)
 
     @property
     def silence_value(self) -> float:
         """The normalised log-mel value of digital silence (used as frame padding)."""
-        return (math.log10(self.floor) - self.offset) / self.scale
+        from ainur_studio.audio.features import LOG_EPS
+
+        return (math.log(LOG_EPS) - self.offset) / self.scale
 
     def num_frames(self, lengths: torch.Tensor) -> torch.Tensor:
         """Valid frames for clips of `lengths` samples: [B] long (at least 1)."""
@@ -117,8 +119,7 @@ class LogMel(nn.Module):
     def forward(self, wav: torch.Tensor) -> torch.Tensor:
         if wav.shape[-1] < self.n_fft:
             wav = F.pad(wav, (0, self.n_fft - wav.shape[-1]))
-        mel = self.mel(wav.float())
-        return (torch.log10(mel.clamp(min=self.floor)) - self.offset) / self.scale
+        return (self.mel(wav.float()) - self.offset) / self.scale
 
 
 def sinusoidal_positions(n: int, dim: int, *, device: torch.device | None = None) -> torch.Tensor:

@@ -63,6 +63,7 @@ class TrainConfig:
     keep_last: int = 3                 # checkpoints kept by rotation (0 = all)
     validate_every: int = 0            # steps; 0 = never
     num_workers: int = 0               # >0 loads batches in worker processes
+    find_unused_parameters: bool = True  # DDP: allow parts unused in a step (e.g. no lyrics)
     device: str | None = None          # None = this rank's GPU if any, else CPU
     extra: dict[str, tp.Any] = field(default_factory=dict)  # free-form notes kept in checkpoints
 
@@ -160,7 +161,9 @@ class Trainer:
             from torch.nn.parallel import DistributedDataParallel
 
             ids = [self.dist.device.index] if self.dist.device.type == "cuda" else None
-            module = DistributedDataParallel(module, device_ids=ids)
+            module = DistributedDataParallel(
+                module, device_ids=ids,
+                find_unused_parameters=self.config.find_unused_parameters)
         if self.config.compile:
             module = tp.cast(nn.Module, torch.compile(module))
         return module

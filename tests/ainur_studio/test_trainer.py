@@ -188,9 +188,10 @@ def test_torchrun_two_ranks_end_identical(tmp_path):
     t0 = time.perf_counter()
     done = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-3000:]
-    a, b = (load_file(str(tmp_path / f"rank{r}.safetensors")) for r in (0, 1))
-    for name in a:
-        assert torch.equal(a[name], b[name]), name
+    for prefix in ("", "clasp-"):  # toy model, then CLASP with all-gathered features
+        a, b = (load_file(str(tmp_path / f"{prefix}rank{r}.safetensors")) for r in (0, 1))
+        for name in a:
+            assert torch.equal(a[name], b[name]), f"{prefix}{name}"
     state = ckpt.read_state(tmp_path / "ckpt" / "step-00000004")
     assert state["world_size"] == 2 and state["position"] == 8
     assert (tmp_path / "ckpt" / "step-00000004" / "rng-rank1.safetensors").is_file()

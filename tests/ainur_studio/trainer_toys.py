@@ -26,3 +26,16 @@ def toy_dataset(n: int = 24, *, seed: int = 0) -> list[tuple[torch.Tensor, torch
     x = torch.randn(n, 4, generator=gen)
     y = x @ torch.tensor([1.0, -2.0, 0.5, 3.0]) + 0.1
     return [(x[i], y[i]) for i in range(n)]
+
+
+def toy_clasp_items(n: int = 8, *, seed: int = 0) -> list[dict]:
+    """Paired noise clips and captions for a few CLASP steps."""
+    gen = torch.Generator().manual_seed(seed)
+    return [{"audio": 0.1 * torch.randn(2, 12_000, generator=gen), "text": f"clip number {i}"}
+            for i in range(n)]
+
+
+def collate_clasp(items: list[dict]) -> dict:
+    audio = torch.stack([it["audio"] for it in items])
+    return {"audio": audio, "lengths": torch.full((len(items),), audio.shape[-1]),
+            "text": [it["text"] for it in items]}
