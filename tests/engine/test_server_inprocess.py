@@ -98,6 +98,15 @@ def test_bad_generate_requests_fail_the_job_with_a_code(engine, params, code):
     assert end.data["code"] == code and end.data["message"]
 
 
+def test_unwritable_output_folder_is_a_write_error(engine, tmp_path):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the takes folder should be")
+    job = engine.generate(small_request(), output={"dir": str(blocker / "takes")})
+    end = engine.wait_job(job, 10)
+    assert end.data["code"] == "write_error" and "writable" in end.data["message"]
+    assert blocker.read_text() == "a file where the takes folder should be"
+
+
 def test_out_of_memory_becomes_advice(tmp_path):
     from engine.devices import DeviceChoice
     from engine.inprocess import InProcessEngine
