@@ -75,10 +75,11 @@ def run(params: dict[str, tp.Any], ctx: JobContext, *, runtime: Runtime) -> dict
     """Generate and write the takes of one request; returns ``{"takes": [paths]}``."""
     request = parse_request(params)
     options = take_options(params, runtime)
-    ctx.report(0, request.steps, stage="load", message=f"loading {request.model}")
+    ctx.report(0, 1, stage="load", message=f"loading {request.model}")
     t0 = time.monotonic()
     pack = runtime.packs.get(request.model)
     load_s = time.monotonic() - t0
+    ctx.report(1, 1, stage="load")
     ctx.check_cancelled()
     result = _generate(request, pack, ctx, runtime)
     audio = list(_get(result, "audio", []))
