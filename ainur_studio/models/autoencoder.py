@@ -57,18 +57,22 @@ class MelEncoder(nn.Module):
         n_fft, n_mels: mel front-end; its hop is `downsampling_ratio // frame_downsample`.
         frame_downsample: mel frames per latent frame.
         dim: width; depth / latent_depth: blocks before / after the strided convolution.
+        mid_side: for stereo, also read the mels of (L + R) / 2 and (L - R) / 2, which carry
+            the inter-channel phase (stereo image) that L and R magnitudes alone lose.
     """
 
     def __init__(self, *, sample_rate: int, audio_channels: int, latent_channels: int,
                  downsampling_ratio: int, n_fft: int, n_mels: int, frame_downsample: int,
-                 dim: int, depth: int, latent_depth: int) -> None:
+                 dim: int, depth: int, latent_depth: int, mid_side: bool = True) -> None:
         super().__init__()
         _check_divides(frame_downsample, downsampling_ratio, "encoder.frame_downsample")
         self.audio_channels, self.latent_channels = audio_channels, latent_channels
         self.downsampling_ratio = downsampling_ratio
+        self.mid_side = mid_side and audio_channels == 2
         self.mel = LogMelSpectrogram(sample_rate=sample_rate, n_fft=n_fft, n_mels=n_mels,
                                      hop_length=downsampling_ratio // frame_downsample)
-        self.conv_in = nn.Conv1d(audio_channels * n_mels, dim, 7, padding=3)
+        inputs = (4 if self.mid_side else audio_channels) * n_mels
+        self.conv_in = nn.Conv1d(inputs, dim, 7, padding=3)
         self.norm_in = ChannelLayerNorm(dim)
         self.frame_stack = ConvNeXtStack1d(dim=dim, depth=depth)
         self.down = nn.Conv1d(dim, dim, frame_downsample, stride=frame_downsample)
@@ -77,6 +81,8 @@ class MelEncoder(nn.Module):
 
     def forward(self, wav: torch.Tensor) -> torch.Tensor:
         """`[B, A, T]` (T a multiple of the ratio) -> unbounded `[B, latent_channels, T/ratio]`."""
+        if self.mid_side:
+            wav = with_mid_side(wav)  # (B, 4, T)
         b, a, _ = wav.shape
         mel = self.mel(wav)[..., :-1]  # (B, A, n_mels, T/hop): drop the centred extra frame
         mel = mel.reshape(b, a * mel.shape[2], -1).to(self.conv_in.weight.dtype)
@@ -130,13 +136,15 @@ class AudioAutoencoder(nn.Module):
         latent_weight: weight of mean(pre-tanh latent^2), keeping latents off saturation.
         latent_noise: std of Gaussian noise added to the latent while training the decoder,
             so it tolerates the small errors of the prior's samples.
+        mid_side_loss: for stereo, also score (L + R) / 2 and (L - R) / 2, so the losses see
+            the phase between the channels (per-channel magnitudes cannot).
     """
 
     def __init__(self, *, encoder: nn.Module, decoder: LatentDecoder, sample_rate: int,
                  stft_resolutions: Sequence[Sequence[int]] = DEFAULT_STFT_RESOLUTIONS,
                  mel_resolutions: Sequence[Sequence[int]] = DEFAULT_MEL_RESOLUTIONS,
                  mel_weight: float = 1.0, latent_weight: float = 1e-4,
-                 latent_noise: float = 0.0) -> None:
+                 latent_noise: float = 0.0, mid_side_loss: bool = True) -> None:
         super().__init__()
         _check_compatible(encoder, decoder)
         self.encoder, self.decoder = encoder, decoder
@@ -149,6 +157,7 @@ class AudioAutoencoder(nn.Module):
                                                resolutions=mel_resolutions)
         self.mel_weight, self.latent_weight = mel_weight, latent_weight
         self.latent_noise = latent_noise
+        self.mid_side_loss = mid_side_loss and self.audio_channels == 2
 
     def latent_frames(self, samples: int) -> int:
         """Latent length for `samples` audio samples: ceil(samples / ratio)."""
@@ -219,7 +228,10 @@ class AudioAutoencoder(nn.Module):
         if self.training and self.latent_noise > 0:
             z = z + self.latent_noise * torch.randn_like(z)
         rec = self.decoder(z)[..., : wav.shape[-1]]
-        stft, mel = self.stft_loss(rec, wav), self.mel_loss(rec, wav)
+        target = wav
+        if self.mid_side_loss:
+            rec, target = with_mid_side(rec), with_mid_side(wav)
+        stft, mel = self.stft_loss(rec, target), self.mel_loss(rec, target)
         latent = logits.square().mean()
         loss = stft + self.mel_weight * mel + self.latent_weight * latent
         return {"loss": loss, "stft": stft.detach(), "mel": mel.detach(),
@@ -229,6 +241,12 @@ class AudioAutoencoder(nn.Module):
         _check_audio(wav, self.audio_channels)
         extra = self.latent_frames(wav.shape[-1]) * self.downsampling_ratio - wav.shape[-1]
         return nn.functional.pad(wav, (0, extra)) if extra else wav
+
+
+def with_mid_side(wav: torch.Tensor) -> torch.Tensor:
+    """Stereo `[B, 2, T]` -> `[B, 4, T]`: L, R, (L + R) / 2, (L - R) / 2."""
+    left, right = wav[:, :1], wav[:, 1:2]
+    return torch.cat([wav, 0.5 * (left + right), 0.5 * (left - right)], dim=1)
 
 
 def chunk_spans(length: int, *, chunk_frames: int, overlap_frames: int

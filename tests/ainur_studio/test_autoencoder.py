@@ -16,6 +16,7 @@ from ainur_studio.models.autoencoder import (
     create_autoencoder_from_config,
     crossfade_ramp,
     load_autoencoder_config,
+    with_mid_side,
 )
 
 RATIO = 1024
@@ -155,6 +156,15 @@ def test_chunk_spans_and_ramp():
     assert ramp[:2].tolist() == [1.0, 1.0] and ramp[-2:].tolist() == [0.0, 0.0]
     assert torch.all(ramp[1:] <= ramp[:-1])
     assert torch.allclose(ramp + ramp.flip(0), torch.ones(10))
+
+
+def test_mid_side_loss_sees_the_stereo_image(ae):
+    wav = _chord(4 * RATIO)
+    flipped = wav * torch.tensor([1.0, -1.0])[:, None]  # same magnitudes, R out of phase
+    mid_side = torch.stack([wav.mean(1), (wav[:, 0] - wav[:, 1]) / 2], dim=1)
+    assert torch.allclose(with_mid_side(wav), torch.cat([wav, mid_side], dim=1))
+    assert ae.stft_loss(flipped, wav) < 1e-5
+    assert ae.stft_loss(with_mid_side(flipped), with_mid_side(wav)) > 0.5
 
 
 def test_training_losses_decrease():
