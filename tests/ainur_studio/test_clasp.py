@@ -214,3 +214,32 @@ def test_compat_model_tiny_clip_runs(tmp_path):
         m.embed_lyrics(["la"])
     cfg["config"]["text"] = {"source": str(bundled_minilm_dir())}
     assert C.create_clasp_from_config(cfg).embed_lyrics(["la la"]).shape == (1, 8)
+
+
+def test_training_resume_continues_the_same_trajectory(tmp_path):
+    from ainur_studio.training.clasp_data import collate_clips
+    from ainur_studio.training.loop import TrainConfig, Trainer
+
+    gen = torch.Generator().manual_seed(5)
+    items = [{"audio": 0.1 * torch.randn(2, 9_600 + 480 * i, generator=gen), "text": f"clip {i}",
+              "lyrics": "" if i % 3 == 0 else f"words {i}"} for i in range(8)]
+
+    def run(steps, *, resume_from=None):
+        torch.manual_seed(11)
+        settings = TrainConfig(max_steps=steps, batch_size=4, lr=3e-3, warmup_steps=1,
+                               ema_decay=0.9, checkpoint_every=2, device="cpu")
+        trainer = Trainer(model=C.create_clasp_from_config(_config("debug")), dataset=items,
+                          config=settings, collate_fn=collate_clips, out_dir=tmp_path,
+                          model_config=_config("debug"))
+        losses = []
+        trainer.add_callback("on_batch_end", lambda t: losses.append(t.last_losses["loss"]))
+        if resume_from:
+            trainer.resume(resume_from)
+        trainer.fit()
+        return losses, trainer
+
+    full, _ = run(4)
+    resumed, trainer = run(4, resume_from=tmp_path / "step-00000002")
+    assert resumed == full[2:]
+    loaded = C.load_clasp(trainer.export(tmp_path / "export"))
+    assert loaded.embed_text(["clip 1"]).shape == (1, 32)
