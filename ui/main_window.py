@@ -1,13 +1,394 @@
-"""The main window."""
+"""The main window: lyric timeline in the centre, prompt / takes / queue in docks, Training and
+Settings as pages; menus, shortcuts, status bar, project handling and window layout memory."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLabel, QMainWindow
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, Qt
+from PySide6.QtGui import QCloseEvent
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QFileDialog,
+    QMainWindow,
+    QMessageBox,
+    QScrollArea,
+    QTabWidget,
+    QWidget,
+)
+
+from ainur_studio.project import EXTENSION, ProjectError
+from ui import theme
+from ui.about import about_text
+from ui.controller import StudioController
+from ui.engine_bridge import EngineBridge
+from ui.menus import build_menus, build_toolbar
+from ui.models.jobs_model import JobsModel
+from ui.models.lyric_document import LyricDocument
+from ui.models.prompt_state import PromptState
+from ui.models.takes_model import TakesModel
+from ui.player import Player
+from ui.project_session import ProjectSession, find_recoverable
+from ui.settings import Settings
+from ui.take_actions import TakeActions
+from ui.widgets.prompt_panel import PromptPanel
+from ui.widgets.queue_view import QueueView
+from ui.widgets.status_bar import StudioStatusBar
+from ui.widgets.takes_view import TakesView
+from ui.widgets.timeline_editor import TimelineEditor
+
+PROJECT_FILTER = f"Ainur Studio projects (*{EXTENSION})"
 
 
 class MainWindow(QMainWindow):
-    def __init__(self) -> None:
+    def __init__(self, settings: Settings | None = None, bridge: EngineBridge | None = None,
+                 player: Player | None = None, *, start_engine: bool = True) -> None:
         super().__init__()
-        self.setWindowTitle("Ainur Studio")
-        self.resize(1280, 800)
-        self.setCentralWidget(QLabel("Ainur Studio"))
+        self.settings = settings or Settings()
+        self.setWindowIcon(theme.icon("app"))
+        self.resize(1440, 900)
+        self.prompt, self.lyrics = PromptState(parent=self), LyricDocument(parent=self)
+        self.takes, self.jobs = TakesModel(self), JobsModel(self)
+        self.session = ProjectSession(self.prompt, self.lyrics, self.takes,
+                                      autosave_s=self.settings.get("ui/autosave_s"), parent=self)
+        self.bridge = bridge or EngineBridge(parent=self)
+        self.player = player or Player(parent=self)
+        self.controller = StudioController(self.bridge, self.prompt, self.lyrics, self.takes,
+                                           self.jobs, self.settings, self)
+        self.current_take = ""
+        self._build_widgets()
+        self.actions_ = build_menus(self)
+        self.addToolBar(build_toolbar(self, self.actions_))
+        self._connect()
+        self._restore_layout()
+        self._update_title()
+        self._fill_recent_menu()
+        self.status.set_audio_note(self.player.unavailable_reason)
+        if start_engine:
+            self.bridge.start()
+
+    # --- construction -----------------------------------------------------------------------
+    def _build_widgets(self) -> None:
+        self.timeline = TimelineEditor(self.lyrics, clock=self.player.position_ms)
+        self.timeline.canvas.set_zoom(self.settings.get("ui/timeline_zoom"))
+        self.prompt_panel = PromptPanel(self.prompt)
+        self.takes_view = TakesView(self.takes)
+        self.queue = QueueView(self.jobs)
+        self.pages = QTabWidget()
+        self.pages.setDocumentMode(True)
+        self.pages.addTab(self.timeline, theme.icon("words"), "Lyrics")
+        self.pages.addTab(QWidget(), "Training")   # created when first shown
+        self.pages.addTab(QWidget(), "Settings")
+        self.setCentralWidget(self.pages)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setWidget(self.prompt_panel)
+        scroll.setMinimumWidth(330)
+        self.docks = {
+            "prompt": self._dock("Prompt", scroll, Qt.DockWidgetArea.LeftDockWidgetArea),
+            "takes": self._dock("Takes", self.takes_view, Qt.DockWidgetArea.RightDockWidgetArea),
+            "queue": self._dock("Queue", self.queue, Qt.DockWidgetArea.RightDockWidgetArea),
+        }
+        self.status = StudioStatusBar()
+        self.setStatusBar(self.status)
+        self.take_actions = TakeActions(self, self.takes, self.prompt, self.prompt_panel,
+                                        self.lyrics, self.settings)
+        self.training_page = None
+        self.settings_page = None
+
+    def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(f"dock_{title.lower()}")
+        dock.setWidget(widget)
+        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
+                         | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+                         | QDockWidget.DockWidgetFeature.DockWidgetClosable)
+        self.addDockWidget(area, dock)
+        return dock
+
+    def _connect(self) -> None:
+        c = self.controller
+        self.prompt_panel.generate_requested.connect(self.generate)
+        self.prompt_panel.task_inputs.region_requested.connect(self._use_selected_region)
+        self.prompt.changed.connect(lambda: self.timeline.set_bpm(self.prompt.request.fields.bpm))
+        self.queue.cancel_requested.connect(c.cancel)
+        self.takes_view.take_selected.connect(self.set_current_take)
+        self.takes_view.take_activated.connect(self.play_take)
+        self.takes_view.action_requested.connect(self.take_actions.run)
+        self.take_actions.message.connect(self.status.show_info)
+        self.take_actions.play_requested.connect(self.play_take)
+        self.take_actions.generate_requested.connect(self.generate)
+        self.timeline.status_message.connect(self.status.show_info)
+        self.timeline.seek_requested.connect(self._seek)
+        self.timeline.tap_sync_toggled.connect(self._on_tap_sync)
+        self.player.position_changed.connect(self._on_position)
+        self.player.playing_changed.connect(self._on_playing)
+        self.player.error.connect(self.status.show_info)
+        c.message.connect(self.status.show_info)
+        c.error.connect(self.status.show_error)
+        c.models_listed.connect(self.prompt_panel.set_models)
+        c.peaks_ready.connect(self._on_peaks)
+        c.take_arrived.connect(self._on_take_arrived)
+        self.bridge.state_changed.connect(self.status.set_engine_state)
+        self.bridge.status_changed.connect(self.status.set_engine_status)
+        self.session.dirty_changed.connect(lambda _d: self._update_title())
+        self.session.path_changed.connect(lambda _p: self._update_title())
+        self.pages.currentChanged.connect(self._on_page_changed)
+
+    # --- pages (created lazily) -------------------------------------------------------------
+    def _on_page_changed(self, index: int) -> None:
+        if index == 1 and self.training_page is None:
+            self.show_training_page()
+        elif index == 2 and self.settings_page is None:
+            self.show_settings_page()
+
+    def show_training_page(self) -> QWidget:
+        if self.training_page is None:
+            from ui.widgets.training_page import TrainingPage
+
+            page = TrainingPage()
+            page.train_requested.connect(self.controller.train)
+            page.stop_requested.connect(self.controller.stop_training)
+            page.preview_requested.connect(self._play_file)
+            self.controller.training_started.connect(page.training_started)
+            self.bridge.event_received.connect(page.on_event)
+            self._replace_page(1, page, "Training")
+            self.training_page = page
+        self.pages.setCurrentIndex(1)
+        return self.training_page
+
+    def show_settings_page(self) -> QWidget:
+        if self.settings_page is None:
+            from ui.widgets.settings_page import SettingsPage
+
+            page = SettingsPage(self.settings)
+            page.settings_changed.connect(self._on_setting_changed)
+            self._replace_page(2, page, "Settings")
+            self.settings_page = page
+        self.pages.setCurrentIndex(2)
+        return self.settings_page
+
+    def _replace_page(self, index: int, page: QWidget, title: str) -> None:
+        blocker = self.pages.blockSignals(True)
+        old = self.pages.widget(index)
+        self.pages.removeTab(index)
+        self.pages.insertTab(index, page, title)
+        self.pages.blockSignals(blocker)
+        old.deleteLater()
+
+    def _on_setting_changed(self, key: str) -> None:
+        if key.startswith("engine/"):
+            self.status.show_info("Engine settings take effect when the engine restarts "
+                                  "(Generate → Restart the engine).")
+
+    # --- generation and playback ------------------------------------------------------------
+    def generate(self) -> None:
+        self.controller.generate()
+        self.docks["queue"].raise_()
+
+    def cancel_all(self) -> None:
+        for row in self.jobs.active_jobs():
+            self.controller.cancel(row.job_id)
+
+    def restart_engine(self) -> None:
+        self.bridge.stop()
+        self.bridge.start()
+
+    def set_current_take(self, take_id: str) -> None:
+        take = self.takes.take(take_id)
+        if take is None:
+            return
+        self.current_take = take_id
+        self.player.load(take.path)
+        peaks = self.takes.peaks(take_id)
+        if peaks is not None:
+            self.timeline.set_peaks(peaks)
+
+    def play_take(self, take_id: str) -> None:
+        if take_id != self.current_take or not self.player.path:
+            self.set_current_take(take_id)
+        self.player.toggle(0)
+
+    def toggle_playback(self) -> None:
+        if not self.current_take and self.takes.rowCount():
+            self.takes_view.setCurrentIndex(self.takes.index(0))
+        start = self.timeline.canvas.playhead_ms or 0
+        self.player.toggle(start if start < self.player.duration_ms else 0)
+
+    def _play_file(self, path: str) -> None:
+        if self.player.load(path):
+            self.player.play(0)
+
+    def _seek(self, ms: int) -> None:
+        self.timeline.set_playhead(ms)
+        if self.player.playing:
+            self.player.stop()
+            self.player.play(ms)
+
+    def _on_position(self, ms: int) -> None:
+        self.timeline.set_playhead(ms)
+        self.takes_view.set_playing(self.current_take, ms)
+
+    def _on_playing(self, playing: bool) -> None:
+        self.actions_["play"].setIcon(theme.icon("stop" if playing else "play"))
+        if not playing:
+            self.takes_view.set_playing("", None)
+
+    def _on_tap_sync(self, on: bool) -> None:
+        if on and not self.player.playing:
+            self.toggle_playback()
+        elif not on:
+            self.player.stop()
+
+    def _on_peaks(self, take_id: str, peaks: object) -> None:
+        if take_id == self.current_take:
+            self.timeline.set_peaks(peaks)  # type: ignore[arg-type]
+
+    def _on_take_arrived(self, take_id: str) -> None:
+        if not self.current_take:
+            self.takes_view.setCurrentIndex(self.takes.index(self.takes.row_of(take_id)))
+
+    def _use_selected_region(self) -> None:
+        index = self.timeline.canvas.selected
+        if index < 0:
+            self.status.show_info("Select a lyric line on the timeline first.")
+            return
+        start = self.lyrics.lines[index].start_ms / 1000
+        self.prompt_panel.task_inputs.set_region(start, self.lyrics.line_end_ms(index) / 1000)
+
+    # --- projects ---------------------------------------------------------------------------
+    def _update_title(self) -> None:
+        mark = " •" if self.session.dirty else ""
+        self.setWindowTitle(f"{self.session.display_name()}{mark} — Ainur Studio")
+
+    def confirm_discard(self) -> bool:
+        """Unsaved-changes guard: True when it is fine to replace the current project."""
+        if not self.session.dirty:
+            return True
+        answer = QMessageBox.question(
+            self, "Unsaved changes", f"Save the changes to {self.session.display_name()}?",
+            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
+            | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Save)
+        if answer == QMessageBox.StandardButton.Save:
+            return self.save_project()
+        return answer == QMessageBox.StandardButton.Discard
+
+    def new_project(self) -> None:
+        if self.confirm_discard():
+            self.session.new()
+
+    def open_project(self, path: str | None = None) -> bool:
+        if not self.confirm_discard():
+            return False
+        if path is None:
+            path, _ = QFileDialog.getOpenFileName(self, "Open project",
+                                                  self.settings.get("ui/last_folder"),
+                                                  PROJECT_FILTER)
+            if not path:
+                return False
+        return self.load_project_file(path)
+
+    def load_project_file(self, path: str) -> bool:
+        try:
+            read_from = self.session.open(path)
+        except (ProjectError, OSError) as exc:
+            QMessageBox.warning(self, "Cannot open the project", str(exc))
+            return False
+        if read_from != Path(path):
+            self.status.show_info(f"{Path(path).name} was damaged; opened its backup copy.")
+        self._after_project_loaded(path)
+        return True
+
+    def _after_project_loaded(self, path: str) -> None:
+        self.settings.add_recent_file(str(Path(path).resolve()))
+        self.settings.set("ui/last_folder", str(Path(path).parent))
+        self._fill_recent_menu()
+        self.current_take = ""
+        for take in self.takes.all_takes:
+            if not take.deleted and Path(take.path).exists():
+                self.controller.load_peaks(take)
+
+    def save_project(self) -> bool:
+        if self.session.path is None:
+            return self.save_project_as()
+        return self._save_to(self.session.path)
+
+    def save_project_as(self) -> bool:
+        path, _ = QFileDialog.getSaveFileName(self, "Save project as",
+                                              self.settings.get("ui/last_folder"),
+                                              PROJECT_FILTER)
+        return bool(path) and self._save_to(Path(path))
+
+    def _save_to(self, path: Path) -> bool:
+        try:
+            saved = self.session.save(path)
+        except (OSError, ValueError) as exc:
+            QMessageBox.warning(self, "Cannot save the project",
+                                f"{path}: {exc}\nYour work is still open; try another folder.")
+            return False
+        self.settings.add_recent_file(str(saved.resolve()))
+        self._fill_recent_menu()
+        self.status.show_info(f"Saved {saved.name}")
+        return True
+
+    def _fill_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        recent = self.settings.get("ui/recent_files")
+        for path in recent:
+            action = self.recent_menu.addAction(Path(path).name)
+            action.setToolTip(path)
+            action.triggered.connect(lambda _c=False, p=path: self.open_project(p))
+        self.recent_menu.setEnabled(bool(recent))
+
+    def check_recovery(self) -> bool:
+        """Offer autosaves left by a crash; returns True when one was recovered."""
+        found = find_recoverable()
+        if not found:
+            return False
+        item = found[0]
+        name = item.project_path.name if item.project_path else "an unsaved project"
+        answer = QMessageBox.question(
+            self, "Recover unsaved work",
+            f"Ainur Studio closed unexpectedly. Recover the changes to {name} from "
+            f"{item.saved_at.astimezone():%H:%M, %d %b}?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
+        if answer != QMessageBox.StandardButton.Yes:
+            item.path.unlink(missing_ok=True)
+            return False
+        self.session.recover(item)
+        return True
+
+    # --- layout memory and closing ----------------------------------------------------------
+    def _restore_layout(self) -> None:
+        geometry: QByteArray = self.settings.get("ui/geometry")
+        state: QByteArray = self.settings.get("ui/window_state")
+        if not geometry.isEmpty():
+            self.restoreGeometry(geometry)
+        if not state.isEmpty():
+            self.restoreState(state)
+        else:
+            self.resizeDocks([self.docks["prompt"], self.docks["takes"]], [360, 420],
+                             Qt.Orientation.Horizontal)
+
+    def save_layout(self) -> None:
+        self.settings.set("ui/geometry", self.saveGeometry())
+        self.settings.set("ui/window_state", self.saveState())
+        self.settings.set("ui/timeline_zoom", float(self.timeline.canvas.geometry_.px_per_s))
+        self.settings.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
+        if not self.confirm_discard():
+            event.ignore()
+            return
+        self.save_layout()
+        self.player.stop()
+        self.session.discard_autosave()
+        self.bridge.stop()
+        event.accept()
+
+    def show_about(self) -> None:
+        QMessageBox.about(self, "About Ainur Studio", about_text(self.controller.models))
+
+
+

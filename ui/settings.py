@@ -46,7 +46,8 @@ SETTINGS: dict[str, Setting] = {s.key: s for s in (
     Setting("ui/autosave_s", int, 60, "seconds between autosaves; 0 = off"),
 )}
 
-OSC_ADAPTERS = ("generic", "reaper", "ableton", "bitwig", "ardour", "supercollider")
+# How a take is delivered to each target (the kinds of `ainur-studio send --as`).
+OSC_ADAPTERS = ("notify", "reaper", "ableton", "bitwig", "scsynth", "stream")
 
 
 def _migrate_1_to_2(qs: QSettings) -> None:
@@ -54,7 +55,7 @@ def _migrate_1_to_2(qs: QSettings) -> None:
     host, port = qs.value("osc/host"), qs.value("osc/port")
     if host:
         target = {"name": "DAW", "host": str(host), "port": int(port or 8000),
-                  "adapter": "generic"}
+                  "adapter": "notify"}
         qs.setValue("osc/targets", json.dumps([target]))
     qs.remove("osc/host")
     qs.remove("osc/port")

@@ -7,11 +7,42 @@ import typing as tp
 from pathlib import Path
 
 import pytest
+from PySide6.QtWidgets import QMessageBox
 
 from ui.engine_bridge import EngineBridge
 from ui.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "engine_mode(mode, steps, step_s): fake engine "
+                            "behaviour for the `window` fixture")
+
+
+class DialogLog(list):
+    """(kind, text) of every message box shown; `answer` is what questions return."""
+
+    answer: QMessageBox.StandardButton = QMessageBox.StandardButton.Discard
+
+
+@pytest.fixture(autouse=True)
+def dialogs(monkeypatch) -> DialogLog:
+    """Modal message boxes answer at once in tests (a modal loop would hang offscreen)."""
+    seen = DialogLog()
+
+    def question(_parent, title, text, *args, **kwargs):
+        seen.append(("question", text))
+        return seen.answer
+
+    def warning(_parent, title, text, *args, **kwargs):
+        seen.append(("warning", text))
+        return QMessageBox.StandardButton.Ok
+
+    monkeypatch.setattr(QMessageBox, "question", staticmethod(question))
+    monkeypatch.setattr(QMessageBox, "warning", staticmethod(warning))
+    monkeypatch.setattr(QMessageBox, "about", staticmethod(lambda *a, **k: None))
+    return seen
 
 
 @pytest.fixture

@@ -110,6 +110,11 @@ class LyricDocument(QObject):
         if not 0 <= index < len(self.lines):
             raise IndexError(f"no lyric line {index + 1} (the document has {len(self.lines)})")
 
+    def reset(self, lyrics: Lyrics) -> None:
+        """Start over with `lyrics` and an empty undo history (opening a project)."""
+        self.undo_stack.clear()
+        self._restore(lyrics)
+
     # --- edits -------------------------------------------------------------------------
     def set_lyrics(self, lyrics: Lyrics, text: str = "Replace lyrics") -> None:
         self._push(text, lyrics)

@@ -11,6 +11,7 @@ import typing as tp
 
 from PySide6.QtCore import (
     QAbstractListModel,
+    QMimeData,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
@@ -20,6 +21,7 @@ from PySide6.QtCore import (
 
 from ainur_studio.types import Take
 from ui.audio_file import Peaks
+from ui.drag import mime_for_files
 from ui.models.prompt_state import summarise
 
 TakeRole = Qt.ItemDataRole.UserRole + 1
@@ -128,3 +130,15 @@ class TakesModel(QAbstractListModel):
         row = self.row_of(take_id)
         if row >= 0:
             self.dataChanged.emit(self.index(row), self.index(row))
+
+    # --- drag out as files ------------------------------------------------------------------
+    def mimeTypes(self) -> list[str]:  # noqa: N802 - Qt's name
+        return ["text/uri-list", "text/plain"]
+
+    def supportedDragActions(self) -> Qt.DropAction:  # noqa: N802 - Qt's name
+        return Qt.DropAction.CopyAction
+
+    def mimeData(self, indexes: list[QModelIndex]) -> QMimeData:  # noqa: N802 - Qt's name
+        rows = sorted({i.row() for i in indexes if i.isValid()})
+        takes = [self.take_at(r) for r in rows]
+        return mime_for_files([t.path for t in takes if t is not None])

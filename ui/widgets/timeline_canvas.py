@@ -132,6 +132,8 @@ class TimelineCanvas(QWidget):
                 paint.paint_word_blocks(painter, geo, self.document, i,
                                         selected=self.selected_word if i == self.selected
                                         else -1, tap=self._tap_word(i))
+        if not self.document.lines:
+            paint.paint_empty_hint(painter, visible)
         if self.playhead_ms is not None:
             x = geo.x_of(self.playhead_ms)
             painter.setPen(QPen(theme.PLAYHEAD, 1.5))

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QScrollArea,
     QToolBar,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -73,6 +74,8 @@ class TimelineEditor(QWidget):
         for name, icon_name, text, shortcut, slot in specs:
             action = self._action(name, icon_name, text, shortcut, slot)
             bar.addAction(action)
+            if name in ("delete", "zoom_out", "zoom_in"):
+                _icon_only(bar, action)
             if name == "merge":
                 bar.addSeparator()
         bar.addSeparator()
@@ -82,12 +85,16 @@ class TimelineEditor(QWidget):
                              checkable=True)
         tap = self._action("tap", "tap", "Tap sync", None, self._on_tap_toggled,
                            checkable=True)
-        self._action("tap_key", "", "Tap", "T", self.tap)
+        tap_key = self._action("tap_key", "", "Tap", "T", self.tap)
+        tap_key.setShortcutContext(Qt.ShortcutContext.WindowShortcut)  # tap from anywhere
         for action in (snap, words, tap):
             bar.addAction(action)
         bar.addSeparator()
-        bar.addAction(self._action("import", "folder", "Import LRC…", None, self.choose_import))
-        bar.addAction(self._action("export", "save", "Export LRC…", None, self.choose_export))
+        for name, icon_name, text, slot in (("import", "folder", "Import LRC…", self.choose_import),
+                                            ("export", "save", "Export LRC…", self.choose_export)):
+            action = self._action(name, icon_name, text, None, slot)
+            bar.addAction(action)
+            _icon_only(bar, action)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
@@ -268,6 +275,13 @@ class TimelineEditor(QWidget):
         self.actions_["delete"].setEnabled(sel >= 0)
         self.actions_["split"].setEnabled(sel >= 0)
         self.actions_["merge"].setEnabled(0 <= sel < len(self.document.lines) - 1)
+
+
+def _icon_only(bar: QToolBar, action: QAction) -> None:
+    button = bar.widgetForAction(action)
+    if isinstance(button, QToolButton):
+        button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
+    action.setToolTip(action.toolTip() or action.text())
 
 
 def _split_position(text: str) -> int:

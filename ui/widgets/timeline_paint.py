@@ -125,3 +125,12 @@ def paint_word_blocks(painter: QPainter, geo: TimelineGeometry, document: LyricD
         painter.setPen(QPen(theme.PLAYHEAD, 1, Qt.PenStyle.DashLine))
         rect = geo.line_rect(document, index)
         painter.drawRect(QRectF(rect.left(), WORD_TOP, rect.width(), WORD_H))
+
+
+def paint_empty_hint(painter: QPainter, visible: QRectF) -> None:
+    painter.setPen(theme.TEXT_DIM)
+    rect = QRectF(visible.left(), LINE_TOP, max(visible.width(), 600), 60)
+    painter.drawText(rect.adjusted(16, 0, 0, 0), Qt.AlignmentFlag.AlignLeft
+                     | Qt.AlignmentFlag.AlignVCenter,
+                     "No lyrics yet: double-click here to add a line, type them in, "
+                     "or File → Import lyrics (LRC). Leave empty for an instrumental.")

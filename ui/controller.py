@@ -1,0 +1,154 @@
+"""The glue between the engine bridge and the documents: sending requests, turning replies
+and events into queue rows, takes and messages. Holds no widgets."""
+
+from __future__ import annotations
+
+import typing as tp
+
+from PySide6.QtCore import QObject, Signal
+
+from ainur_studio.types import Take
+from engine.protocol import Event, EventName, Method, Reply
+from ui.audio_file import Peaks, peaks_job
+from ui.engine_bridge import BridgeState, EngineBridge
+from ui.models.jobs_model import JobsModel
+from ui.models.lyric_document import LyricDocument
+from ui.models.prompt_state import PromptState, summarise
+from ui.models.takes_model import TakesModel
+from ui.settings import Settings
+from ui.workers import start_worker
+
+FORMATS = {"wav": "wav24", "flac": "flac"}
+
+
+def output_options(settings: Settings) -> dict[str, tp.Any]:
+    """The `output` parameter of a generate request, from the settings."""
+    options: dict[str, tp.Any] = {"format": FORMATS.get(settings.get("output/format"), "wav24"),
+                                  "loudness_lufs": settings.get("output/loudness_lufs")}
+    if settings.get("output/folder"):
+        options["dir"] = settings.get("output/folder")
+    return options
+
+
+class StudioController(QObject):
+    message = Signal(str)                 # a sentence for the status bar
+    error = Signal(str, str)              # (plain words, detail) for an error the user must see
+    models_listed = Signal(list)          # model names
+    peaks_ready = Signal(str, object)     # (take_id, Peaks)
+    training_started = Signal(str)        # job id
+    take_arrived = Signal(str)            # take_id of a new take
+
+    def __init__(self, bridge: EngineBridge, prompt: PromptState, lyrics: LyricDocument,
+                 takes: TakesModel, jobs: JobsModel, settings: Settings,
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.bridge, self.prompt, self.lyrics = bridge, prompt, lyrics
+        self.takes, self.jobs, self.settings = takes, jobs, settings
+        self.models: list[dict] = []
+        self._pending: dict[str, str] = {}  # request id -> method
+        self._workers: list[tp.Any] = []
+        bridge.reply_received.connect(self._on_reply)
+        bridge.event_received.connect(self._on_event)
+        bridge.engine_died.connect(self._on_engine_died)
+        bridge.state_changed.connect(self._on_state_changed)
+
+    # --- requests ---------------------------------------------------------------------------
+    def _send(self, method: Method, params: dict[str, tp.Any] | None = None) -> str | None:
+        try:
+            request_id = self.bridge.send(method, params)
+        except RuntimeError as exc:
+            self.error.emit(f"Cannot {method.value.replace('_', ' ')}: {exc}.", "")
+            return None
+        self._pending[request_id] = method.value
+        return request_id
+
+    def generate(self) -> str | None:
+        """Send the prompt (with the lyrics) as a generate request; returns the request id."""
+        request = self.prompt.to_request(self.lyrics.lyrics)
+        request_id = self._send(Method.GENERATE, {"request": request.to_dict(),
+                                                  "output": output_options(self.settings)})
+        if request_id is not None:
+            self.jobs.add_pending(request_id, "generate", summarise(request))
+            self.prompt.after_generate()
+            self.message.emit(f"Queued: {summarise(request)}")
+        return request_id
+
+    def cancel(self, job_id: str) -> None:
+        if job_id:
+            self._send(Method.CANCEL, {"job": job_id})
+
+    def train(self, spec: dict[str, tp.Any]) -> str | None:
+        request_id = self._send(Method.TRAIN, {"spec": spec})
+        if request_id is not None:
+            self.jobs.add_pending(request_id, "train", f"Training on {spec.get('data_dir')}")
+        return request_id
+
+    def stop_training(self, job_id: str) -> None:
+        self._send(Method.STOP_TRAINING, {"job": job_id} if job_id else {})
+
+    def list_models(self) -> None:
+        self._send(Method.LIST_MODELS)
+
+    # --- replies and events -----------------------------------------------------------------
+    def _on_reply(self, reply: Reply) -> None:
+        method = self._pending.pop(reply.reply_to, "")
+        if not reply.ok:
+            error = reply.error
+            text = error.message if error else "the engine refused the request"
+            self.jobs.reject(reply.reply_to, text, error.detail if error else "")
+            if method not in ("generate", "train", "cancel"):
+                self.error.emit(text, error.detail if error else "")
+            return
+        job = str(reply.result.get("job", ""))
+        if method in ("generate", "train") and job:
+            self.jobs.bind(reply.reply_to, job, int(reply.result.get("position", 0) or 0))
+            if method == "train":
+                self.training_started.emit(job)
+        elif method == "list_models":
+            self.models = list(reply.result.get("models", []))
+            self.models_listed.emit([str(m.get("name", "")) for m in self.models])
+
+    def _on_event(self, event: Event) -> None:
+        row = self.jobs.apply_event(event)
+        if event.event == EventName.TAKE_READY.value:
+            self._on_take_ready(event)
+        elif event.event == EventName.JOB_FAILED.value and row is not None:
+            self.message.emit(f"Failed: {row.error}")
+        elif event.event == EventName.ERROR.value:
+            self.error.emit(str(event.data.get("message", "engine error")),
+                            str(event.data.get("detail", "")))
+
+    def _on_take_ready(self, event: Event) -> None:
+        try:
+            take = Take.from_dict(event.data["take"])
+        except (KeyError, TypeError, ValueError) as exc:
+            self.error.emit("The engine reported a take the app cannot read.", repr(exc))
+            return
+        self.takes.add_take(take)
+        self.load_peaks(take)
+        self.take_arrived.emit(take.take_id)
+        self.message.emit(f"New take: {summarise(take.request)}")
+
+    def load_peaks(self, take: Take) -> None:
+        """Read the take's waveform envelope in the background."""
+        worker = start_worker(peaks_job, take.path)
+        worker.signals.returned.connect(lambda peaks, t=take.take_id: self._on_peaks(t, peaks))
+        worker.signals.errored.connect(lambda msg, _tb: self.message.emit(msg))
+        worker.signals.finished.connect(lambda w=worker: self._workers.remove(w))
+        self._workers.append(worker)
+
+    def _on_peaks(self, take_id: str, peaks: Peaks) -> None:
+        if self.takes.take(take_id) is not None:
+            self.takes.set_peaks(take_id, peaks)
+            self.peaks_ready.emit(take_id, peaks)
+
+    def _on_engine_died(self, message: str, detail: str) -> None:
+        failed = self.jobs.fail_active(message, detail)
+        self._pending.clear()
+        note = f" {len(failed)} job(s) stopped; your project is safe." if failed else \
+            " Your project is safe."
+        self.error.emit(message + note, detail)
+
+    def _on_state_changed(self, state: str) -> None:
+        if state == BridgeState.READY.value and not self.models:
+            self.list_models()

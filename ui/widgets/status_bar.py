@@ -1,0 +1,79 @@
+"""The status bar: engine state, device, precision, model, memory, DAW sync, and the last
+message; an error keeps a "Details" link until the next one."""
+
+from __future__ import annotations
+
+import typing as tp
+
+from PySide6.QtWidgets import QLabel, QMessageBox, QPushButton, QStatusBar, QWidget
+
+STATE_TEXT = {"stopped": "Engine stopped", "starting": "Engine starting…",
+              "ready": "Engine ready", "busy": "Engine busy",
+              "restarting": "Engine restarting…", "remote": "Remote engine",
+              "failed": "Engine failed"}
+
+
+def memory_text(memory: dict[str, tp.Any]) -> str:
+    used, total = memory.get("used_mb"), memory.get("total_mb")
+    if used is None or not total:
+        return ""
+    return f"{used / 1024:.1f}/{total / 1024:.0f} GB"
+
+
+class StudioStatusBar(QStatusBar):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.engine = QLabel(STATE_TEXT["stopped"])
+        self.engine.setObjectName("engineState")
+        self.device = QLabel()
+        self.model = QLabel()
+        self.memory = QLabel()
+        self.daw = QLabel("DAW: not linked")
+        self.audio = QLabel()
+        self.details = QPushButton("Details")
+        self.details.setFlat(True)
+        self.details.hide()
+        self.details.clicked.connect(self.show_details)
+        self._detail = ("", "")
+        self.addWidget(self.details)
+        for label in (self.audio, self.daw, self.memory, self.model, self.device, self.engine):
+            self.addPermanentWidget(label)
+        self.set_engine_state("stopped")
+
+    def set_engine_state(self, state: str) -> None:
+        self.engine.setText(STATE_TEXT.get(state, state))
+        self.engine.setProperty("state", state)
+        self.engine.style().unpolish(self.engine)
+        self.engine.style().polish(self.engine)
+
+    def set_engine_status(self, status: dict[str, tp.Any]) -> None:
+        device = status.get("device") or "?"
+        precision = status.get("precision") or ""
+        self.device.setText(f"{device} {precision}".strip())
+        self.model.setText(f"model: {status.get('model')}" if status.get("model") else "")
+        self.memory.setText(memory_text(status.get("memory") or {}))
+        daw = status.get("daw") or {}
+        if daw.get("tempo"):
+            playing = "▶" if daw.get("playing") else "■"
+            self.daw.setText(f"DAW {playing} {float(daw['tempo']):g} BPM "
+                             f"{daw.get('time_signature', '')}".strip())
+
+    def set_audio_note(self, note: str) -> None:
+        self.audio.setText("no sound" if note else "")
+        self.audio.setToolTip(note)
+
+    def show_error(self, message: str, detail: str = "") -> None:
+        self._detail = (message, detail)
+        self.showMessage(message)
+        self.details.setVisible(bool(detail))
+
+    def show_info(self, message: str, timeout_ms: int = 8000) -> None:
+        self.details.hide()
+        self.showMessage(message, timeout_ms)
+
+    def show_details(self) -> QMessageBox:
+        message, detail = self._detail
+        box = QMessageBox(QMessageBox.Icon.Warning, "Ainur Studio", message, parent=self)
+        box.setDetailedText(detail)
+        box.open()
+        return box
