@@ -7,16 +7,16 @@ is reproducible piece by piece whatever its order or limit.
 from __future__ import annotations
 
 import random
-from collections import Counter
+import statistics
 from dataclasses import dataclass, field, replace
 
 from ainur_studio.data.corpus import accompany, instruments
 from ainur_studio.data.corpus.harmony import harmonise
 from ainur_studio.data.corpus.score_data import Note, Part, ScoreData, bar_length, beat_length
 
-# Seconds per most common note value, by collection kind (this sets the tempo).
-NOTE_SECONDS = {"sacred": (0.5, 0.85), "vocal": (0.4, 0.7), "song": (0.3, 0.55),
-                "dance": (0.17, 0.27), "chamber": (0.2, 0.42)}
+# Seconds per typical (median) note value, by collection kind (this sets the tempo).
+NOTE_SECONDS = {"sacred": (0.5, 0.8), "vocal": (0.35, 0.6), "song": (0.25, 0.45),
+                "dance": (0.15, 0.24), "chamber": (0.18, 0.38)}
 BPM_RANGE = (40, 220)
 REVERB_SEND = {"sacred": (70, 115), "vocal": (55, 100), "chamber": (40, 85),
                "song": (35, 80), "dance": (20, 60)}
@@ -62,9 +62,11 @@ class Arrangement:
 
 
 def choose_bpm(data: ScoreData, kind: str, rng: random.Random) -> int:
-    """Quarter-note tempo putting the piece's most common note value at a plausible speed."""
-    lengths = Counter(round(n.duration, 3) for p in data.parts for n in p.notes)
-    common = lengths.most_common(1)[0][0] if lengths else 1.0
+    """Quarter-note tempo putting the piece's typical (median) note value at a plausible
+    speed for its kind. The median is robust where a few runs of short notes would make the
+    most common value misleading."""
+    lengths = [n.duration for p in data.parts for n in p.notes]
+    common = statistics.median(lengths) if lengths else 1.0
     low, high = NOTE_SECONDS.get(kind, NOTE_SECONDS["chamber"])
     bpm = 60.0 * common / rng.uniform(low, high)
     return int(min(max(round(bpm), BPM_RANGE[0]), BPM_RANGE[1]))

@@ -73,9 +73,11 @@ def genre_of(collection: str, *, title: str = "", locale: str = "",
 
 def composer_of(collection: str, score_composer: str = "") -> str:
     """The composer for captions: the collection's, else the score's ("Last, First" turned
-    around); anonymous and traditional pieces give ""."""
-    if style_of(collection).composer:
-        return style_of(collection).composer
+    around); anonymous and traditional pieces give "". Folk collections give "" too: their
+    ABC ``C:`` fields hold notes such as "a Highland Air." rather than composers."""
+    style = style_of(collection)
+    if style.composer or style.kind in ("song", "dance"):
+        return style.composer
     name = re.sub(r"\s+", " ", score_composer or "").strip()
     if not name or name.lower().startswith(("anon", "trad", "unknown")):
         return ""
