@@ -1,10 +1,18 @@
 """Starter corpus: public-domain scores from the music21 corpus rendered to audio.
 
-The pipeline is ``scores`` (select and read pieces, music21) -> ``arrange`` (instruments, bass,
-accompaniment, drums, pan, effects; pure) -> ``midi`` (Standard MIDI File writer; pure) ->
-``render`` (FluidSynth -> 48 kHz stereo, cut at bar lines -> FLAC) with ``lyrics`` (syllables ->
-words -> lines -> enhanced LRC) and ``captions`` (descriptor text) beside it, and ``manifest``
-(JSONL records, held-out split by piece). ``build`` ties them together.
+Pipeline, one module per step:
+
+- ``scores`` lists, orders and opens pieces; ``extract`` reduces a music21 score to the plain
+  records of ``score_data`` (notes, bars, metre, key, lyric syllables);
+- ``arrange`` draws a tempo, instruments (``instruments``), pan, reverb and chorus per render;
+  single melodies get chords (``harmony``), a bass line, an accompaniment and, for dances,
+  drums (``accompany``);
+- ``midi`` writes the arrangement as a Standard MIDI File; ``render`` runs FluidSynth, levels
+  the audio and writes FLAC clips cut at bar lines (``clips``);
+- ``lyrics`` turns syllables into words, lines and synced (enhanced) LRC per clip;
+  ``styles`` and ``captions`` write the descriptor caption;
+- ``piece`` renders one piece, ``manifest`` keeps the JSONL records, ``build`` runs it all,
+  resumably, and ``summarise`` reports a corpus.
 
 music21 and FluidSynth are needed only to build the corpus, never to run the app: they are
 imported or looked up lazily, and ``deps`` names the packages to install when they are missing.
