@@ -25,7 +25,13 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ainur_studio.models.clasp_audio import AudioInputError, AudioTower, masked_mean, prepare_audio
+from ainur_studio.models.clasp_audio import (
+    AudioInputError,
+    AudioTower,
+    masked_mean,
+    pad_batch,
+    prepare_clip,
+)
 from ainur_studio.models.text_encoder import (
     check_texts,
     create_tiny_text_backbone,
@@ -167,17 +173,21 @@ class ClaspBase(nn.Module):
         Clips at another `sample_rate` are resampled; each whole clip is embedded, batched by
         similar length. Raises `AudioInputError` for bad, too-short or silent clips.
         """
-        wav, lengths = prepare_audio(clips, sample_rate=sample_rate,
-                                     target_rate=self.audio_sample_rate,
-                                     min_samples=self.min_audio_samples, allow_silent=allow_silent)
-        order = torch.argsort(lengths, descending=True)
-        out = torch.empty(len(order), self.embed_dim, device=self.device)
+        if isinstance(clips, torch.Tensor) and clips.ndim == 3:
+            clips = list(clips)
+        if not clips:
+            raise AudioInputError("no clips given: pass a non-empty list of [2, T] tensors")
+        ready = [prepare_clip(c, i, sample_rate=sample_rate, target_rate=self.audio_sample_rate,
+                              min_samples=self.min_audio_samples, allow_silent=allow_silent)
+                 for i, c in enumerate(clips)]
+        order = sorted(range(len(ready)), key=lambda i: -ready[i].shape[-1])
+        out = torch.empty(len(ready), self.embed_dim, device=self.device)
         with self._inference():
             for start in range(0, len(order), batch_size):
                 idx = order[start:start + batch_size]
-                n = int(lengths[idx].max())
-                emb = self.encode_audio(wav[idx, :, :n].to(self.device), lengths[idx].to(self.device))
-                out[idx.to(self.device)] = emb.float()
+                wav, lengths = pad_batch([ready[i] for i in idx])
+                emb = self.encode_audio(wav.to(self.device), lengths.to(self.device))
+                out[torch.tensor(idx, device=self.device)] = emb.float()
         return F.normalize(out, dim=-1) if normalize else out
 
     @staticmethod
@@ -221,7 +231,15 @@ class TextTower(nn.Module):
         self.freeze = freeze
         self.encoder.requires_grad_(not freeze)
 
+    def train(self, mode: bool = True) -> TextTower:
+        """A frozen encoder stays in eval mode (no dropout) while the heads train."""
+        super().train(mode)
+        if self.freeze:
+            self.encoder.eval()
+        return self
+
     def forward(self, texts: list[str], *, max_length: int) -> torch.Tensor:
+        """Mean-pooled token features [B, width] of B texts."""
         device = next(self.encoder.parameters()).device
         tok = self.tokenizer(texts, max_length=max_length, padding=True, truncation=True,
                              return_tensors="pt")

@@ -38,41 +38,33 @@ def _as_stereo(clip: tp.Any, index: int) -> torch.Tensor:
     return wav.expand(2, -1) if wav.shape[0] == 1 else wav
 
 
-def prepare_audio(clips: tp.Sequence[torch.Tensor], *, sample_rate: int, target_rate: int,
-                  min_samples: int, allow_silent: bool = False
-                  ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Validate, resample and right-pad a list of clips into one batch.
+def prepare_clip(clip: tp.Any, index: int, *, sample_rate: int, target_rate: int,
+                 min_samples: int, allow_silent: bool = False) -> torch.Tensor:
+    """Validate one clip and bring it to stereo float32 [2, T] at `target_rate`.
 
-    Mono clips are duplicated to stereo; clips at another `sample_rate` are resampled to
-    `target_rate`. Clips shorter than `min_samples` (after resampling) and, unless
-    `allow_silent`, silent clips raise `AudioInputError`.
-
-    Returns:
-        wav: [B, 2, T_max] float32, zero-padded.
-        lengths: [B] long, valid samples per clip.
+    Mono is duplicated; another `sample_rate` is resampled. Clips shorter than `min_samples`
+    (after resampling) and, unless `allow_silent`, silent clips raise `AudioInputError`.
     """
-    if isinstance(clips, torch.Tensor) and clips.ndim == 3:
-        clips = list(clips)
-    if not clips:
-        raise AudioInputError("no clips given: pass a non-empty list of [2, T] tensors")
-    out = []
-    for i, clip in enumerate(clips):
-        wav = _as_stereo(clip, i)
-        if sample_rate != target_rate:
-            import torchaudio.functional as AF
+    wav = _as_stereo(clip, index)
+    if sample_rate != target_rate:
+        import torchaudio.functional as AF
 
-            wav = AF.resample(wav, sample_rate, target_rate)
-        if wav.shape[-1] < min_samples:
-            raise AudioInputError(
-                f"clip #{i} is {wav.shape[-1] / target_rate:.3f} s long; CLASP needs at least "
-                f"{min_samples / target_rate:.3f} s: pad or drop it")
-        if not allow_silent and wav.abs().max() < SILENCE_PEAK:
-            raise AudioInputError(f"clip #{i} is silent (peak below -100 dBFS); its embedding "
-                                  "would be meaningless: drop it or pass allow_silent=True")
-        out.append(wav)
-    lengths = torch.tensor([w.shape[-1] for w in out])
-    batch = torch.zeros(len(out), 2, int(lengths.max()))
-    for i, w in enumerate(out):
+        wav = AF.resample(wav, sample_rate, target_rate)
+    if wav.shape[-1] < min_samples:
+        raise AudioInputError(
+            f"clip #{index} is {wav.shape[-1] / target_rate:.3f} s long; CLASP needs at least "
+            f"{min_samples / target_rate:.3f} s: pad or drop it")
+    if not allow_silent and wav.abs().max() < SILENCE_PEAK:
+        raise AudioInputError(f"clip #{index} is silent (peak below -100 dBFS); its embedding "
+                              "would be meaningless: drop it or pass allow_silent=True")
+    return wav
+
+
+def pad_batch(clips: tp.Sequence[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
+    """Right-pad clips [2, T_i] into wav [B, 2, T_max] with valid lengths [B] (long)."""
+    lengths = torch.tensor([w.shape[-1] for w in clips])
+    batch = clips[0].new_zeros(len(clips), 2, int(lengths.max()))
+    for i, w in enumerate(clips):
         batch[i, :, : w.shape[-1]] = w
     return batch, lengths
 
@@ -141,7 +133,7 @@ class AudioTower(nn.Module):
     """Patch transformer over the whole log-mel of each clip, mean-pooled to [B, width].
 
     Args:
-        sample_rate: rate the tower expects (inputs are resampled to it by `prepare_audio`).
+        sample_rate: rate the tower expects (inputs are resampled to it by `prepare_clip`).
         n_fft, hop_length, n_mels: log-mel front-end.
         patch_frames: mel frames per token (tokens span all mel bins of both channels).
         width, depth, heads: transformer size.

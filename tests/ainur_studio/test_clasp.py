@@ -31,6 +31,13 @@ def _tone(seconds: float, freq: float = 440.0, sr: int = SR) -> torch.Tensor:
     return 0.3 * torch.sin(2 * torch.pi * freq * t).expand(2, -1).clone()
 
 
+def test_frozen_text_tower_stays_in_eval_mode():
+    tower = C.TextTower(scratch={"hidden_size": 16, "num_layers": 1}, freeze=True)
+    tower.train()
+    assert tower.training and not tower.encoder.training
+    assert not any(p.requires_grad for p in tower.parameters())
+
+
 def test_embedding_shapes_and_norms(model):
     clips = [_tone(0.5), _tone(1.3, 220.0), torch.randn(2, 30_000) * 0.1]
     a = model.embed_audio(clips)
@@ -106,6 +113,8 @@ def test_bad_audio_is_refused(model, clip, match):
 
 
 def test_silent_audio_allowed_on_request(model):
+    with pytest.raises(AudioInputError, match="no clips"):
+        model.embed_audio([])
     assert model.embed_audio([torch.zeros(2, SR)], allow_silent=True).isfinite().all()
 
 
