@@ -52,6 +52,7 @@ class Method(str, Enum):
     STOP_TRAINING = "stop_training"
     SHUTDOWN = "shutdown"
     DAW_STATE = "daw_state"
+    DAW_LISTEN = "daw_listen"
 
 
 class EventName(str, Enum):
@@ -68,6 +69,7 @@ class EventName(str, Enum):
     TRAINING_PROGRESS = "training_progress"
     LOG = "log"
     ERROR = "error"
+    DAW_STATE = "daw_state"
 
 
 class ErrorCode(str, Enum):

@@ -18,6 +18,7 @@ import typing as tp
 import uuid
 
 from engine import protocol as p
+from engine.daw_link import DawLink
 from engine.devices import is_out_of_memory, out_of_memory_message
 from engine.jobs import Job, JobCancelled, JobContext, JobError, JobQueue
 
@@ -74,7 +75,7 @@ class EngineServer:
         self._jobs: dict[str, Job] = {}
         self._jobs_lock = threading.Lock()
         self._current: Job | None = None
-        self._daw: dict[str, tp.Any] = {}
+        self._daw = DawLink(lambda data: self.emit(p.EventName.DAW_STATE.value, data))
         self._stopping = threading.Event()
         self._executor: threading.Thread | None = None
 
@@ -166,11 +167,12 @@ class EngineServer:
         info = {"device": "cpu", "precision": "fp32", "model": None, "memory": {}}
         info.update(self._status_info())
         return {"state": state.value, **info, "job": current.id if current else None,
-                "queued": len(self._queue), "daw": dict(self._daw)}
+                "queued": len(self._queue), "daw": self._daw.snapshot()}
 
     def shutdown(self, *, wait_s: float = 5.0) -> None:
         """Cancel every job, stop the executor (waiting up to `wait_s`)."""
         self._stopping.set()
+        self._daw.stop()
         for job in self._queue.drain():
             self._finish_cancelled(job, was=p.JobStatus.QUEUED)
         current = self._current
@@ -248,14 +250,11 @@ class EngineServer:
         self._reply(req, {"models": self._list_models()})
 
     def _on_daw_state(self, req: p.Request) -> None:
-        allowed = {"tempo": (int, float), "time_signature": (str,), "playing": (bool,),
-                   "position_s": (int, float), "sample_rate": (int,), "source": (str,)}
-        for key, value in req.params.items():
-            if key in allowed and value is not None and not isinstance(value, allowed[key]):
-                raise JobError(p.ErrorCode.BAD_PARAMS, f"daw_state: {key!r} must be "
-                               f"{allowed[key][0].__name__}, got {type(value).__name__}")
-        self._daw.update({k: v for k, v in req.params.items() if k in allowed})
+        self._daw.push(req.params)
         self._reply(req)
+
+    def _on_daw_listen(self, req: p.Request) -> None:
+        self._reply(req, self._daw.listen(req.params))
 
     def _on_shutdown(self, req: p.Request) -> bool:
         self._reply(req)
@@ -306,7 +305,8 @@ class EngineServer:
         if req.method not in self._handlers:
             raise JobError(p.ErrorCode.UNKNOWN_METHOD, f"this engine cannot run "
                            f"{req.method!r} jobs")
-        job = Job(kind=req.method, params=req.params, reply_to=req.id)
+        params = self._with_seconds(req) if "bars" in req.params else req.params
+        job = Job(kind=req.method, params=params, reply_to=req.id)
         with self._jobs_lock:
             self._jobs[job.id] = job
             self._forget_old_jobs()
@@ -319,6 +319,19 @@ class EngineServer:
             self._queue.put(job)
         except RuntimeError:  # shut down in between: the job never runs
             self._finish_cancelled(job, was=p.JobStatus.QUEUED)
+
+    def _with_seconds(self, req: p.Request) -> dict[str, tp.Any]:
+        """`generate` with ``bars``: the duration from the request's BPM or the DAW's tempo."""
+        params = dict(req.params)
+        request = dict(params.get("request") or {})
+        bpm = (request.get("fields") or {}).get("bpm")
+        try:
+            bars = float(params.pop("bars"))
+        except (TypeError, ValueError):
+            raise JobError(p.ErrorCode.BAD_PARAMS, "bars must be a number") from None
+        request["duration_s"] = self._daw.seconds_for_bars(bars, bpm)
+        params["request"] = request
+        return params
 
     def _forget_old_jobs(self) -> None:
         finished = [j for j in self._jobs.values() if j.finished]

@@ -17,6 +17,8 @@ import threading
 import typing as tp
 from pathlib import Path
 
+from engine.osc.addresses import DELIVERY_KINDS
+
 TASKS = ("new", "variation", "repaint", "extend", "interpolate", "best-of")
 FORMATS = ("wav24", "wav32f", "flac")
 
@@ -74,6 +76,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                    help="file-name template; fields: date time prompt_slug seed n model task "
                         "take_id")
     o.add_argument("--json", action="store_true", help="one JSON object per take on stdout")
+    s = parser.add_argument_group("delivery to a DAW (docs/daw-bridge.md)")
+    s.add_argument("--send", action="append", default=[], metavar="URL",
+                   help="after writing, deliver each take to osc.udp://HOST:PORT or "
+                        "osc.tcp://HOST:PORT (repeatable)")
+    s.add_argument("--as", dest="send_as", choices=DELIVERY_KINDS, default="notify",
+                   help="how --send delivers: " + ", ".join(DELIVERY_KINDS) + " (notify)")
     d = parser.add_argument_group("device")
     d.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps")
     d.add_argument("--precision", default="auto", help="auto, fp32, bf16 or fp16")
@@ -225,6 +233,8 @@ def _generate(args: argparse.Namespace, seams: dict[str, tp.Any]) -> tuple[int, 
     finally:
         bar.done()
     engine.close()
+    if end.event == "job_done" and args.send:
+        return _deliver_all(args, request, end.data.get("takes", [])), printed
     if end.event != "job_done":
         data = end.data
         sys.stderr.write(f"ainur-studio generate: {data.get('code', 'failed')}: "
@@ -233,6 +243,28 @@ def _generate(args: argparse.Namespace, seams: dict[str, tp.Any]) -> tuple[int, 
             sys.stderr.write(str(data["detail"]) + "\n")
         return 1, printed
     return 0, printed
+
+
+def _deliver_all(args: argparse.Namespace, request: tp.Any, takes: list[str]) -> int:
+    """Send every written take to every --send target; 1 when any delivery failed."""
+    from engine.osc.delivery import DeliveryError, TakeInfo, deliver
+    from engine.osc.scsynth import ScsynthError
+    from engine.osc.stream_send import StreamError
+    from engine.osc.transport import OscUrlError, parse_osc_url
+
+    code = 0
+    for url in args.send:
+        for path in takes:
+            try:
+                info = TakeInfo.from_file(path, prompt=request.prompt,
+                                          bpm=request.fields.bpm or 0.0,
+                                          bars=float(args.bars or 0))
+                deliver(info, parse_osc_url(url), args.send_as)
+            except (OscUrlError, DeliveryError, StreamError, ScsynthError, OSError) as exc:
+                sys.stderr.write(f"ainur-studio generate: the take was written to {path} but "
+                                 f"sending it to {url} failed: {exc}\n")
+                code = 1
+    return code
 
 
 def _take_line(data: dict[str, tp.Any], *, as_json: bool) -> str:

@@ -104,3 +104,27 @@ def test_models_lists_packs_as_table_and_json(tmp_path, capsys, monkeypatch):
     _, args = parse(models_cli, [])
     models_cli.run(args)
     assert "mine" in capsys.readouterr().out
+
+
+def test_generate_sends_each_take_to_a_receiver(tmp_path, capsys, fake_mode):
+    from engine.osc.server import OscServer
+    from engine.osc.stream_receive import StreamReceiver
+
+    rx = StreamReceiver(tmp_path / "received")
+    with OscServer(rx.handle, port=0) as server:
+        _, args = parse(gen_cli, ["--prompt", "sent tune", "--duration", "1", "--seed", "3",
+                                  "--steps", "2", "--variations", "2", "-o", str(tmp_path / "out"),
+                                  "--device", "cpu", "--send",
+                                  f"osc.udp://127.0.0.1:{server.port}", "--as", "stream"])
+        assert gen_cli.run(args, **SEAMS) == 0
+    written = sorted(p.name for p in (tmp_path / "out").glob("*.wav"))
+    assert len(written) == 2 and rx.stats.completed == 2
+
+
+def test_generate_reports_a_failed_delivery_but_keeps_the_take(tmp_path, capsys, fake_mode):
+    _, args = parse(gen_cli, ["--prompt", "x", "--duration", "1", "--steps", "2", "-o",
+                              str(tmp_path / "out"), "--device", "cpu",
+                              "--send", "osc.udp://nohost.invalid:9", "--as", "notify"])
+    assert gen_cli.run(args, **SEAMS) == 1
+    assert "was written to" in capsys.readouterr().err
+    assert len(list((tmp_path / "out").glob("*.wav"))) == 1
