@@ -8,9 +8,10 @@ sigmoid, with a learnable temperature.
 
 Inference API (`ClaspBase`): `embed_text`, `embed_lyrics`, `embed_audio` -> L2-normalised
 [B, E], `similarity`, `rank`. Input handling: empty lyrics raise `ValueError`; bytes raise
-`TypeError`; audio at another sample rate is resampled, mono is duplicated, clips of different
-lengths are padded (without changing their embeddings); silent or too-short clips raise
-`AudioInputError`.
+`TypeError` and undecodable text `ValueError`; texts longer than the token limit
+(`text_max_length`, `lyrics_max_length`) are truncated; audio at another sample rate is
+resampled, mono is duplicated, clips of different lengths are padded (without changing their
+embeddings); silent or too-short clips raise `AudioInputError`.
 """
 
 from __future__ import annotations

@@ -210,6 +210,12 @@ def check_texts(texts: tp.Sequence[tp.Any], *, what: str = "text") -> list[str]:
                             "(e.g. data.decode('utf-8'))")
         if not isinstance(t, str):
             raise TypeError(f"{what} #{i} is a {type(t).__name__}, expected str")
+        try:
+            t.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise ValueError(f"{what} #{i} holds undecodable bytes at character {exc.start} "
+                             "(lone surrogates from a wrong encoding); re-read the file with "
+                             "its real encoding") from exc
     return texts
 
 

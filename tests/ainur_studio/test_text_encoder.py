@@ -67,6 +67,8 @@ def test_bad_texts_raise(minilm):
         minilm("not a list")
     with pytest.raises(ValueError, match="empty batch"):
         minilm([])
+    with pytest.raises(ValueError, match="undecodable bytes at character 3"):
+        minilm([b"abc\xff".decode("utf-8", "surrogateescape")])
 
 
 def test_tiny_scratch_encoder_is_seeded_and_file_free():
