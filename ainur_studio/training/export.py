@@ -1,0 +1,145 @@
+"""Fine-tuned models as packs: a full pack, or a LoRA pack that names its base by hash.
+
+A LoRA pack folder holds `pack.json` with `"kind": "lora"`, `"base": {"name", "hash"}` (the
+`ModelPack.hash` of the pack it was trained on), the adapter settings, and
+`diffusion_lora/adapter.safetensors` (the adapter weights, sha256 in `pack.json`).
+`load_lora_pack` loads the base, refuses a base whose hash differs, and merges the adapters.
+Packs are assembled in a hidden temporary folder and moved into place, so a crash never leaves
+half a pack where a pack was.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import typing as tp
+from pathlib import Path
+
+import torch
+from safetensors.torch import load_file, save_file
+
+from ainur_studio.models.pretrained import PACK_FORMAT, PackError, load_pack, save_pack
+from ainur_studio.models.text_encoder import sha256_file
+from ainur_studio.training.lora import LoraSettings, add_lora, load_lora_weights, merge_lora
+
+ADAPTER = "diffusion_lora/adapter.safetensors"
+
+
+def _replace_folder(staging: Path, folder: Path) -> Path:
+    """Move `staging` to `folder`, replacing an earlier export there."""
+    old = folder.with_name(f".{folder.name}.old")
+    if old.exists():
+        shutil.rmtree(old)
+    if folder.exists():
+        folder.rename(old)
+    staging.rename(folder)
+    if old.exists():
+        shutil.rmtree(old)
+    return folder
+
+
+def _staging(folder: Path) -> Path:
+    staging = folder.with_name(f".{folder.name}.tmp")
+    if staging.exists():
+        shutil.rmtree(staging)
+    staging.parent.mkdir(parents=True, exist_ok=True)
+    return staging
+
+
+def export_lora_pack(base: tp.Any, adapter: dict[str, torch.Tensor], settings: LoraSettings,
+                     folder: str | Path, *, name: str, version: str = "0.1.0",
+                     training_data: str = "") -> Path:
+    """Write a LoRA pack for adapters trained on `base` (a loaded `ModelPack`)."""
+    folder = Path(folder)
+    staging = _staging(folder)
+    weights = staging / ADAPTER
+    weights.parent.mkdir(parents=True)
+    save_file({k: v.detach().cpu().contiguous() for k, v in adapter.items()}, str(weights),
+              metadata={"lora": json.dumps(settings.to_dict())})
+    meta = {"format": PACK_FORMAT, "kind": "lora", "name": name, "version": version,
+            "sample_rate": base.sample_rate,
+            "base": {"name": base.name, "hash": base.hash,
+                     "path": str(base.path) if base.path else None},
+            "lora": settings.to_dict(), "license": base.info.get("license", ""),
+            "training_data": training_data,
+            "components": {"diffusion_lora": {"sha256": sha256_file(weights)}}}
+    (staging / "pack.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+    return _replace_folder(staging, folder)
+
+
+def export_full_pack(pack: tp.Any, folder: str | Path, *, name: str,
+                     training_data: str = "") -> Path:
+    """Write every component of `pack` (after full fine-tuning) as a new pack."""
+    folder = Path(folder)
+    staging = _staging(folder)
+    save_pack(pack, staging, name=name, training_data=training_data)
+    return _replace_folder(staging, folder)
+
+
+def read_lora_meta(folder: str | Path) -> dict[str, tp.Any] | None:
+    """The `pack.json` of a LoRA pack, or None when `folder` holds another kind of pack."""
+    path = Path(folder) / "pack.json"
+    try:
+        meta = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return meta if isinstance(meta, dict) and meta.get("kind") == "lora" else None
+
+
+def load_lora_pack(folder: str | Path, *, base: str | Path | None = None,
+                   device: str | torch.device = "cpu") -> tp.Any:
+    """Load a LoRA pack: its base pack with the adapters merged into the prior.
+
+    Args:
+        folder: the LoRA pack folder.
+        base: the base pack (name or folder); default: the name, then the path, in pack.json.
+        device: where to put the result.
+
+    Raises:
+        PackError: not a LoRA pack, damaged adapter file, or a base whose hash differs from the
+            one the adapters were trained on.
+    """
+    folder = Path(folder)
+    meta = read_lora_meta(folder)
+    if meta is None:
+        raise PackError(f"{folder} is not a LoRA pack (pack.json missing or without "
+                        '"kind": "lora"); load it with load_pack')
+    weights = folder / ADAPTER
+    expected = meta["components"]["diffusion_lora"]["sha256"]
+    if not weights.is_file() or sha256_file(weights) != expected:
+        raise PackError(f"{weights} is missing or damaged (sha256 differs from pack.json); "
+                        "export the LoRA pack again")
+    pack = _load_base(meta["base"], base)
+    settings = LoraSettings.from_dict(meta["lora"])
+    try:
+        add_lora(pack.diffusion.prior, settings)
+        load_lora_weights(pack.diffusion.prior, load_file(str(weights)))
+    except (ValueError, KeyError) as exc:
+        raise PackError(f"LoRA pack {folder} does not fit its base: {exc}") from exc
+    merge_lora(pack.diffusion.prior)
+    pack.diffusion.eval().requires_grad_(False)
+    comps = {**pack.info.get("components", {}), "diffusion_lora": {"sha256": expected},
+             "base": {"sha256": meta["base"]["hash"]}}
+    pack.info = {**pack.info, "name": meta["name"], "version": meta["version"],
+                 "components": comps, "base": meta["base"]}
+    pack.name, pack.version, pack.path = str(meta["name"]), str(meta["version"]), folder
+    return pack.to(device)
+
+
+def _load_base(recorded: dict[str, tp.Any], base: str | Path | None) -> tp.Any:
+    candidates = [base] if base is not None else [recorded.get("name"), recorded.get("path")]
+    errors = []
+    for candidate in [c for c in candidates if c]:
+        try:
+            pack = load_pack(candidate)
+        except PackError as exc:
+            errors.append(str(exc))
+            continue
+        if pack.hash != recorded["hash"]:
+            raise PackError(f"the LoRA pack was trained on base {recorded.get('name')!r} with "
+                            f"hash {recorded['hash'][:12]}..., but {candidate} has hash "
+                            f"{pack.hash[:12]}...; fix: install the exact base pack it was "
+                            "trained on")
+        return pack
+    raise PackError(f"base pack {recorded.get('name')!r} of the LoRA pack is not available"
+                    + (f": {errors[-1]}" if errors else ""))

@@ -1,0 +1,117 @@
+"""Fine-tuning objective of the prior over cached crops, and how its parameters are chosen.
+
+`PriorObjective` computes the same v-objective with condition dropout as
+`LatentDiffusion.training_losses`, but takes the prompt tokens from the cache instead of running
+the text encoder on every step. The lyrics track and CLASP vectors are built per crop.
+"""
+
+from __future__ import annotations
+
+import typing as tp
+
+import torch
+from torch import nn
+
+from ainur_studio.data.datasets import LatentItem
+from ainur_studio.diffusion.denoiser import v_loss
+from ainur_studio.lyrics.align import window_text
+from ainur_studio.models.diffusion_model import Conditions
+from ainur_studio.training.lora import LoraSettings, add_lora, lora_targets
+
+MODES = ("lora", "full", "scratch")
+
+
+class PriorObjective(nn.Module):
+    """`training_losses(batch)` for `collate_crops` batches; wraps (and owns) the diffusion.
+
+    Args:
+        diffusion: the pack's `LatentDiffusion` (text encoder attached).
+    """
+
+    def __init__(self, diffusion: nn.Module) -> None:
+        super().__init__()
+        self.diffusion = diffusion
+
+    def _clasp(self, rows: list[torch.Tensor | None] | None, device: torch.device
+               ) -> torch.Tensor | None:
+        d = self.diffusion
+        if d.clasp is None or rows is None or all(r is None for r in rows):
+            return None
+        null = d.clasp.null.detach()
+        return torch.stack([null if r is None else r.to(device, null.dtype) for r in rows])
+
+    def conditions(self, batch: dict[str, tp.Any]) -> Conditions:
+        """Raw conditions of a batch of crops (see `LatentDiffusion.conditions`)."""
+        d = self.diffusion
+        device = d.device
+        n = batch["latents"].shape[-1]
+        track = None
+        if d.lyrics_track is not None:
+            track = d.lyrics_track(batch["lyrics"], n, d.frame_rate, encode=d.text_encoder)
+        return Conditions(batch["embedding"].to(device), batch["mask"].to(device),
+                          self._clasp(batch.get("clasp"), device), track, n)
+
+    def training_losses(self, batch: dict[str, tp.Any]) -> dict[str, torch.Tensor]:
+        """v-objective with text / CLASP dropout.
+
+        Args:
+            batch: "latents" [B, C, L], "embedding" [B, N, D], "mask" [B, N], "lyrics" (B
+                `Lyrics` or None, relative to the crop), optional "clasp" (B [E] or None).
+
+        Returns:
+            {"loss": scalar}.
+        """
+        d = self.diffusion
+        z = batch["latents"].to(d.device)
+        b = z.shape[0]
+        cond = self.conditions(batch)
+        drop_t = torch.rand(b, device=z.device) < d.text_dropout
+        drop_c = torch.rand(b, device=z.device) < d.clasp_dropout
+        kwargs = d.branch(cond, drop_text=drop_t, drop_clasp=drop_c)
+        return {"loss": v_loss(d.predict_v, z, cond=kwargs)}
+
+
+class ClaspVectors:
+    """CLASP vector of a crop: the lyrics sung in it, else the recording's audio embedding,
+    else None (the null vector). Lyrics embeddings are memoised by text."""
+
+    def __init__(self, clasp: tp.Any) -> None:
+        self.clasp = clasp
+        self._memo: dict[str, torch.Tensor] = {}
+
+    def __call__(self, item: LatentItem, start_s: float, end_s: float) -> torch.Tensor | None:
+        text = window_text(item.lyrics, start_s, end_s) if item.lyrics is not None else ""
+        if text.strip() and self.clasp is not None:
+            if text not in self._memo:
+                self._memo[text] = self.clasp.embed_lyrics([text])[0].float().cpu()
+            return self._memo[text]
+        return item.clasp_audio
+
+
+def prepare_prior(diffusion: nn.Module, *, mode: str, rank: int = 16,
+                  alpha: float | None = None, target_kinds: tp.Sequence[str] = ("attention",),
+                  seed: int = 0) -> LoraSettings | None:
+    """Make the prior trainable for `mode`; returns the LoRA settings in "lora" mode.
+
+    "lora" freezes the diffusion and adds adapters (drawn from `seed`); "full" and "scratch"
+    train every parameter of the diffusion (the text encoder is never trained).
+    """
+    if mode not in MODES:
+        raise ValueError(f"unknown training mode {mode!r}; use {', '.join(MODES)}")
+    diffusion.train()
+    if mode != "lora":
+        diffusion.requires_grad_(True)
+        return None
+    diffusion.requires_grad_(False)
+    settings = LoraSettings(rank=rank, alpha=float(alpha if alpha is not None else rank),
+                            targets=lora_targets(diffusion.prior, target_kinds))
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        add_lora(diffusion.prior, settings)
+    return settings
+
+
+def count_trainable(module: nn.Module) -> tuple[int, int]:
+    """(trainable, total) parameter counts."""
+    params = list(module.parameters())
+    return sum(p.numel() for p in params if p.requires_grad), sum(p.numel() for p in params)

@@ -1,0 +1,143 @@
+"""Pieces every training run shares: stop requests, progress reports, the loss history file,
+resume rules and the out-of-memory retry around `Trainer.fit`."""
+
+from __future__ import annotations
+
+import json
+import math
+import typing as tp
+from pathlib import Path
+
+import torch
+
+from ainur_studio.training import checkpoint as ckpt
+from ainur_studio.training.batch_size import is_out_of_memory
+from ainur_studio.training.loop import Trainer
+
+Callback = tp.Callable[[dict[str, tp.Any]], None]
+Log = tp.Callable[[str], None]
+HISTORY = "history.jsonl"
+
+
+class TrainingStopped(Exception):
+    """Raised inside the trainer when the caller asked to stop (a checkpoint is written)."""
+
+
+class StopContext:
+    """The trainer's `ctx`: raises `TrainingStopped` once `should_stop()` is true."""
+
+    def __init__(self, should_stop: tp.Callable[[], bool] | None) -> None:
+        self.should_stop = should_stop
+
+    def check_cancelled(self) -> None:
+        if self.should_stop is not None and self.should_stop():
+            raise TrainingStopped
+
+
+class History:
+    """One JSON line per optimizer step in `<run>/history.jsonl` (main rank), so the loss curve
+    survives restarts; on resume, lines after the checkpoint's step are dropped."""
+
+    def __init__(self, folder: Path, *, enabled: bool = True) -> None:
+        self.path, self.enabled = folder / HISTORY, enabled
+
+    def truncate(self, step: int) -> None:
+        if not self.enabled or not self.path.is_file():
+            return
+        keep = [line for line in self.path.read_text(encoding="utf-8").splitlines()
+                if line.strip() and json.loads(line).get("step", 0) <= step]
+        self.path.write_text("".join(line + "\n" for line in keep), encoding="utf-8")
+
+    def append(self, record: dict[str, tp.Any]) -> None:
+        if self.enabled:
+            with self.path.open("a", encoding="utf-8") as handle:
+                handle.write(json.dumps(record) + "\n")
+
+    def read(self) -> list[dict[str, tp.Any]]:
+        if not self.path.is_file():
+            return []
+        return [json.loads(line) for line in self.path.read_text(encoding="utf-8").splitlines()
+                if line.strip()]
+
+
+def step_info(trainer: Trainer, previews: tp.Sequence[str] = ()) -> dict[str, tp.Any]:
+    """The progress dict of the engine's `train` contract for the trainer's current step."""
+    return {"step": trainer.step, "total": trainer.config.max_steps,
+            "loss": trainer.last_losses.get("loss", math.nan), "lr": trainer.lr,
+            "samples_per_s": trainer.samples_per_s, "eta": trainer.eta_s,
+            "previews": list(previews), "validation": dict(trainer.last_validation)}
+
+
+def attach_reporting(trainer: Trainer, *, history: History, callback: Callback | None,
+                     previews: tp.Callable[[], list[str]] = list) -> None:
+    """History lines and `callback(info)` after every step and every validation (main rank)."""
+    def on_step(t: Trainer) -> None:
+        history.append({"step": t.step, "lr": t.lr, "samples_per_s": t.samples_per_s,
+                        **t.last_losses})
+        if callback is not None:
+            callback(step_info(t))
+
+    def on_validation(t: Trainer) -> None:
+        history.append({"step": t.step, "validation": t.last_validation,
+                        "previews": previews()})
+        if callback is not None:
+            callback(step_info(t, previews()))
+
+    if trainer.dist.is_main:
+        trainer.add_callback("on_batch_end", on_step)
+        trainer.add_callback("on_validation", on_validation)
+
+
+def resume_or_start(trainer: Trainer, *, resume: bool, history: History) -> int:
+    """Restore the newest checkpoint when `resume`; refuse to start over existing ones.
+
+    Returns:
+        The step training continues from.
+
+    Raises:
+        RuntimeError: checkpoints exist but `resume` is False.
+    """
+    folder = trainer.out_dir
+    found = ckpt.latest_checkpoint(folder) if folder is not None else None
+    if not resume:
+        if found is not None:
+            raise RuntimeError(f"{folder} already holds checkpoints (newest {found.name}); "
+                               "resume that run or choose another output folder")
+        history.truncate(0)
+        return 0
+    if found is None:
+        history.truncate(0)
+        return 0
+    trainer.resume(found)
+    history.truncate(trainer.step)
+    return trainer.step
+
+
+def fit(build: tp.Callable[[int], Trainer], batch_size: int, *, log: Log | None = None,
+        before_fit: tp.Callable[[Trainer], None] | None = None
+        ) -> tuple[Trainer, dict[str, tp.Any], bool]:
+    """Build a trainer and fit it, halving the batch on out-of-memory before the first step.
+
+    Returns:
+        (trainer, summary, stopped): `stopped` is True when a stop request ended training.
+    """
+    while True:
+        trainer = build(batch_size)
+        if before_fit is not None:
+            before_fit(trainer)
+        start = trainer.step
+        try:
+            return trainer, trainer.fit(), False
+        except TrainingStopped:
+            return trainer, {"steps": trainer.step,
+                             "loss": trainer.last_losses.get("loss", math.nan),
+                             "checkpoint": str(trainer.last_checkpoint or "")}, True
+        except Exception as exc:
+            if not is_out_of_memory(exc) or batch_size == 1 or trainer.step > start:
+                raise
+            trainer.optimizer.zero_grad(set_to_none=True)
+            batch_size //= 2
+            if torch.cuda.is_available():
+                torch.cuda.empty_cache()
+            if log is not None:
+                log(f"out of memory: retrying with batch size {batch_size}")

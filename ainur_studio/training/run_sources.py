@@ -1,0 +1,91 @@
+"""Where training recordings come from: a folder of the user's files or a JSON-lines manifest.
+
+A manifest has one object per clip, paths relative to the manifest file. Both the corpus format
+(`audio_path`, `caption`, `lrc_path`, `split`) and the CLASP format (`path`, `text`, `lrc`) are
+read; `split: "test"` rows are held out. Every file goes through the same checks as a scanned
+folder, so a broken file is reported with its reason instead of stopping the run.
+"""
+
+from __future__ import annotations
+
+import json
+import typing as tp
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ainur_studio.data.ingest import DatasetItem, DatasetReport, Skipped, inspect_file, scan_folder
+from ainur_studio.lyrics.errors import LrcError
+from ainur_studio.lyrics.lrc import read_lrc
+
+
+@dataclass
+class Sources:
+    """Usable recordings (`train`), recordings a manifest holds out (`held_out`), the report."""
+
+    report: DatasetReport
+    train: list[DatasetItem] = field(default_factory=list)
+    held_out: list[DatasetItem] = field(default_factory=list)
+
+
+def load_sources(data: str | Path, *, min_seconds: float = 2.0) -> Sources:
+    """Scan a folder or read a `.jsonl` manifest.
+
+    Raises:
+        FileNotFoundError: `data` does not exist.
+        ValueError: a manifest line that is not a JSON object with an audio path.
+    """
+    data = Path(data).expanduser()
+    if data.is_dir():
+        report = scan_folder(data, min_seconds=min_seconds)
+        return Sources(report, train=list(report.items))
+    if not data.is_file():
+        raise FileNotFoundError(f"training data {data} does not exist: give a folder of "
+                                "recordings or a .jsonl manifest")
+    return _from_manifest(data, min_seconds=min_seconds)
+
+
+def _rows(path: Path) -> tp.Iterator[tuple[int, dict[str, tp.Any]]]:
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except ValueError as exc:
+            raise ValueError(f"{path}:{n}: not valid JSON ({exc}); fix or remove the line") \
+                from exc
+        audio = row.get("audio_path", row.get("path")) if isinstance(row, dict) else None
+        if not isinstance(audio, str):
+            raise ValueError(f'{path}:{n}: expected an object with an "audio_path" (or "path") '
+                             "string")
+        yield n, row
+
+
+def _from_manifest(path: Path, *, min_seconds: float) -> Sources:
+    sources = Sources(DatasetReport(str(path)))
+    for n, row in _rows(path):
+        audio = path.parent / row.get("audio_path", row.get("path"))
+        result = inspect_file(audio, min_seconds=min_seconds)
+        if isinstance(result, Skipped):
+            result.path = f"{audio.name} (line {n})"
+            sources.report.skipped.append(result)
+            continue
+        caption = row.get("caption", row.get("text"))
+        if isinstance(caption, str) and caption.strip():
+            result.prompt = caption.strip()
+        _attach_lrc(result, path.parent, row.get("lrc_path", row.get("lrc")))
+        sources.report.items.append(result)
+        held = str(row.get("split", "train")).lower() in ("test", "val", "valid", "validation")
+        (sources.held_out if held else sources.train).append(result)
+    return sources
+
+
+def _attach_lrc(item: DatasetItem, folder: Path, lrc: tp.Any) -> None:
+    if not isinstance(lrc, str) or not lrc:
+        return
+    try:
+        lyrics, problems = read_lrc(folder / lrc)
+    except (LrcError, OSError) as exc:
+        item.warnings.append(f"{lrc}: {exc}")
+        return
+    item.lyrics, item.lyrics_source = lyrics, "manifest"
+    item.warnings += [f"{lrc}: {p}" for p in problems]

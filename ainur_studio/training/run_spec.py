@@ -1,0 +1,137 @@
+"""The settings of one training run, as the CLI, the engine's `train` job and the UI send them.
+
+`RunSpec.from_dict` takes the JSON object of the `train` request. A few aliases keep older
+senders working (`data_dir`, `learning_rate`, `lora_rank`, `out_dir`, and the UI's
+`component: "lora"`); any other unknown key is an error naming the known ones.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import typing as tp
+from dataclasses import dataclass, field
+from pathlib import Path
+
+MODES = ("lora", "full", "scratch")
+COMPONENTS = ("prior", "clasp", "autoencoder", "decoder")
+ALIASES = {"data_dir": "data", "learning_rate": "lr", "lora_rank": "rank", "out_dir": "out",
+           "output": "out", "max_steps": "steps", "checkpoint_every": "save_every"}
+
+
+@dataclass
+class RunSpec:
+    """What to train on, what to train, and how.
+
+    Attributes:
+        data: folder of recordings or `.jsonl` manifest.
+        out: run folder (checkpoints, cache, previews, exported pack); "" = a folder under the
+            user data folder named after the data, mode and component.
+        base: pack to start from (name or folder); also gives the encoder for the prior.
+        mode: "lora" | "full" | "scratch".
+        component: "prior" | "clasp" | "autoencoder" | "decoder" (autoencoder, encoder frozen).
+        config: model config for "scratch" (e.g. "small", "prior_small" or a JSON file).
+        batch_size: items per step per process; 0 = pick from free GPU memory (4 on CPU).
+        crop_seconds: crop length; the prior's crops are at most its `max_frames`.
+        save_every, keep_last: checkpoint interval (steps) and rotation.
+        preview_every: validation interval: held-out loss, preview clips, CLASP retrieval.
+        preview_prompts, preview_seconds, preview_steps: what the previews render.
+        holdout: share of a folder's recordings held out for validation.
+        lora_targets: "attention" and/or "conv".
+        name: name of the exported pack ("" = derived); install: also copy it to the user's
+            models folder so the app lists it.
+        resume: continue from the newest checkpoint in `out`.
+    """
+
+    data: str = ""
+    out: str = ""
+    base: str = "starter"
+    mode: str = "lora"
+    component: str = "prior"
+    config: str = ""
+    steps: int = 2000
+    batch_size: int = 0
+    grad_accum: int = 1
+    lr: float = 1e-4
+    warmup: int = 100
+    rank: int = 16
+    alpha: float | None = None
+    lora_targets: list[str] = field(default_factory=lambda: ["attention"])
+    crop_seconds: float = 10.0
+    save_every: int = 500
+    keep_last: int = 3
+    preview_every: int = 0
+    preview_prompts: list[str] = field(default_factory=list)
+    preview_seconds: float = 4.0
+    preview_steps: int = 0
+    holdout: float = 0.1
+    ema_decay: float | None = 0.999
+    clip_grad_norm: float | None = 1.0
+    seed: int = 0
+    compile: bool = False
+    cache_dir: str = ""
+    name: str = ""
+    install: bool = False
+    resume: bool = False
+
+    @classmethod
+    def from_dict(cls, data: tp.Mapping[str, tp.Any]) -> RunSpec:
+        """Build and validate a spec from a JSON object (see the module docstring).
+
+        Raises:
+            ValueError: unknown keys or values out of range, with the fix.
+        """
+        if not isinstance(data, tp.Mapping):
+            raise ValueError(f"a training spec must be an object, got {type(data).__name__}")
+        values = {ALIASES.get(k, k): v for k, v in data.items()}
+        if values.get("component") == "lora":  # the UI's "train: lora" choice
+            values["component"] = "prior"
+            values.setdefault("mode", "lora")
+        elif values.get("component") in COMPONENTS and "mode" not in data:
+            values["mode"] = "full"
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise ValueError(f"unknown training setting(s) {unknown}; known: "
+                             f"{', '.join(sorted(known))}")
+        spec = cls(**values)
+        spec.check()
+        return spec
+
+    def check(self) -> None:
+        """Raise `ValueError` naming the first bad setting."""
+        if not self.data:
+            raise ValueError("no training data: set data to a folder of recordings or a .jsonl "
+                             "manifest")
+        if self.mode not in MODES:
+            raise ValueError(f"unknown mode {self.mode!r}; use {', '.join(MODES)}")
+        if self.component not in COMPONENTS:
+            raise ValueError(f"unknown component {self.component!r}; use {', '.join(COMPONENTS)}")
+        if self.mode == "lora" and self.component != "prior":
+            raise ValueError(f"LoRA trains the prior only; train the {self.component} with "
+                             "mode 'full' or 'scratch'")
+        if self.mode == "scratch" and not self.config:
+            raise ValueError("mode 'scratch' needs config (e.g. 'small' or a JSON file)")
+        positive = {"steps": self.steps, "rank": self.rank, "grad_accum": self.grad_accum,
+                    "crop_seconds": self.crop_seconds, "lr": self.lr}
+        for name, value in positive.items():
+            if not value > 0:
+                raise ValueError(f"{name} must be positive, got {value}")
+        for name in ("batch_size", "save_every", "keep_last", "preview_every", "warmup"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name} must be 0 or more, got {getattr(self, name)}")
+        if self.preview_seconds < 1.0:
+            raise ValueError(f"preview_seconds must be at least 1, got {self.preview_seconds}")
+        if not 0.0 <= self.holdout < 1.0:
+            raise ValueError(f"holdout must be in [0, 1), got {self.holdout}")
+
+    def to_dict(self) -> dict[str, tp.Any]:
+        return dataclasses.asdict(self)
+
+    def run_folder(self, user_data: Path) -> Path:
+        """`out`, or `<user_data>/training/<data name>-<mode>-<component>-<short hash>`."""
+        if self.out:
+            return Path(self.out).expanduser()
+        digest = hashlib.sha256(str(Path(self.data).expanduser().resolve()).encode()).hexdigest()
+        name = f"{Path(self.data).stem or 'data'}-{self.mode}-{self.component}-{digest[:8]}"
+        return user_data / "training" / name

@@ -1,0 +1,159 @@
+"""Fine-tuning the debug pack on a folder of generated clips with broken files mixed in:
+report, training, loss going down, LoRA pack written, loaded and changing the output; stop;
+resume rules; spec validation."""
+
+from __future__ import annotations
+
+import json
+import statistics
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+import torch
+
+from ainur_studio.training.run import train
+from ainur_studio.training.run_spec import RunSpec
+
+RATE = 48_000
+BROKEN = {"empty.wav": "unreadable", "truncated.wav": "unreadable", "notes.wav": "unreadable",
+          "one_sample.wav": "too short", "silent.wav": "silent"}
+
+
+def make_clips(root: Path, *, count: int = 6, seconds: float = 2.5, broken: bool = True) -> Path:
+    """`count` generated stereo clips (harmonic tones, each its own pitch and tremolo) with
+    caption sidecars and one synced-lyrics file; plus the broken files of `BROKEN`."""
+    root.mkdir(parents=True, exist_ok=True)
+    t = np.arange(int(RATE * seconds)) / RATE
+    for i in range(count):
+        f0 = 110.0 * (i + 2)
+        x = sum(0.2 / k * np.sin(2 * np.pi * f0 * k * t) for k in (1, 2, 3))
+        x = x * (1 + 0.5 * np.sin(2 * np.pi * (1 + i) * t))
+        sf.write(root / f"clip{i}.wav", np.stack([x, 0.8 * x], 1).astype(np.float32), RATE)
+        (root / f"clip{i}.txt").write_text(f"tone {i}, warm synth pad\n")
+    (root / "clip0.lrc").write_text("[00:00.20]hello there\n[00:01.30]second line\n")
+    if broken:
+        (root / "empty.wav").write_bytes(b"")
+        full = root / "clip0.wav"
+        (root / "truncated.wav").write_bytes(full.read_bytes()[: full.stat().st_size // 2])
+        (root / "notes.wav").write_text("not audio, only text\n" * 20)
+        sf.write(root / "one_sample.wav", np.zeros((1, 2), np.float32) + 0.1, RATE)
+        sf.write(root / "silent.wav", np.zeros((RATE * 3, 2), np.float32), RATE)
+    return root
+
+
+def spec(data: Path, out: Path, **overrides) -> dict:
+    """A small, fast LoRA run on the debug pack."""
+    base = {"data": str(data), "out": str(out), "base": "debug", "mode": "lora", "steps": 8,
+            "batch_size": 2, "lr": 1e-2, "warmup": 0, "rank": 8, "crop_seconds": 1.0,
+            "save_every": 4, "holdout": 0.0, "ema_decay": None,
+            "lora_targets": ["attention", "conv"]}
+    return {**base, **overrides}
+
+
+@pytest.fixture
+def one_thread():
+    """Two shared cores: one torch thread keeps the runs fast and reproducible."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+@pytest.fixture(scope="module")
+def clips(tmp_path_factory) -> Path:
+    return make_clips(tmp_path_factory.mktemp("recordings") / "my songs")
+
+
+def test_lora_finetune_end_to_end(clips, tmp_path, one_thread):
+    before = {p: p.read_bytes() for p in clips.rglob("*")}
+    losses: list[float] = []
+    out = tmp_path / "run"
+    result = train(spec(clips, out, steps=40, batch_size=4, preview_every=40,
+                        preview_seconds=1.0, preview_prompts=["tone 1, warm synth pad"],
+                        holdout=0.2),
+                   callback=lambda info: losses.append(info["loss"]))
+    assert {s["path"]: s["reason"] for s in result["skipped"]} == BROKEN
+    assert result["steps"] == 40 and not result["stopped"]
+    steps_losses = losses[:40]  # the extra validation report repeats step 40
+    assert statistics.mean(steps_losses[-10:]) < 0.85 * statistics.mean(steps_losses[:10])
+    preview = Path(result["previews"][0])
+    assert preview.is_file() and preview.parent == out / "previews"
+    history = [json.loads(x) for x in (out / "history.jsonl").read_text().splitlines()]
+    assert [h["step"] for h in history if "loss" in h] == list(range(1, 41))
+    assert "held_out_loss" in next(h for h in history if "validation" in h)["validation"]
+    assert {p: p.read_bytes() for p in clips.rglob("*")} == before  # never written to
+    _check_lora_pack(Path(result["pack"]))
+
+
+def _check_lora_pack(folder: Path) -> None:
+    from ainur_studio.inference.generate import generate
+    from ainur_studio.models.pretrained import load_pack
+    from ainur_studio.training.export import load_lora_pack
+    from ainur_studio.types import GenerationRequest
+
+    meta = json.loads((folder / "pack.json").read_text())
+    base = load_pack("debug")
+    assert meta["kind"] == "lora" and meta["base"] == {"name": "debug", "hash": base.hash,
+                                                       "path": None}
+    tuned = load_lora_pack(folder)
+    assert tuned.hash != base.hash and tuned.name == meta["name"]
+    request = GenerationRequest(prompt="tone 1, warm synth pad", duration_s=1.0, seed=5,
+                                steps=4, model="x")
+    a, b = generate(request, base).audio[0], generate(request, tuned).audio[0]
+    assert a.shape == b.shape
+    assert (a - b).abs().max() > 1e-3 * a.abs().max()
+
+
+def test_stop_request_checkpoints_and_resume_finishes(clips, tmp_path, one_thread):
+    out = tmp_path / "run"
+    seen: list[int] = []
+    result = train(spec(clips, out, steps=6, save_every=0), callback=lambda i: seen.append(i["step"]),
+                   should_stop=lambda: len(seen) >= 3)
+    assert result["stopped"] and result["steps"] == 3 and result["pack"] is None
+    assert (out / "checkpoints" / "step-00000003" / "state.json").is_file()
+    with pytest.raises(RuntimeError, match="already holds checkpoints"):
+        train(spec(clips, out, steps=6))
+    done = train(spec(clips, out, steps=6, resume=True))
+    assert done["steps"] == 6 and Path(done["pack"], "pack.json").is_file()
+
+
+def test_full_finetune_writes_a_loadable_full_pack(clips, tmp_path, one_thread):
+    from ainur_studio.models.pretrained import load_pack
+
+    result = train(spec(clips, tmp_path / "run", mode="full", steps=3, lr=1e-3))
+    pack = load_pack(result["pack"])
+    assert pack.name == "my songs-full"
+    assert result["trainable_parameters"] > 100_000
+
+
+@pytest.mark.parametrize(("overrides", "message"), [
+    ({"mode": "nope"}, "unknown mode"),
+    ({"mode": "lora", "component": "clasp"}, "LoRA trains the prior only"),
+    ({"steps": 0}, "steps must be positive"),
+    ({"holdout": 1.0}, "holdout"),
+    ({"mode": "scratch"}, "needs config"),
+    ({"colour": "red"}, "unknown training setting"),
+    ({"preview_seconds": 0.5}, "preview_seconds"),
+])
+def test_bad_specs_are_refused_with_the_setting_named(overrides, message):
+    with pytest.raises(ValueError, match=message):
+        RunSpec.from_dict({"data": "somewhere", **overrides})
+
+
+def test_ui_spec_keys_are_understood():
+    run = RunSpec.from_dict({"data_dir": "d", "component": "lora", "steps": 10,
+                             "learning_rate": 3e-4, "batch_size": 2, "lora_rank": 4,
+                             "resume": True})
+    assert (run.data, run.mode, run.component, run.lr, run.rank) == ("d", "lora", "prior",
+                                                                      3e-4, 4)
+    assert RunSpec.from_dict({"data": "d", "component": "clasp"}).mode == "full"
+
+
+def test_no_usable_recordings_is_a_clear_error(tmp_path):
+    data = tmp_path / "nothing"
+    data.mkdir()
+    (data / "notes.wav").write_text("text")
+    with pytest.raises(ValueError, match="no usable recordings"):
+        train(spec(data, tmp_path / "run"))
