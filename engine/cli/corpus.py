@@ -29,7 +29,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     build.add_argument("--clip-seconds", type=float, default=20.0,
                        help="target clip length; clips are cut at bar lines between half "
                             "and 1.2 times this")
-    build.add_argument("--max-clips-per-piece", type=int, default=8,
+    build.add_argument("--max-clips-per-piece", type=int, default=4,
                        help="clips kept from one render of a long piece")
     build.add_argument("--renders", type=int, default=1, help="arrangements per piece")
     build.add_argument("--workers", type=int, default=1, help="parallel render processes")

@@ -33,7 +33,9 @@ class ClipSettings:
     target_s: float = 20.0
     min_s: float = 10.0
     max_s: float = 24.0
-    max_clips: int = 8             # per render; long movements give their first minutes
+    # Per render: a long piece gives its first minute or so, so that masses and quartets
+    # do not crowd out the folk songs and chorales in a limited build.
+    max_clips: int = 4
 
 
 @dataclass
