@@ -64,6 +64,15 @@ def rotate(folder: str | Path, *, keep_last: int) -> list[Path]:
     return old
 
 
+def clean_staging(folder: str | Path) -> list[Path]:
+    """Remove half-written checkpoints left by a killed run; returns what was removed."""
+    folder = Path(folder)
+    stale = [p for p in folder.glob(".step-*.tmp") if p.is_dir()] if folder.is_dir() else []
+    for path in stale:
+        shutil.rmtree(path)
+    return stale
+
+
 def staging_dir(folder: str | Path, step: int) -> Path:
     """The hidden folder a checkpoint is assembled in before `finalize`."""
     return Path(folder) / f".{checkpoint_name(step)}.tmp"

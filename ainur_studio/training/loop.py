@@ -62,7 +62,8 @@ class TrainConfig:
     checkpoint_every: int = 0          # steps; 0 = only at the end and on cancel
     keep_last: int = 3                 # checkpoints kept by rotation (0 = all)
     validate_every: int = 0            # steps; 0 = never
-    num_workers: int = 0               # >0 loads batches in worker processes
+    num_workers: int = 0               # >0 loads batches in worker processes (exact resume
+                                       # then needs items that do not draw from torch's RNG)
     find_unused_parameters: bool = True  # DDP: allow parts unused in a step (e.g. no lyrics)
     device: str | None = None          # None = this rank's GPU if any, else CPU
     extra: dict[str, tp.Any] = field(default_factory=dict)  # free-form notes kept in checkpoints
@@ -322,10 +323,7 @@ class Trainer:
             return None
         staging = ckpt.staging_dir(self.out_dir, self.step)
         if self.dist.is_main:
-            if staging.exists():
-                import shutil
-
-                shutil.rmtree(staging)
+            ckpt.clean_staging(self.out_dir)
             staging.mkdir(parents=True)
         barrier()
         ckpt.save_rng(staging, self.dist.rank)
