@@ -47,7 +47,8 @@ PAIRS = ("text", "lyrics")  # batch keys paired with "audio"
 
 def infonce_loss(a: torch.Tensor, b: torch.Tensor, logit_scale: torch.Tensor) -> torch.Tensor:
     """Symmetric InfoNCE (CLIP) over L2-normalised a, b [N, E]; row i of a matches row i of b."""
-    logits = logit_scale.exp() * a @ b.t()
+    with torch.autocast(a.device.type, enabled=False):
+        logits = logit_scale.float().exp() * a.float() @ b.float().t()
     labels = torch.arange(a.shape[0], device=a.device)
     return 0.5 * (F.cross_entropy(logits, labels) + F.cross_entropy(logits.t(), labels))
 
@@ -55,7 +56,8 @@ def infonce_loss(a: torch.Tensor, b: torch.Tensor, logit_scale: torch.Tensor) ->
 def sigmoid_loss(a: torch.Tensor, b: torch.Tensor, logit_scale: torch.Tensor,
                  logit_bias: torch.Tensor) -> torch.Tensor:
     """SigLIP pairwise sigmoid loss over L2-normalised a, b [N, E], averaged per row."""
-    logits = logit_scale.exp() * a @ b.t() + logit_bias
+    with torch.autocast(a.device.type, enabled=False):
+        logits = logit_scale.float().exp() * a.float() @ b.float().t() + logit_bias.float()
     signs = 2 * torch.eye(a.shape[0], device=a.device, dtype=logits.dtype) - 1
     return -F.logsigmoid(signs * logits).sum() / a.shape[0]
 
@@ -98,8 +100,8 @@ class ClaspBase(nn.Module):
     # --- training -------------------------------------------------------------------------
 
     def contrastive_loss(self, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-        """Loss between raw projections a, b [N, E] (gathered across DDP ranks)."""
-        a, b = _gather(F.normalize(a, dim=-1)), _gather(F.normalize(b, dim=-1))
+        """Loss between raw projections a, b [N, E] (gathered across DDP ranks), in fp32."""
+        a, b = (_gather(F.normalize(x.float(), dim=-1)) for x in (a, b))
         if self.loss_type == "sigmoid":
             return sigmoid_loss(a, b, self.logit_scale, self.logit_bias)
         return infonce_loss(a, b, self.logit_scale)

@@ -111,7 +111,8 @@ class LogMel(nn.Module):
     def forward(self, wav: torch.Tensor) -> torch.Tensor:
         if wav.shape[-1] < self.n_fft:
             wav = F.pad(wav, (0, self.n_fft - wav.shape[-1]))
-        return (self.mel(wav.float()) - self.offset) / self.scale
+        with torch.autocast(wav.device.type, enabled=False):  # spectra stay fp32 under AMP
+            return (self.mel(wav.float()) - self.offset) / self.scale
 
 
 def sinusoidal_positions(n: int, dim: int, *, device: torch.device | None = None) -> torch.Tensor:

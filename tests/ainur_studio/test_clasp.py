@@ -252,3 +252,12 @@ def test_training_resume_continues_the_same_trajectory(tmp_path):
     assert resumed == full[2:]
     loaded = C.load_clasp(trainer.export(tmp_path / "export"))
     assert loaded.embed_text(["clip 1"]).shape == (1, 32)
+
+
+def test_losses_and_spectra_stay_fp32_under_autocast(model):
+    batch = {"audio": torch.randn(3, 2, 24_000) * 0.1, "text": ["a", "b", "c"]}
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        out = model.training_losses(batch)
+        mel = model.audio_tower.frontend(batch["audio"])
+    assert out["loss"].dtype == torch.float32 and out["loss"].isfinite()
+    assert mel.dtype == torch.float32
