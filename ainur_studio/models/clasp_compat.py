@@ -18,6 +18,7 @@ clip (quirk 1); the "ainur" architecture in `clasp.py` fixes that. The CLIP BPE 
 from __future__ import annotations
 
 import typing as tp
+from pathlib import Path
 
 import torch
 import torch.nn.functional as F
@@ -108,3 +109,34 @@ def create_compat_clasp(c: dict[str, tp.Any]) -> ClaspCompat:
     """Build from a merged CLASP config (see `clasp.DEFAULTS`) with architecture clip_compat."""
     return ClaspCompat(clip_config=c.get("clip"), tokenizer_source=c["text"].get("source"),
                        loss=c["loss"], text_max_length=c["lyrics_max_length"])
+
+
+_PREFIXES = ("model.", "module.", "clip.")
+
+
+def load_published_weights(model: ClaspCompat, path: str | Path) -> None:
+    """Load CLIPModel weights from a safetensors file into `model.clip`.
+
+    Keys may be bare CLIPModel names or carry `model.` / `module.` / `clip.` prefixes (as in
+    training checkpoints). Pickled checkpoints (.ckpt, .bin) are refused: convert them to
+    safetensors first in a trusted environment. Buffers like `position_ids` may be absent.
+
+    Raises:
+        ValueError: the file is not safetensors or its tensors do not match the model.
+    """
+    from safetensors.torch import load_file
+
+    path = Path(path)
+    if path.suffix != ".safetensors":
+        raise ValueError(f"{path.name}: only .safetensors weights are loaded (pickled "
+                         "checkpoints can run code); convert it first")
+    tensors = {}
+    for key, value in load_file(str(path)).items():
+        while key.startswith(_PREFIXES):
+            key = key.split(".", 1)[1]
+        tensors[key] = value
+    result = model.clip.load_state_dict(tensors, strict=False)
+    missing = [k for k in result.missing_keys if not k.endswith("position_ids")]
+    if missing or result.unexpected_keys:
+        raise ValueError(f"{path.name} does not match the compatibility CLASP: missing "
+                         f"{missing[:5]}, unexpected {result.unexpected_keys[:5]}")

@@ -261,3 +261,30 @@ def test_losses_and_spectra_stay_fp32_under_autocast(model):
         mel = model.audio_tower.frontend(batch["audio"])
     assert out["loss"].dtype == torch.float32 and out["loss"].isfinite()
     assert mel.dtype == torch.float32
+
+
+def test_compat_loads_published_style_weights(tmp_path):
+    from safetensors.torch import save_file
+
+    from ainur_studio.models.clasp_compat import load_published_weights
+
+    tiny = {"text_config": {"hidden_size": 16, "intermediate_size": 32, "num_hidden_layers": 1,
+                            "num_attention_heads": 2, "max_position_embeddings": 512},
+            "vision_config": {"hidden_size": 16, "intermediate_size": 32, "num_hidden_layers": 1,
+                              "num_attention_heads": 2, "image_size": 64, "patch_size": 32},
+            "projection_dim": 8}
+    cfg = {"type": "clasp", "config": {"architecture": "clip_compat", "clip": tiny}}
+    torch.manual_seed(1)
+    source = C.create_clasp_from_config(cfg)
+    weights = {f"model.{k}": v.contiguous() for k, v in source.clip.state_dict().items()}
+    save_file(weights, str(tmp_path / "published.safetensors"))
+    torch.manual_seed(2)
+    target = C.create_clasp_from_config(cfg)
+    load_published_weights(target, tmp_path / "published.safetensors")
+    clip = [_tone(1.0)]
+    torch.testing.assert_close(target.embed_audio(clip), source.embed_audio(clip))
+    with pytest.raises(ValueError, match="only .safetensors"):
+        load_published_weights(target, tmp_path / "published.ckpt")
+    save_file({"model.bogus": torch.zeros(1)}, str(tmp_path / "other.safetensors"))
+    with pytest.raises(ValueError, match="does not match"):
+        load_published_weights(target, tmp_path / "other.safetensors")
