@@ -46,6 +46,7 @@ def test_every_option_is_documented():
                 assert action.help, f"clasp {name}: {action.option_strings} has no help"
 
 
+@pytest.mark.slow
 def test_train_eval_embed(data, tmp_path, capsys):
     out = tmp_path / "run"
     argv = ["train", "--data", str(data), "--config", "debug", "--out", str(out), "--steps", "3",
