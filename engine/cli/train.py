@@ -14,7 +14,9 @@ Exit codes: 0 done (or stopped with a checkpoint), 1 failed, 2 bad arguments, 13
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import signal
 import sys
 import time
 import typing as tp
@@ -128,11 +130,11 @@ def _report(args: argparse.Namespace) -> int:
     return 0
 
 
-def _stop_on_interrupt() -> tp.Callable[[], bool]:
-    """First Ctrl-C: stop after the current step with a checkpoint; second: interrupt now."""
-    import signal
-
-    requested = []
+@contextlib.contextmanager
+def _stop_on_interrupt() -> tp.Iterator[tp.Callable[[], bool]]:
+    """First Ctrl-C: stop after the current step with a checkpoint; second: interrupt now.
+    The previous SIGINT handler comes back afterwards."""
+    requested: list[int] = []
 
     def handler(signum: int, frame: tp.Any) -> None:
         if requested:
@@ -140,8 +142,15 @@ def _stop_on_interrupt() -> tp.Callable[[], bool]:
         requested.append(signum)
         print("\nstopping after this step (Ctrl-C again to interrupt now)", file=sys.stderr)
 
-    signal.signal(signal.SIGINT, handler)
-    return lambda: bool(requested)
+    try:
+        previous = signal.signal(signal.SIGINT, handler)
+    except ValueError:  # not the main thread: no signal handling
+        yield lambda: False
+        return
+    try:
+        yield lambda: bool(requested)
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _train(args: argparse.Namespace) -> int:
@@ -162,8 +171,9 @@ def _train(args: argparse.Namespace) -> int:
         torch.set_num_threads(args.threads)
     main_rank = os.environ.get("RANK", "0") == "0"
     bar = ProgressBar(enabled=main_rank and not args.quiet)
-    summary = train(spec, device=args.device, precision=args.precision, callback=bar,
-                    should_stop=_stop_on_interrupt(), log=bar.message)
+    with _stop_on_interrupt() as should_stop:
+        summary = train(spec, device=args.device, precision=args.precision, callback=bar,
+                        should_stop=should_stop, log=bar.message)
     bar.message("stopped; continue with --resume" if summary.get("stopped") else "done")
     if main_rank:
         print(json.dumps(summary, indent=2) if args.json else _summary_text(summary))
