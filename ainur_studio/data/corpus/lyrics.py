@@ -16,7 +16,7 @@ from ainur_studio.data.corpus.score_data import Syllable, seconds
 from ainur_studio.types import LyricLine, Lyrics, LyricWord
 
 _PUNCTUATION_END = re.compile(r"[,.;:!?]['\"’”)\]]*$")
-_STRIP = "-_~ \t"
+_STRIP = "-_~ \t\u00ad"  # \u00ad: soft hyphen
 MIN_REST_QL = 1.0
 
 
@@ -56,7 +56,8 @@ def words_from_syllables(syllables: list[Syllable]) -> list[ScoreWord]:
             words[-1].end, words[-1].fermata = end, syl.fermata
         else:
             words.append(ScoreWord(syl.start, end, text, syl.fermata))
-        open_word = syl.syllabic in ("begin", "middle") or syl.text.rstrip().endswith("-")
+        open_word = (syl.syllabic in ("begin", "middle")
+                     or syl.text.rstrip().endswith(("-", "\u00ad")))
     return words
 
 

@@ -81,7 +81,7 @@ def _render_piece(ref: PieceRef, render_index: int, out: Path, seed: int,
     played = arrangement.truncated(last.start + last.duration)
     audio, gain_db = render.level(render.render_midi(
         midi_bytes(played, data.time_signature), arrangement.synth, soundfont=soundfont))
-    lyrics = _lyrics(data, arrangement.bpm)
+    lyrics = _lyrics(data, arrangement.bpm) if style_of(ref.collection).lyrics else None
     base = _base_record(ref, data, arrangement, kind, rng, render_index, gain_db, seed)
     result = PieceResult()
     for window in windows:

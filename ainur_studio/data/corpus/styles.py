@@ -14,13 +14,16 @@ class Style:
     kind: str            # one of KINDS
     genre: str           # descriptor genre phrase
     composer: str = ""   # empty: taken from the score, if it names one
+    lyrics: bool = True  # False where the corpus' lyric text is unusable
 
 
 COLLECTIONS: dict[str, Style] = {
     "bach": Style("sacred", "Baroque chorale", "Johann Sebastian Bach"),
     "palestrina": Style("sacred", "Renaissance mass", "Giovanni Pierluigi da Palestrina"),
     "josquin": Style("sacred", "Renaissance mass", "Josquin des Prez"),
-    "monteverdi": Style("vocal", "Italian madrigal", "Claudio Monteverdi"),
+    # The madrigal texts in the music21 corpus are raw OCR ("soavementre quel suo earqg
+    # Iucente"): rendered as instrumentals.
+    "monteverdi": Style("vocal", "Italian madrigal", "Claudio Monteverdi", lyrics=False),
     "trecento": Style("vocal", "Trecento polyphony"),
     "ciconia": Style("vocal", "medieval polyphony", "Johannes Ciconia"),
     "luca": Style("vocal", "medieval polyphony"),
