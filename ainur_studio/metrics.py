@@ -266,10 +266,24 @@ def embedding_stats(embedder: Embedder, sources: tp.Sequence[tp.Any], *,
     return stats
 
 
-def fad(embedder: Embedder, generated: tp.Sequence[tp.Any],
+def as_embedder(model: tp.Any) -> Embedder:
+    """An `Embedder` as is; a CLASP model (anything with `embed_audio`) as its audio tower."""
+    if callable(getattr(model, "embed", None)):
+        return model
+    if callable(getattr(model, "embed_audio", None)):
+        return ClaspAudioEmbedder(model)
+    raise TypeError(f"{type(model).__name__} is neither an Embedder (name, sample_rate, embed) "
+                    "nor a CLASP model")
+
+
+def fad(embedder: tp.Any, generated: tp.Sequence[tp.Any],
         reference: tp.Sequence[tp.Any] | GaussianStats, *,
         cache_dir: str | Path | None = None) -> float:
-    """Frechet audio distance of `generated` clips to `reference` clips (or their stats)."""
+    """Frechet audio distance of `generated` clips to `reference` clips (or their stats).
+
+    `embedder` is an `Embedder` or a CLASP model (its audio tower, one frame per clip).
+    """
+    embedder = as_embedder(embedder)
     ref = reference if isinstance(reference, GaussianStats) else embedding_stats(
         embedder, reference, cache_dir=cache_dir)
     return frechet_distance(embedding_stats(embedder, generated), ref)

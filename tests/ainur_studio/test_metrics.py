@@ -163,3 +163,6 @@ def test_fad_with_the_clasp_audio_tower_of_a_set_with_itself_is_zero():
     clips = [torch.randn(2, 48_000 * 3, generator=gen) * 0.1 for _ in range(6)]
     assert M.fad(emb, clips, clips) == pytest.approx(0.0, abs=1e-6)
     assert M.fad(emb, [torch.sin(torch.arange(48_000 * 3) / 10.0).expand(2, -1)] * 6, clips) > 0
+    assert isinstance(M.as_embedder(emb.model), M.ClaspAudioEmbedder)
+    with pytest.raises(TypeError, match="neither an Embedder"):
+        M.fad(object(), clips, clips)
