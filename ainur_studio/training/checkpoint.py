@@ -147,7 +147,9 @@ def load_into(path: str | Path, *, model: nn.Module, optimizer: torch.optim.Opti
             raise CheckpointError(f"{path} was saved without EMA; resume with EMA off")
         ema.load_state_dict(load_file(str(path / "ema.safetensors"), device=str(device)),
                             num_updates=int(state["ema_updates"]))
-    opt = load_file(str(path / "optimizer.safetensors"), device=str(device))
+    # on CPU: load_state_dict moves moments to each parameter's device and keeps "step" where
+    # the optimizer wants it (CPU unless capturable/fused)
+    opt = load_file(str(path / "optimizer.safetensors"), device="cpu")
     optimizer.load_state_dict(state_io.optimizer_from_flat(opt, state["optimizer"]))
     if scaler is not None and scaler.is_enabled() and state.get("scaler"):
         tensors = load_file(str(path / "scaler.safetensors"))

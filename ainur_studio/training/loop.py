@@ -109,6 +109,9 @@ class Trainer:
         model_config: the JSON config that rebuilds `model`; embedded in checkpoints.
         ctx: object with `check_cancelled()` (raises to stop), polled before each step.
         validate_fn: `fn(model) -> dict[str, float]`, run on the main rank with EMA weights.
+
+    Construction joins the torchrun process group when launched by torchrun, moves the model
+    to the device and seeds Python, NumPy and torch with `config.seed + rank`.
     """
 
     def __init__(self, *, model: nn.Module, dataset: tp.Any, config: TrainConfig,
