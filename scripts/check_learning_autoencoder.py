@@ -30,6 +30,7 @@ from ainur_studio.models.autoencoder import (
 )
 
 RATE = 48_000
+PASS_RATIO = 0.75
 
 
 def synthetic_clips(*, count: int = 8, samples: int = 24 * 1024, seed: int = 0
@@ -92,12 +93,15 @@ def random_latent_distance(model: AudioAutoencoder, clips: torch.Tensor,
 
 def train(model: AudioAutoencoder, clips: torch.Tensor, *, seconds: float,
           batch_size: int = 2, lr: float = 5e-3, seed: int = 0) -> int:
-    """Adam on random mini-batches of `clips` for `seconds` of wall time; returns steps."""
+    """AdamW on random mini-batches of `clips` for `seconds` of wall time, the learning rate
+    following a cosine from `lr` to `lr / 10` over that time; returns the step count."""
     gen = torch.Generator().manual_seed(seed)
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.0)
     model.train()
-    steps, deadline = 0, time.monotonic() + seconds
-    while time.monotonic() < deadline:
+    steps, start = 0, time.monotonic()
+    while (elapsed := time.monotonic() - start) < seconds:
+        for group in opt.param_groups:
+            group["lr"] = lr * (0.55 + 0.45 * math.cos(math.pi * elapsed / seconds))
         idx = torch.randperm(clips.shape[0], generator=gen)[:batch_size]
         loss = model.training_losses(clips[idx])["loss"]
         opt.zero_grad(set_to_none=True)
@@ -112,8 +116,12 @@ def train(model: AudioAutoencoder, clips: torch.Tensor, *, seconds: float,
 def check_learning_autoencoder(*, seconds: float = 120.0, config: str = "debug",
                                clips: int = 8, seed: int = 0,
                                threads: int | None = None) -> dict[str, float | int | str | bool]:
-    """Train briefly and report distances (lower is closer); `passed` when training beat both
-    the untrained model and the two chance baselines."""
+    """Train briefly and report distances (lower is closer).
+
+    `passed` when the trained reconstruction is at most `PASS_RATIO` (0.75) times the
+    untrained one and each chance baseline: a model whose output ignores its latent scores
+    the same as the "other clip" baseline and fails.
+    """
     if threads:
         torch.set_num_threads(threads)
     torch.manual_seed(seed)
@@ -131,7 +139,7 @@ def check_learning_autoencoder(*, seconds: float = 120.0, config: str = "debug",
         "mrstft_chance_random_latent": random_latent_distance(model, data, metric),
         "mrstft_chance_other_clip": reconstruction_distance(model, data, metric, shift=1),
     }
-    result["passed"] = result["mrstft_after"] < min(
+    result["passed"] = result["mrstft_after"] < PASS_RATIO * min(
         before, result["mrstft_chance_random_latent"], result["mrstft_chance_other_clip"])
     return {k: round(v, 4) if isinstance(v, float) else v for k, v in result.items()}
 

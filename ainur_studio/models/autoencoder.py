@@ -133,7 +133,9 @@ class AudioAutoencoder(nn.Module):
         stft_resolutions: `(n_fft, hop)` pairs of the multi-resolution STFT loss.
         mel_resolutions: `(n_fft, hop, n_mels)` triples of the multi-resolution mel loss.
         mel_weight: weight of the mel loss against the STFT loss.
-        latent_weight: weight of mean(pre-tanh latent^2), keeping latents off saturation.
+        latent_weight: weight of mean(pre-tanh latent^2). It keeps latents off tanh
+            saturation, where the encoder's gradient vanishes and training can collapse to
+            latents that no longer depend on the audio (seen at 1e-4, not at 1e-2).
         latent_noise: std of Gaussian noise added to the latent while training the decoder,
             so it tolerates the small errors of the prior's samples.
         mid_side_loss: for stereo, also score (L + R) / 2 and (L - R) / 2, so the losses see
@@ -143,7 +145,7 @@ class AudioAutoencoder(nn.Module):
     def __init__(self, *, encoder: nn.Module, decoder: LatentDecoder, sample_rate: int,
                  stft_resolutions: Sequence[Sequence[int]] = DEFAULT_STFT_RESOLUTIONS,
                  mel_resolutions: Sequence[Sequence[int]] = DEFAULT_MEL_RESOLUTIONS,
-                 mel_weight: float = 1.0, latent_weight: float = 1e-4,
+                 mel_weight: float = 1.0, latent_weight: float = 1e-2,
                  latent_noise: float = 0.0, mid_side_loss: bool = True) -> None:
         super().__init__()
         _check_compatible(encoder, decoder)
