@@ -258,11 +258,13 @@ class Trainer:
 
     # --- run -----------------------------------------------------------------------------
 
-    def fit(self) -> dict[str, tp.Any]:
-        """Train until `config.max_steps`; returns a summary (steps, final loss, timing)."""
+    def fit(self, *, until_step: int | None = None) -> dict[str, tp.Any]:
+        """Train until `config.max_steps` (or stop early at `until_step`; the schedule still
+        spans max_steps); returns a summary (steps, final loss, timing)."""
         start, start_step = time.perf_counter(), self.step
         per_step = self.config.batch_size * self.config.grad_accum * self.dist.world_size
-        while self.step < self.config.max_steps:
+        stop = min(self.config.max_steps, until_step or self.config.max_steps)
+        while self.step < stop:
             self._poll_cancel()
             t0 = time.perf_counter()
             self.last_losses = self.train_step()

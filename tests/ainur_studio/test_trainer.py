@@ -197,3 +197,35 @@ def test_torchrun_two_ranks_end_identical(tmp_path):
     assert state["world_size"] == 2 and state["position"] == 8
     assert (tmp_path / "ckpt" / "step-00000004" / "rng-rank1.safetensors").is_file()
     assert time.perf_counter() - t0 < 120
+
+
+@pytest.mark.slow
+def test_sigkill_then_resume_matches(tmp_path):
+    from tests.ainur_studio.kill_resume_worker import make_trainer
+
+    env = {**os.environ, "PYTHONPATH": str(REPO), "OMP_NUM_THREADS": "1"}
+    proc = subprocess.Popen([sys.executable, str(REPO / "tests/ainur_studio/kill_resume_worker.py"),
+                             str(tmp_path / "killed")], cwd=REPO, env=env)
+    deadline = time.monotonic() + 120
+    while ckpt.latest_checkpoint(tmp_path / "killed") is None or \
+            int(ckpt.latest_checkpoint(tmp_path / "killed").name[5:]) < 4:
+        assert proc.poll() is None and time.monotonic() < deadline, "worker did not train"
+        time.sleep(0.05)
+    proc.kill()  # SIGKILL, possibly mid-write
+    proc.wait()
+    latest = ckpt.latest_checkpoint(tmp_path / "killed")
+    stop = latest_step(latest) + 3
+    resumed = make_trainer(tmp_path / "killed")
+    assert resumed.resume() and resumed.step == stop - 3
+    hist: list[float] = []
+    resumed.add_callback("on_batch_end", lambda t: hist.append(t.last_losses["loss"]))
+    resumed.fit(until_step=stop)
+    full = make_trainer(tmp_path / "full", checkpoint_every=0)
+    full_hist: list[float] = []
+    full.add_callback("on_batch_end", lambda t: full_hist.append(t.last_losses["loss"]))
+    full.fit(until_step=stop)
+    assert len(full_hist) == stop and hist == full_hist[-3:]
+
+
+def latest_step(path: Path) -> int:
+    return int(path.name.split("-")[1])
