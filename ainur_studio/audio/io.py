@@ -8,9 +8,8 @@ Loudness and limiting belong to take export in the engine, not here.
 
 from __future__ import annotations
 
-import contextlib
+import io
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +24,7 @@ from ainur_studio.audio.riff import (
     wav_format_tag,
     wav_truncation,
 )
+from ainur_studio.fileio import atomic_write_bytes
 
 PathLike = str | os.PathLike[str]
 _FLOAT_SUBTYPES = ("FLOAT", "DOUBLE", "VORBIS", "OPUS", "MPEG_LAYER_III")  # no hard clip
@@ -140,28 +140,9 @@ def audio_write(path: PathLike, wav: torch.Tensor | np.ndarray, sample_rate: int
 
 def _write_atomic(path: Path, frames: np.ndarray, sample_rate: int, fmt: str,
                   subtype: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    try:
-        with os.fdopen(fd, "w+b") as f:
-            sf.write(f, frames, sample_rate, subtype=subtype, format=fmt)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-    _fsync_dir(path.parent)
-
-
-def _fsync_dir(folder: Path) -> None:
-    if os.name != "posix":
-        return
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    buffer = io.BytesIO()
+    sf.write(buffer, frames, sample_rate, subtype=subtype, format=fmt)
+    atomic_write_bytes(path, buffer.getvalue())
 
 
 def _validated_samples(wav: torch.Tensor | np.ndarray, sample_rate: int) -> np.ndarray:
