@@ -131,10 +131,14 @@ class StudioController(QObject):
 
     def load_peaks(self, take: Take) -> None:
         """Read the take's waveform envelope in the background."""
-        worker = start_worker(peaks_job, take.path)
-        worker.signals.returned.connect(lambda peaks, t=take.take_id: self._on_peaks(t, peaks))
-        worker.signals.errored.connect(lambda msg, _tb: self.message.emit(msg))
-        worker.signals.finished.connect(lambda w=worker: self._workers.remove(w))
+        holder: list[tp.Any] = []
+        worker = start_worker(
+            peaks_job, take.path,
+            on_return=lambda peaks, t=take.take_id: self._on_peaks(t, peaks),
+            on_error=lambda msg, _tb: self.message.emit(msg),
+            on_finish=lambda: self._workers.remove(holder[0]) if holder[0] in self._workers
+            else None)
+        holder.append(worker)
         self._workers.append(worker)
 
     def _on_peaks(self, take_id: str, peaks: Peaks) -> None:

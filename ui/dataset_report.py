@@ -22,7 +22,7 @@ class DatasetReport:
 
     def lines(self) -> list[str]:
         minutes = self.seconds / 60
-        rates = ", ".join(f"{r // 1000} kHz × {n}" for r, n in sorted(self.sample_rates.items()))
+        rates = ", ".join(f"{r / 1000:g} kHz × {n}" for r, n in sorted(self.sample_rates.items()))
         out = [f"{self.files} recordings, {minutes:.1f} minutes",
                f"{self.with_lyrics} with synced lyrics (.lrc), {self.with_text} with a "
                f"description (.txt)"]

@@ -6,7 +6,7 @@ import typing as tp
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QMainWindow, QMenu, QToolBar
+from PySide6.QtWidgets import QMainWindow, QMenu, QToolBar, QToolButton
 
 from ui import theme
 
@@ -52,6 +52,8 @@ def build_menus(w: MainWindow) -> dict[str, QAction]:
     undo.setShortcuts([QKeySequence("Ctrl+Z")])
     redo = w.lyrics.undo_stack.createRedoAction(w, "&Redo")
     redo.setShortcuts([QKeySequence("Ctrl+Y"), QKeySequence("Ctrl+Shift+Z")])
+    undo.setIcon(theme.icon("undo"))
+    redo.setIcon(theme.icon("redo"))
     a["undo"], a["redo"] = undo, redo
     for action in (undo, redo):
         w.addAction(action)
@@ -93,6 +95,9 @@ def build_toolbar(w: MainWindow, actions: dict[str, QAction]) -> QToolBar:
     bar.addAction(actions["play"])
     bar.addAction(w.timeline.actions_["tap"])
     bar.addSeparator()
-    bar.addAction(actions["undo"])
-    bar.addAction(actions["redo"])
+    for name in ("undo", "redo"):
+        bar.addAction(actions[name])
+        button = bar.widgetForAction(actions[name])
+        if isinstance(button, QToolButton):
+            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
     return bar

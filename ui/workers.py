@@ -55,10 +55,22 @@ class GeneratorWorker(QRunnable):
             self.signals.finished.emit()
 
 
+Callback = tp.Callable[..., object]
+
+
 def start_worker(func: tp.Callable[..., tp.Generator[tp.Any, None, tp.Any]], *args: tp.Any,
+                 on_yield: Callback | None = None, on_return: Callback | None = None,
+                 on_error: Callback | None = None, on_finish: Callback | None = None,
                  pool: QThreadPool | None = None, **kwargs: tp.Any) -> GeneratorWorker:
-    """Create a worker and start it on `pool` (the global pool by default)."""
+    """Create a worker, connect the callbacks, then start it on `pool` (the global pool by
+    default). Connecting before starting matters: a fast worker may finish at once."""
     worker = GeneratorWorker(func, *args, **kwargs)
     worker.setAutoDelete(False)  # the caller may still read `aborted` after it finishes
+    for signal, callback in ((worker.signals.yielded, on_yield),
+                             (worker.signals.returned, on_return),
+                             (worker.signals.errored, on_error),
+                             (worker.signals.finished, on_finish)):
+        if callback is not None:
+            signal.connect(callback)
     (pool or QThreadPool.globalInstance()).start(worker)
     return worker

@@ -56,7 +56,8 @@ def test_generate_shows_progress_and_the_take_appears(window, qtbot):
 @pytest.mark.engine_mode("slow", 40, 0.2)
 def test_cancel_a_running_job(window, qtbot):
     window.generate()
-    qtbot.waitUntil(lambda: window.jobs.rows and window.jobs.rows[0].status == JobStatus.RUNNING,
+    qtbot.waitUntil(lambda: bool(window.jobs.rows)
+                    and window.jobs.rows[0].status == JobStatus.RUNNING,
                     timeout=15000)
     window.queue.rows[0].cancel.click()
     qtbot.waitUntil(lambda: window.jobs.rows[0].status == JobStatus.CANCELLED, timeout=10000)

@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QWidget
 
 from ui import theme
 
-MARGIN = 36.0
+MARGIN = 52.0
 
 
 def smooth(values: list[float], alpha: float = 0.1) -> list[float]:

@@ -6,7 +6,7 @@ click away behind "Details".
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QScrollArea,
+    QSizePolicy,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -67,6 +68,11 @@ class JobRowWidget(QFrame):
         self.cancel = QToolButton()
         self.cancel.setIcon(theme.icon("cancel"))
         self.cancel.setToolTip("Cancel this job")
+        self.cancel.setObjectName("rowButton")
+        self.cancel.setFixedSize(24, 22)
+        self.cancel.setIconSize(QSize(14, 14))
+        self.title.setMinimumWidth(1)
+        self.title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.cancel.clicked.connect(lambda: self.cancel_requested.emit(self.row.job_id))
         self.details = QPushButton("Details")
         self.details.setFlat(True)
@@ -135,6 +141,8 @@ class QueueView(QWidget):
 
     def _rebuild(self) -> None:
         for widget in self.rows:
+            self._list.removeWidget(widget)
+            widget.setParent(None)  # gone at once, not at the next event-loop turn
             widget.deleteLater()
         self.rows = []
         for row in reversed(self.model.rows):  # newest at the top

@@ -38,7 +38,13 @@ class StudioStatusBar(QStatusBar):
         self.addWidget(self.details)
         for label in (self.audio, self.daw, self.memory, self.model, self.device, self.engine):
             self.addPermanentWidget(label)
+        for label in (self.device, self.model, self.memory, self.audio):
+            label.hide()
         self.set_engine_state("stopped")
+
+    def _show(self, label: QLabel, text: str) -> None:
+        label.setText(text)
+        label.setVisible(bool(text))
 
     def set_engine_state(self, state: str) -> None:
         self.engine.setText(STATE_TEXT.get(state, state))
@@ -49,9 +55,9 @@ class StudioStatusBar(QStatusBar):
     def set_engine_status(self, status: dict[str, tp.Any]) -> None:
         device = status.get("device") or "?"
         precision = status.get("precision") or ""
-        self.device.setText(f"{device} {precision}".strip())
-        self.model.setText(f"model: {status.get('model')}" if status.get("model") else "")
-        self.memory.setText(memory_text(status.get("memory") or {}))
+        self._show(self.device, f"{device} {precision}".strip())
+        self._show(self.model, f"model: {status.get('model')}" if status.get("model") else "")
+        self._show(self.memory, memory_text(status.get("memory") or {}))
         daw = status.get("daw") or {}
         if daw.get("tempo"):
             playing = "▶" if daw.get("playing") else "■"
@@ -59,7 +65,7 @@ class StudioStatusBar(QStatusBar):
                              f"{daw.get('time_signature', '')}".strip())
 
     def set_audio_note(self, note: str) -> None:
-        self.audio.setText("no sound" if note else "")
+        self._show(self.audio, "no sound" if note else "")
         self.audio.setToolTip(note)
 
     def show_error(self, message: str, detail: str = "") -> None:

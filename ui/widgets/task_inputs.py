@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QSizePolicy,
     QSlider,
     QSpinBox,
     QStackedWidget,
@@ -117,7 +118,8 @@ class TaskInputsWidget(QStackedWidget):
         self.best_of.setValue(inputs.best_of)
         self.best_of.valueChanged.connect(lambda v: state.update_inputs(best_of=v))
         self._build_pages()
-        self.currentChanged.connect(lambda _i: self.updateGeometry())
+        self.currentChanged.connect(self._fit_current_page)
+        self._fit_current_page(0)
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
         """The current page's size, so short pages leave no empty space."""
@@ -127,6 +129,14 @@ class TaskInputsWidget(QStackedWidget):
     def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt's name
         page = self.currentWidget()
         return page.minimumSizeHint() if page is not None else super().minimumSizeHint()
+
+    def _fit_current_page(self, index: int) -> None:
+        """Only the current page counts for the size, so short pages leave no gap."""
+        for i in range(self.count()):
+            policy = QSizePolicy.Policy.Preferred if i == index else QSizePolicy.Policy.Ignored
+            self.widget(i).setSizePolicy(policy, policy)
+        self.adjustSize()
+        self.updateGeometry()
 
     def _page(self, rows: list[tuple[str, QWidget]], note: str = "") -> QWidget:
         page = QWidget()

@@ -63,6 +63,7 @@ class TimelineCanvas(QWidget):
         self.tap_target: tuple[int, int] | None = None
         self.peaks: Peaks | None = None
         self._drag: _Drag | None = None
+        self._view_height = 0
         self._editor: QLineEdit | None = None
         self._editing = -1
         self.setMouseTracking(True)
@@ -102,10 +103,15 @@ class TimelineCanvas(QWidget):
         return QSize(self.geometry_.width_for(self.document),
                      self.geometry_.height(self.words_mode))
 
+    def set_view_height(self, height: int) -> None:
+        """Fill the visible height of the scroll area (the waveform lane takes the rest)."""
+        self._view_height = height
+        self._resize_to_content()
+
     def _resize_to_content(self) -> None:
         hint = self.sizeHint()
         self.setMinimumSize(hint)
-        self.resize(max(hint.width(), self.width()), hint.height())
+        self.resize(max(hint.width(), self.width()), max(hint.height(), self._view_height))
         self.update()
 
     def _on_document_changed(self) -> None:
@@ -120,7 +126,8 @@ class TimelineCanvas(QWidget):
         visible = QRectF(event.rect())
         painter.fillRect(visible, theme.BACKGROUND)
         geo = self.geometry_
-        paint.paint_waveform(painter, geo, self.peaks, visible, self.height())
+        paint.paint_waveform(painter, geo, self.peaks, visible, self.height(),
+                             geo.lanes_bottom(self.words_mode))
         paint.paint_grid(painter, geo, visible, self.height(), self.bpm)
         paint.paint_past_end(painter, geo, self.document.duration_ms, visible, self.height())
         paint.paint_ruler(painter, geo, visible)

@@ -11,13 +11,14 @@ import typing as tp
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QKeySequence, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QLabel,
     QMessageBox,
     QScrollArea,
+    QSizePolicy,
     QToolBar,
     QToolButton,
     QVBoxLayout,
@@ -74,7 +75,7 @@ class TimelineEditor(QWidget):
         for name, icon_name, text, shortcut, slot in specs:
             action = self._action(name, icon_name, text, shortcut, slot)
             bar.addAction(action)
-            if name in ("delete", "zoom_out", "zoom_in"):
+            if name in ("delete", "split", "merge", "zoom_out", "zoom_in"):
                 _icon_only(bar, action)
             if name == "merge":
                 bar.addSeparator()
@@ -89,6 +90,7 @@ class TimelineEditor(QWidget):
         tap_key.setShortcutContext(Qt.ShortcutContext.WindowShortcut)  # tap from anywhere
         for action in (snap, words, tap):
             bar.addAction(action)
+        _icon_only(bar, tap)  # the main toolbar shows it with its name
         bar.addSeparator()
         for name, icon_name, text, slot in (("import", "folder", "Import LRC…", self.choose_import),
                                             ("export", "save", "Export LRC…", self.choose_export)):
@@ -102,11 +104,12 @@ class TimelineEditor(QWidget):
         layout.addWidget(self.scroll, 1)
         footer = QHBoxLayout()
         footer.setContentsMargins(6, 2, 6, 2)
-        hint = QLabel("Double-click to edit or add · drag to move · drag edges to resize · "
-                      "Ctrl+wheel to zoom · T to tap")
+        hint = QLabel("Double-click: edit or add · drag: move · edges: resize · "
+                      "Ctrl+wheel: zoom · T: tap")
         hint.setObjectName("hint")
-        footer.addWidget(hint)
-        footer.addStretch(1)
+        hint.setMinimumWidth(1)
+        hint.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        footer.addWidget(hint, 1)
         footer.addWidget(self.problems_label)
         layout.addLayout(footer)
 
@@ -124,6 +127,14 @@ class TimelineEditor(QWidget):
         self.addAction(action)
         self.actions_[name] = action
         return action
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        self.canvas.set_view_height(self.scroll.viewport().height())
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        self.canvas.set_view_height(self.scroll.viewport().height())
 
     # --- editing commands -------------------------------------------------------------------
     def add_line(self) -> int:

@@ -17,6 +17,7 @@ LINE_H = 36.0
 WORD_TOP = LINE_TOP + LINE_H + 8.0
 WORD_H = 26.0
 EDGE_PX = 6.0
+MIN_WAVE_H = 90.0
 MIN_PX_PER_S = 8.0
 MAX_PX_PER_S = 800.0
 
@@ -57,8 +58,13 @@ class TimelineGeometry:
     def width_for(self, document: LyricDocument) -> int:
         return int(self.x_of(document.content_end_ms() + 4000)) + 1
 
+    def lanes_bottom(self, words: bool) -> float:
+        """Where the lyric lanes end and the waveform lane begins."""
+        return (WORD_TOP + WORD_H if words else LINE_TOP + LINE_H) + 8
+
     def height(self, words: bool) -> int:
-        return int((WORD_TOP + WORD_H if words else LINE_TOP + LINE_H) + 14)
+        """The least height that shows the lanes and a useful waveform."""
+        return int(self.lanes_bottom(words) + MIN_WAVE_H)
 
     def line_rect(self, document: LyricDocument, index: int) -> QRectF:
         start = document.lines[index].start_ms

@@ -26,6 +26,12 @@ def _visible_range_s(geo: TimelineGeometry, visible: QRectF) -> tuple[float, flo
 
 
 def paint_ruler(painter: QPainter, geo: TimelineGeometry, visible: QRectF) -> None:
+    painter.save()
+    _paint_ruler(painter, geo, visible)
+    painter.restore()
+
+
+def _paint_ruler(painter: QPainter, geo: TimelineGeometry, visible: QRectF) -> None:
     painter.fillRect(QRectF(visible.left(), 0, visible.width(), RULER_H), QColor("#23262b"))
     painter.setPen(QPen(theme.GRID_STRONG, 1))
     painter.drawLine(QPointF(visible.left(), RULER_H), QPointF(visible.right(), RULER_H))
@@ -61,14 +67,21 @@ def paint_grid(painter: QPainter, geo: TimelineGeometry, visible: QRectF, height
 
 
 def paint_waveform(painter: QPainter, geo: TimelineGeometry, peaks: Peaks | None,
-                   visible: QRectF, height: int) -> None:
+                   visible: QRectF, height: int, top: float) -> None:
+    """The take's waveform in its own lane under the lyrics, with a faint copy behind them."""
+    lane = QRectF(visible.left(), top, visible.width(), height - top - 6)
+    painter.fillRect(lane, QColor("#191b1f"))
     if peaks is None:
+        painter.setPen(theme.TEXT_DIM)
+        painter.drawText(lane.adjusted(12, 0, 0, 0), Qt.AlignmentFlag.AlignVCenter,
+                         "The selected take's waveform appears here.")
         return
-    rect = QRectF(visible.left(), RULER_H + 2, visible.width(), height - RULER_H - 4)
     t0, t1 = _visible_range_s(geo, visible)
-    colour = QColor(theme.WAVEFORM)
-    colour.setAlpha(90)
-    paint_peaks(painter, rect, peaks, start_s=t0, end_s=t1, colour=colour)
+    paint_peaks(painter, lane.adjusted(0, 4, 0, -4), peaks, start_s=t0, end_s=t1)
+    faint = QColor(theme.WAVEFORM)
+    faint.setAlpha(45)
+    behind = QRectF(visible.left(), RULER_H + 2, visible.width(), top - RULER_H - 4)
+    paint_peaks(painter, behind, peaks, start_s=t0, end_s=t1, colour=faint)
 
 
 def paint_past_end(painter: QPainter, geo: TimelineGeometry, duration_ms: int,
@@ -107,6 +120,13 @@ def paint_line_block(painter: QPainter, geo: TimelineGeometry, document: LyricDo
 
 def paint_word_blocks(painter: QPainter, geo: TimelineGeometry, document: LyricDocument,
                       index: int, *, selected: int, tap: int) -> None:
+    painter.save()
+    _paint_word_blocks(painter, geo, document, index, selected=selected, tap=tap)
+    painter.restore()
+
+
+def _paint_word_blocks(painter: QPainter, geo: TimelineGeometry, document: LyricDocument,
+                       index: int, *, selected: int, tap: int) -> None:
     font = QFont(painter.font())
     font.setPointSizeF(max(7.0, font.pointSizeF() - 1))
     painter.setFont(font)

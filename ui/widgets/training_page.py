@@ -45,6 +45,7 @@ class TrainingPage(QWidget):
         self.report_label = QLabel("Pick a folder to see what the model will learn from.")
         self.report_label.setObjectName("hint")
         self.report_label.setWordWrap(True)
+        self.report_label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.component = QComboBox()
         self.component.addItems(["lora", "prior", "clasp", "autoencoder"])
         self.steps = QSpinBox()
@@ -99,7 +100,10 @@ class TrainingPage(QWidget):
         live = QGroupBox("Progress")
         live_layout = QHBoxLayout(live)
         live_layout.addWidget(self.plot, 3)
-        live_layout.addWidget(self.previews, 1)
+        previews = QVBoxLayout()
+        previews.addWidget(QLabel("Previews (double-click to play)"))
+        previews.addWidget(self.previews, 1)
+        live_layout.addLayout(previews, 1)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(live, 1)
@@ -112,12 +116,12 @@ class TrainingPage(QWidget):
         if self._worker is not None:
             self._worker.abort()
         self.report_label.setText("Reading the folder…")
-        worker = start_worker(scan_folder, folder)
-        worker.signals.yielded.connect(
-            lambda n: self.report_label.setText(f"Reading the folder… {n} files"))
-        worker.signals.returned.connect(self.show_report)
-        worker.signals.errored.connect(lambda msg, _tb: self.report_label.setText(msg))
-        self._worker = worker
+        self._worker = start_worker(
+            scan_folder, folder,
+            on_yield=lambda n: self.report_label.setText(f"Reading the folder… {n} files"),
+            on_return=self.show_report,
+            on_error=lambda msg, _tb: self.report_label.setText(msg))
+        worker = self._worker
         return worker
 
     def show_report(self, report: DatasetReport) -> None:
