@@ -127,9 +127,16 @@ class EngineBridge(QObject):
             raise RuntimeError("the engine is not running; wait for it to (re)start")
         request = Request(method=method.value if isinstance(method, Method) else method,
                           params=params or {})
-        assert self._process is not None
-        self._process.write((encode(request) + "\n").encode("utf-8"))
+        self._write((encode(request) + "\n").encode("utf-8"))
         return request.id
+
+    def _write(self, data: bytes) -> None:
+        assert self._process is not None
+        self._process.write(data)
+
+    def _ready_state(self) -> BridgeState:
+        """The state shown when the engine is idle (a remote engine says so)."""
+        return BridgeState.READY
 
     # --- process plumbing -------------------------------------------------------------------
     def _spawn(self) -> None:
@@ -160,7 +167,11 @@ class EngineBridge(QObject):
 
     def _on_stdout(self) -> None:
         assert self._process is not None
-        self._buffer += bytes(self._process.readAllStandardOutput().data())
+        self._feed(bytes(self._process.readAllStandardOutput().data()))
+
+    def _feed(self, data: bytes) -> None:
+        """Split incoming bytes into protocol lines and dispatch the complete ones."""
+        self._buffer += data
         *lines, self._buffer = self._buffer.split(b"\n")
         for line in lines:
             if line.strip():
@@ -190,7 +201,7 @@ class EngineBridge(QObject):
                                 if k in reply.result})
             self.status_changed.emit(dict(self.status))
             if self.state in (BridgeState.STARTING, BridgeState.RESTARTING):
-                self._set_state(BridgeState.READY)
+                self._set_state(self._ready_state())
         self.reply_received.emit(reply)
 
     def _on_event(self, event: Event) -> None:
@@ -199,7 +210,8 @@ class EngineBridge(QObject):
         if event.event == EventName.STATUS.value:
             self.status.update(event.data)
             self.status_changed.emit(dict(self.status))
-            self._set_state(_STATE_OF.get(str(event.data.get("state")), self.state))
+            state = _STATE_OF.get(str(event.data.get("state")), self.state)
+            self._set_state(self._ready_state() if state == BridgeState.READY else state)
         self.event_received.emit(event)
 
     def _on_error(self, error: QProcess.ProcessError) -> None:

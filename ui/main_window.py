@@ -21,7 +21,7 @@ from ainur_studio.project import EXTENSION, ProjectError
 from ui import theme
 from ui.about import about_text
 from ui.controller import StudioController
-from ui.engine_bridge import EngineBridge
+from ui.engine_bridge import EngineBridge, default_engine_command
 from ui.menus import build_menus, build_toolbar
 from ui.models.jobs_model import JobsModel
 from ui.models.lyric_document import LyricDocument
@@ -29,6 +29,7 @@ from ui.models.prompt_state import PromptState
 from ui.models.takes_model import TakesModel
 from ui.player import Player
 from ui.project_session import ProjectSession, find_recoverable
+from ui.remote_bridge import RemoteEngineBridge, parse_address
 from ui.settings import Settings
 from ui.take_actions import TakeActions
 from ui.widgets.prompt_panel import PromptPanel
@@ -38,6 +39,23 @@ from ui.widgets.takes_view import TakesView
 from ui.widgets.timeline_editor import TimelineEditor
 
 PROJECT_FILTER = f"Ainur Studio projects (*{EXTENSION})"
+
+
+def make_bridge(settings: Settings, parent: QWidget) -> EngineBridge:
+    """A remote bridge when the settings name a remote engine, else a local engine process
+    started with the configured device and precision."""
+    address = settings.get("engine/remote_address").strip()
+    if address:
+        try:
+            host, port = parse_address(address)
+        except ValueError:
+            pass  # shown by the settings page; fall back to the local engine
+        else:
+            return RemoteEngineBridge(host, port, settings.get("engine/remote_token"),
+                                      parent=parent)
+    command = [*default_engine_command(), "--device", settings.get("engine/device"),
+               "--precision", settings.get("engine/precision")]
+    return EngineBridge(command, parent=parent)
 
 
 class MainWindow(QMainWindow):
@@ -51,7 +69,7 @@ class MainWindow(QMainWindow):
         self.takes, self.jobs = TakesModel(self), JobsModel(self)
         self.session = ProjectSession(self.prompt, self.lyrics, self.takes,
                                       autosave_s=self.settings.get("ui/autosave_s"), parent=self)
-        self.bridge = bridge or EngineBridge(parent=self)
+        self.bridge = bridge or make_bridge(self.settings, self)
         self.player = player or Player(parent=self)
         self.controller = StudioController(self.bridge, self.prompt, self.lyrics, self.takes,
                                            self.jobs, self.settings, self)
