@@ -3,13 +3,10 @@ Settings as pages; menus, shortcuts, status bar, project handling and window lay
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from PySide6.QtCore import QByteArray, Qt
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QDockWidget,
-    QFileDialog,
     QMainWindow,
     QMessageBox,
     QScrollArea,
@@ -17,7 +14,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ainur_studio.project import EXTENSION, ProjectError
 from ui import theme
 from ui.about import about_text
 from ui.controller import StudioController
@@ -28,7 +24,8 @@ from ui.models.lyric_document import LyricDocument
 from ui.models.prompt_state import PromptState
 from ui.models.takes_model import TakesModel
 from ui.player import Player
-from ui.project_session import ProjectSession, find_recoverable
+from ui.project_actions import ProjectHandling
+from ui.project_session import ProjectSession
 from ui.remote_bridge import RemoteEngineBridge, parse_address
 from ui.settings import Settings
 from ui.take_actions import TakeActions
@@ -37,8 +34,6 @@ from ui.widgets.queue_view import QueueView
 from ui.widgets.status_bar import StudioStatusBar
 from ui.widgets.takes_view import TakesView
 from ui.widgets.timeline_editor import TimelineEditor
-
-PROJECT_FILTER = f"Ainur Studio projects (*{EXTENSION})"
 
 
 def make_bridge(settings: Settings, parent: QWidget) -> EngineBridge:
@@ -58,7 +53,7 @@ def make_bridge(settings: Settings, parent: QWidget) -> EngineBridge:
     return EngineBridge(command, parent=parent)
 
 
-class MainWindow(QMainWindow):
+class MainWindow(ProjectHandling, QMainWindow):
     def __init__(self, settings: Settings | None = None, bridge: EngineBridge | None = None,
                  player: Player | None = None, *, start_engine: bool = True) -> None:
         super().__init__()
@@ -274,108 +269,6 @@ class MainWindow(QMainWindow):
             return
         start = self.lyrics.lines[index].start_ms / 1000
         self.prompt_panel.task_inputs.set_region(start, self.lyrics.line_end_ms(index) / 1000)
-
-    # --- projects ---------------------------------------------------------------------------
-    def _update_title(self) -> None:
-        mark = " •" if self.session.dirty else ""
-        self.setWindowTitle(f"{self.session.display_name()}{mark} — Ainur Studio")
-
-    def confirm_discard(self) -> bool:
-        """Unsaved-changes guard: True when it is fine to replace the current project."""
-        if not self.session.dirty:
-            return True
-        answer = QMessageBox.question(
-            self, "Unsaved changes", f"Save the changes to {self.session.display_name()}?",
-            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
-            | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Save)
-        if answer == QMessageBox.StandardButton.Save:
-            return self.save_project()
-        return answer == QMessageBox.StandardButton.Discard
-
-    def new_project(self) -> None:
-        if self.confirm_discard():
-            self.session.new()
-
-    def open_project(self, path: str | None = None) -> bool:
-        if not self.confirm_discard():
-            return False
-        if path is None:
-            path, _ = QFileDialog.getOpenFileName(self, "Open project",
-                                                  self.settings.get("ui/last_folder"),
-                                                  PROJECT_FILTER)
-            if not path:
-                return False
-        return self.load_project_file(path)
-
-    def load_project_file(self, path: str) -> bool:
-        try:
-            read_from = self.session.open(path)
-        except (ProjectError, OSError) as exc:
-            QMessageBox.warning(self, "Cannot open the project", str(exc))
-            return False
-        if read_from != Path(path):
-            self.status.show_info(f"{Path(path).name} was damaged; opened its backup copy.")
-        self._after_project_loaded(path)
-        return True
-
-    def _after_project_loaded(self, path: str) -> None:
-        self.settings.add_recent_file(str(Path(path).resolve()))
-        self.settings.set("ui/last_folder", str(Path(path).parent))
-        self._fill_recent_menu()
-        self.current_take = ""
-        for take in self.takes.all_takes:
-            if not take.deleted and Path(take.path).exists():
-                self.controller.load_peaks(take)
-
-    def save_project(self) -> bool:
-        if self.session.path is None:
-            return self.save_project_as()
-        return self._save_to(self.session.path)
-
-    def save_project_as(self) -> bool:
-        path, _ = QFileDialog.getSaveFileName(self, "Save project as",
-                                              self.settings.get("ui/last_folder"),
-                                              PROJECT_FILTER)
-        return bool(path) and self._save_to(Path(path))
-
-    def _save_to(self, path: Path) -> bool:
-        try:
-            saved = self.session.save(path)
-        except (OSError, ValueError) as exc:
-            QMessageBox.warning(self, "Cannot save the project",
-                                f"{path}: {exc}\nYour work is still open; try another folder.")
-            return False
-        self.settings.add_recent_file(str(saved.resolve()))
-        self._fill_recent_menu()
-        self.status.show_info(f"Saved {saved.name}")
-        return True
-
-    def _fill_recent_menu(self) -> None:
-        self.recent_menu.clear()
-        recent = self.settings.get("ui/recent_files")
-        for path in recent:
-            action = self.recent_menu.addAction(Path(path).name)
-            action.setToolTip(path)
-            action.triggered.connect(lambda _c=False, p=path: self.open_project(p))
-        self.recent_menu.setEnabled(bool(recent))
-
-    def check_recovery(self) -> bool:
-        """Offer autosaves left by a crash; returns True when one was recovered."""
-        found = find_recoverable()
-        if not found:
-            return False
-        item = found[0]
-        name = item.project_path.name if item.project_path else "an unsaved project"
-        answer = QMessageBox.question(
-            self, "Recover unsaved work",
-            f"Ainur Studio closed unexpectedly. Recover the changes to {name} from "
-            f"{item.saved_at.astimezone():%H:%M, %d %b}?",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
-        if answer != QMessageBox.StandardButton.Yes:
-            item.path.unlink(missing_ok=True)
-            return False
-        self.session.recover(item)
-        return True
 
     # --- layout memory and closing ----------------------------------------------------------
     def _restore_layout(self) -> None:
