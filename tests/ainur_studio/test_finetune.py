@@ -122,10 +122,49 @@ def test_stop_request_checkpoints_and_resume_finishes(clips, tmp_path, one_threa
 def test_full_finetune_writes_a_loadable_full_pack(clips, tmp_path, one_thread):
     from ainur_studio.models.pretrained import load_pack
 
-    result = train(spec(clips, tmp_path / "run", mode="full", steps=3, lr=1e-3))
-    pack = load_pack(result["pack"])
-    assert pack.name == "my songs-full"
+    result = train(spec(clips, tmp_path / "run", mode="full", steps=3, lr=1e-3, install=True,
+                        name="mine"))
+    assert load_pack(result["pack"]).name == "mine"
+    assert load_pack("mine").hash == load_pack(result["pack"]).hash  # installed by name
     assert result["trainable_parameters"] > 100_000
+
+
+class _FakeTrainer:
+    """Stands in for `Trainer` in the out-of-memory retry: batches above 2 run out."""
+
+    def __init__(self, batch: int, error: Exception | None = None) -> None:
+        self.batch, self.step, self.last_losses, self.error = batch, 0, {}, error
+        self.optimizer = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)
+
+    def fit(self) -> dict:
+        if self.error is not None:
+            raise self.error
+        if self.batch > 2:
+            raise torch.cuda.OutOfMemoryError("CUDA out of memory. Tried to allocate 2 GiB")
+        self.step = 1
+        return {"steps": 1}
+
+
+def test_out_of_memory_halves_the_batch_until_it_fits():
+    from ainur_studio.training.batch_size import batch_for_memory, pick_batch_size
+    from ainur_studio.training.run_common import fit
+
+    built: list[int] = []
+    messages: list[str] = []
+    trainer, summary, stopped = fit(lambda b: built.append(b) or _FakeTrainer(b), 8,
+                                    log=messages.append)
+    assert built == [8, 4, 2] and trainer.batch == 2 and not stopped
+    assert messages == ["out of memory: retrying with batch size 4",
+                        "out of memory: retrying with batch size 2"]
+    with pytest.raises(RuntimeError, match="boom"):  # other errors are not retried
+        fit(lambda b: built.append(b) or _FakeTrainer(b, RuntimeError("boom")), 8)
+    assert built[-1] == 8
+    assert batch_for_memory(free_bytes=10_000, per_item_bytes=1_000, base_bytes=0) == 8
+    assert batch_for_memory(free_bytes=10_000, per_item_bytes=1_000, limit=5) == 5
+    assert batch_for_memory(free_bytes=100, per_item_bytes=1_000) == 1
+    assert pick_batch_size(0, torch.device("cpu"), limit=3) == 3
+    assert pick_batch_size(6, torch.device("cpu"), limit=4) == 4
+
 
 
 @pytest.mark.parametrize(("overrides", "message"), [
