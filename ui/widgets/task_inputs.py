@@ -118,6 +118,7 @@ class TaskInputsWidget(QStackedWidget):
         self.best_of.setValue(inputs.best_of)
         self.best_of.valueChanged.connect(lambda v: state.update_inputs(best_of=v))
         self._build_pages()
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         self.currentChanged.connect(self._fit_current_page)
         self._fit_current_page(0)
 
@@ -147,7 +148,7 @@ class TaskInputsWidget(QStackedWidget):
         if note:
             hint = QLabel(note)
             hint.setObjectName("hint")
-            hint.setWordWrap(True)
+            hint.setWordWrap(len(note) > 44)  # short notes stay one line, without a gap
             form.addRow(hint)
         return page
 
