@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import typing as tp
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from ainur_studio.types import Take
 from engine.protocol import Event, EventName, Method, Reply
@@ -19,6 +19,7 @@ from ui.settings import Settings
 from ui.workers import start_worker
 
 FORMATS = {"wav": "wav24", "flac": "flac"}
+CANCEL_GRACE_S = 10.0  # a running job that ignores cancel this long gets its engine restarted
 
 
 def output_options(settings: Settings) -> dict[str, tp.Any]:
@@ -47,6 +48,7 @@ class StudioController(QObject):
         self.models: list[dict] = []
         self._pending: dict[str, str] = {}  # request id -> method
         self._workers: list[tp.Any] = []
+        self.cancel_grace_s = CANCEL_GRACE_S
         bridge.reply_received.connect(self._on_reply)
         bridge.event_received.connect(self._on_event)
         bridge.engine_died.connect(self._on_engine_died)
@@ -74,8 +76,17 @@ class StudioController(QObject):
         return request_id
 
     def cancel(self, job_id: str) -> None:
-        if job_id:
-            self._send(Method.CANCEL, {"job": job_id})
+        """Ask the engine to cancel; if the job is still running after the grace period the
+        engine is stuck, so it is killed (and restarted by the bridge's policy)."""
+        if job_id and self._send(Method.CANCEL, {"job": job_id}) is not None:
+            QTimer.singleShot(int(self.cancel_grace_s * 1000),
+                              lambda: self._enforce_cancel(job_id))
+
+    def _enforce_cancel(self, job_id: str) -> None:
+        row = self.jobs.find(job_id)
+        if row is not None and row.active:
+            self.bridge.kill(f"The engine did not stop {row.summary!r} within "
+                             f"{self.cancel_grace_s:g} s of cancelling, so it was restarted.")
 
     def train(self, spec: dict[str, tp.Any]) -> str | None:
         request_id = self._send(Method.TRAIN, {"spec": spec})

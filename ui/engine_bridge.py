@@ -79,6 +79,7 @@ class EngineBridge(QObject):
         self._stderr_tail: collections.deque[str] = collections.deque(maxlen=STDERR_TAIL)
         self._buffer = b""
         self._stopping = False
+        self._kill_reason = ""
         self._process: QProcess | None = None
         self._restart_timer = QTimer(self, singleShot=True)
         self._restart_timer.timeout.connect(self._spawn)
@@ -107,8 +108,10 @@ class EngineBridge(QObject):
             process.waitForFinished(1000)
         self._set_state(BridgeState.STOPPED)
 
-    def kill(self) -> None:
-        """Kill the engine without a goodbye (a stuck job); the restart policy applies."""
+    def kill(self, reason: str = "") -> None:
+        """Kill the engine without a goodbye (a stuck job); the restart policy applies and
+        `reason` is what `engine_died` reports."""
+        self._kill_reason = reason
         if self._process is not None:
             self._process.kill()
 
@@ -224,7 +227,9 @@ class EngineBridge(QObject):
             self._set_state(BridgeState.STOPPED)
             return
         self._on_stderr()
-        if exit_status == QProcess.ExitStatus.CrashExit:
+        if self._kill_reason:
+            reason, self._kill_reason = self._kill_reason, ""
+        elif exit_status == QProcess.ExitStatus.CrashExit:
             reason = "The engine crashed (killed by a signal; out of memory is a common cause)."
         else:
             reason = f"The engine stopped unexpectedly (exit code {exit_code})."

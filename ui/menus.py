@@ -79,6 +79,7 @@ def build_menus(w: MainWindow) -> dict[str, QAction]:
     view.addSeparator()
     view.addAction(w.timeline.actions_["zoom_in"])
     view.addAction(w.timeline.actions_["zoom_out"])
+    view.addAction(w.timeline.actions_["zoom_fit"])
     help_ = bar.addMenu("&Help")
     a["about"] = make_action(w, "&About Ainur Studio", w.show_about)
     help_.addAction(a["about"])

@@ -64,7 +64,7 @@ class RemoteEngineBridge(EngineBridge):
             self._socket.disconnectFromHost()
         self._set_state(BridgeState.STOPPED)
 
-    def kill(self) -> None:
+    def kill(self, reason: str = "") -> None:
         if self._socket is not None:
             self._socket.abort()
 

@@ -3,7 +3,8 @@
 Behaviour is chosen with `FAKE_ENGINE_MODE`:
 - `normal`: generate writes a short sine take (WAV) and reports a few progress steps;
 - `crash_on_generate`: exits with code 3 after accepting a generate request;
-- `slow`: progress steps are slow enough to cancel.
+- `slow`: progress steps are slow enough to cancel;
+- `ignore_cancel`: slow, and cancel requests are acknowledged but ignored (a stuck engine).
 `FAKE_ENGINE_STEPS` sets the number of steps and `FAKE_ENGINE_STEP_S` their duration.
 """
 
@@ -24,7 +25,8 @@ from engine.protocol import Event, Reply, decode, encode, new_id
 ENGINE_ID = f"e-fake-{uuid.uuid4().hex[:6]}"
 MODE = os.environ.get("FAKE_ENGINE_MODE", "normal")
 STEPS = int(os.environ.get("FAKE_ENGINE_STEPS", "4"))
-STEP_S = float(os.environ.get("FAKE_ENGINE_STEP_S", "0.5" if MODE == "slow" else "0.01"))
+STEP_S = float(os.environ.get("FAKE_ENGINE_STEP_S",
+                              "0.5" if MODE in ("slow", "ignore_cancel") else "0.01"))
 _lock = threading.Lock()
 _cancel: dict[str, threading.Event] = {}
 
@@ -98,6 +100,8 @@ def handle(line: str) -> bool:
         _cancel[job] = threading.Event()
         result = {"job": job, "position": 0}
         threading.Thread(target=generate, args=(job, request.id, params), daemon=True).start()
+    elif method == "cancel" and MODE == "ignore_cancel":
+        result = {"job": params.get("job"), "status": "running"}
     elif method == "cancel":
         _cancel.get(params.get("job", ""), threading.Event()).set()
         result = {"job": params.get("job"), "status": "running"}

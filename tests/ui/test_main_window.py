@@ -107,3 +107,17 @@ def test_latency_probe_sees_a_stall(qtbot):
     assert probe.max_ms >= 100
     assert probe.percentile(0) <= probe.max_ms
     assert "max" in probe.summary()
+
+
+@pytest.mark.engine_mode("ignore_cancel", 200, 0.1)
+def test_a_stuck_engine_is_restarted_after_the_cancel_grace(window, qtbot):
+    window.controller.cancel_grace_s = 0.5
+    window.generate()
+    qtbot.waitUntil(lambda: bool(window.jobs.rows)
+                    and window.jobs.rows[0].status == JobStatus.RUNNING, timeout=15000)
+    first_pid = window.bridge.pid()
+    window.queue.rows[0].cancel.click()
+    qtbot.waitUntil(lambda: window.jobs.rows[0].status == JobStatus.FAILED, timeout=10000)
+    qtbot.waitUntil(lambda: window.bridge.state.value == "ready", timeout=15000)
+    assert window.bridge.pid() != first_pid
+    assert "did not stop" in window.jobs.rows[0].error

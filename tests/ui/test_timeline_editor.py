@@ -182,3 +182,22 @@ def test_import_of_a_file_without_lyrics_keeps_the_document(editor, tmp_path):
 def test_problem_label_reports_overlap(editor, qtbot):
     editor.document.resize_line(1, 4000, 8000)
     assert "overlaps" in editor.problems_label.text()
+
+
+def test_keyboard_walks_lines_and_opens_the_editor(editor, qtbot):
+    seeks: list[int] = []
+    editor.seek_requested.connect(seeks.append)
+    editor.canvas.setFocus()
+    qtbot.keyClick(editor.canvas, Qt.Key.Key_Right)
+    qtbot.keyClick(editor.canvas, Qt.Key.Key_Right)
+    assert editor.canvas.selected == 1 and seeks == [1000, 4000]
+    qtbot.keyClick(editor.canvas, Qt.Key.Key_Left)
+    assert editor.canvas.selected == 0
+    qtbot.keyClick(editor.canvas, Qt.Key.Key_F2)
+    assert editor.canvas.editing_line == 0
+
+
+def test_zoom_to_fit_shows_everything(editor, qtbot):
+    editor.actions_["zoom_fit"].trigger()
+    assert editor.canvas.geometry_.x_of(editor.document.content_end_ms()) <= \
+        editor.scroll.viewport().width()

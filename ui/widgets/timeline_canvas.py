@@ -241,6 +241,19 @@ class TimelineCanvas(QWidget):
             self.setToolTip(f"{_clock(line.start_ms)} – "
                             f"{_clock(self.document.line_end_ms(hit.line))}  {line.text}")
 
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt's name
+        """Left / Right walk the lines, Enter or F2 edits the selected one."""
+        key, count = event.key(), len(self.document.lines)
+        if key in (Qt.Key.Key_Left, Qt.Key.Key_Right) and count:
+            step = -1 if key == Qt.Key.Key_Left else 1
+            start = self.selected if self.selected >= 0 else (count if step < 0 else -1)
+            self.select(max(0, min(count - 1, start + step)))
+            self.seek_requested.emit(self.document.lines[self.selected].start_ms)
+        elif key in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_F2) and self.selected >= 0:
+            self.edit_line(self.selected)
+        else:
+            super().keyPressEvent(event)
+
     # --- inline editing ---------------------------------------------------------------------
     def edit_line(self, index: int) -> QLineEdit:
         """Open an inline editor over line `index`; Enter commits, Escape cancels."""

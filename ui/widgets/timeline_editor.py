@@ -71,10 +71,13 @@ class TimelineEditor(QWidget):
             ("merge", "merge", "Merge", "Ctrl+M", self.merge_selected),
             ("zoom_out", "zoom_out", "", "Ctrl+-", lambda: self.zoom(0.8)),
             ("zoom_in", "zoom_in", "", "Ctrl+=", lambda: self.zoom(1.25)),
+            ("zoom_fit", "", "Zoom to fit", "Ctrl+0", self.zoom_to_fit),
         ]
         for name, icon_name, text, shortcut, slot in specs:
             action = self._action(name, icon_name, text, shortcut, slot)
             bar.addAction(action)
+            if name == "zoom_fit":
+                bar.removeAction(action)  # in the View menu and on Ctrl+0 only
             if name in ("delete", "split", "merge", "zoom_out", "zoom_in"):
                 _icon_only(bar, action)
             if name == "merge":
@@ -115,8 +118,9 @@ class TimelineEditor(QWidget):
 
     def _action(self, name: str, icon_name: str, text: str, shortcut: str | None,
                 slot: tp.Callable[..., object], *, checkable: bool = False) -> QAction:
-        action = QAction(theme.icon(icon_name) if icon_name else theme.icon("app"),
-                         text or name.replace("_", " ").title(), self)
+        label = text or name.replace("_", " ").title()
+        action = QAction(theme.icon(icon_name), label, self) if icon_name else \
+            QAction(label, self)
         action.setIconText(text)
         action.setCheckable(checkable)
         if shortcut:
@@ -179,6 +183,12 @@ class TimelineEditor(QWidget):
         offset = anchor_x - bar.value()
         self.canvas.set_zoom(self.canvas.geometry_.px_per_s * factor)
         bar.setValue(int(self.canvas.geometry_.x_of(anchor_ms) - offset))
+
+    def zoom_to_fit(self) -> None:
+        """Show the whole take (or all the lyrics) in the visible width."""
+        end_ms = max(self.document.content_end_ms(), 1000)
+        self.canvas.set_zoom(max(1, self.scroll.viewport().width() - 8) / (end_ms / 1000.0))
+        self.scroll.horizontalScrollBar().setValue(0)
 
     def _on_canvas_zoom(self, factor: float, anchor_x: float) -> None:
         self.zoom(factor, anchor_x)
