@@ -26,7 +26,7 @@ from ainur_studio.types import Task
 from ui import theme
 from ui.models.prompt_state import KEYS, MAX_SEED, SAMPLERS, TIME_SIGNATURES, PromptState
 from ui.widgets.tag_edit import GENRES, INSTRUMENTS, MOODS, TagEdit
-from ui.widgets.task_inputs import TASKS, TaskInputsWidget, _spin
+from ui.widgets.task_inputs import TASKS, TaskInputsWidget, spin_box
 
 
 def _title(text: str) -> QLabel:
@@ -50,14 +50,14 @@ class PromptPanel(QWidget):
         self.genre = TagEdit(GENRES, "genre, e.g. folk, sea shanty")
         self.instruments = TagEdit(INSTRUMENTS, "instruments")
         self.mood = TagEdit(MOODS, "mood")
-        self.bpm = _spin(0, 300, 0, 1, " BPM", 1)
+        self.bpm = spin_box(0, 300, 0, 1, " BPM", 1)
         self.bpm.setSpecialValueText("BPM: any")
         self.key = QComboBox()
         self.key.setEditable(True)
         self.key.addItems(["", *KEYS])
         self.time_sig = QComboBox()
         self.time_sig.addItems(["", *TIME_SIGNATURES])
-        self.duration = _spin(1, 600, state.request.duration_s, 1, "", 1)
+        self.duration = spin_box(1, 600, state.request.duration_s, 1, "", 1)
         self.duration_unit = QComboBox()
         self.duration_unit.addItems(["seconds", "bars"])
         self.seed = QSpinBox()
@@ -71,7 +71,7 @@ class PromptPanel(QWidget):
         self.seed_dice.setToolTip("New random seed")
         self.steps = QSpinBox()
         self.steps.setRange(1, 500)
-        self.guidance = _spin(0, 20, 4, 0.5, "", 1)
+        self.guidance = spin_box(0, 20, 4, 0.5, "", 1)
         self.sampler = QComboBox()
         self.sampler.addItems(SAMPLERS)
         self.variations = QSpinBox()

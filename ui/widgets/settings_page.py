@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from ui.settings import OSC_ADAPTERS, Settings
-from ui.widgets.task_inputs import _spin
+from ui.widgets.task_inputs import spin_box
 
 OSC_COLUMNS = ("name", "host", "port", "adapter")
 
@@ -40,7 +40,7 @@ class SettingsPage(QWidget):
         self.output_format = QComboBox()
         self.output_format.addItems(["wav", "flac"])
         self.output_format.setCurrentText(settings.get("output/format"))
-        self.loudness = _spin(-40, -5, settings.get("output/loudness_lufs"), 0.5, " LUFS", 1)
+        self.loudness = spin_box(-40, -5, settings.get("output/loudness_lufs"), 0.5, " LUFS", 1)
         self.osc_table = QTableWidget(0, len(OSC_COLUMNS))
         self.osc_table.setHorizontalHeaderLabels([c.title() for c in OSC_COLUMNS])
         self.osc_table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)

@@ -60,7 +60,7 @@ def _audio_path(urls: list) -> str:
     return ""
 
 
-def _spin(lo: float, hi: float, value: float, step: float = 1.0, suffix: str = "",
+def spin_box(lo: float, hi: float, value: float, step: float = 1.0, suffix: str = "",
           decimals: int = 1) -> QDoubleSpinBox:
     box = QDoubleSpinBox()
     box.setRange(lo, hi)
@@ -86,16 +86,16 @@ class TaskInputsWidget(QStackedWidget):
         self.strength.setRange(0, 100)
         self.strength.setValue(round(inputs.strength * 100))
         self.strength.valueChanged.connect(lambda v: state.update_inputs(strength=v / 100))
-        self.region_start = _spin(0, 3600, inputs.region_start_s, 0.5, " s", 2)
-        self.region_end = _spin(0, 3600, inputs.region_end_s, 0.5, " s", 2)
+        self.region_start = spin_box(0, 3600, inputs.region_start_s, 0.5, " s", 2)
+        self.region_end = spin_box(0, 3600, inputs.region_end_s, 0.5, " s", 2)
         self.region_start.valueChanged.connect(lambda v: state.update_inputs(region_start_s=v))
         self.region_end.valueChanged.connect(lambda v: state.update_inputs(region_end_s=v))
         self.extend_side = QComboBox()
         self.extend_side.addItems(["right", "left"])
         self.extend_side.currentTextChanged.connect(lambda t: state.update_inputs(extend_side=t))
-        self.extend_s = _spin(1, 600, inputs.extend_s, 1, " s")
+        self.extend_s = spin_box(1, 600, inputs.extend_s, 1, " s")
         self.extend_s.valueChanged.connect(lambda v: state.update_inputs(extend_s=v))
-        self.crossfade = _spin(0, 10, inputs.crossfade_s, 0.25, " s", 2)
+        self.crossfade = spin_box(0, 10, inputs.crossfade_s, 0.25, " s", 2)
         self.crossfade.valueChanged.connect(lambda v: state.update_inputs(crossfade_s=v))
         self.second_prompt = QLineEdit()
         self.second_prompt.setPlaceholderText("the other end point (empty: same prompt)")

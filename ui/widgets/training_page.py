@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 from engine.protocol import Event, EventName
 from ui.dataset_report import DatasetReport, scan_folder
 from ui.widgets.loss_plot import LossPlot
-from ui.widgets.task_inputs import _spin
+from ui.widgets.task_inputs import spin_box
 from ui.workers import GeneratorWorker, start_worker
 
 
@@ -51,7 +51,7 @@ class TrainingPage(QWidget):
         self.steps = QSpinBox()
         self.steps.setRange(10, 1_000_000)
         self.steps.setValue(2000)
-        self.learning_rate = _spin(1e-6, 1e-2, 1e-4, 1e-5, "", 6)
+        self.learning_rate = spin_box(1e-6, 1e-2, 1e-4, 1e-5, "", 6)
         self.batch = QSpinBox()
         self.batch.setRange(1, 256)
         self.batch.setValue(4)
