@@ -33,6 +33,7 @@ from ainur_studio.training.run_common import (
     StopContext,
     attach_reporting,
     fit,
+    json_safe,
     resume_or_start,
 )
 from ainur_studio.training.run_sources import Sources, load_sources
@@ -80,10 +81,10 @@ def train(spec: tp.Mapping[str, tp.Any] | RunSpec, *, device: str | None = None,
     if run.component != "prior":
         from ainur_studio.training.scratch import train_component
 
-        return train_component(run, sources, out=out, dist=dist, precision=precision,
-                               callback=callback, should_stop=should_stop, log=say)
-    return _train_prior(run, sources, out=out, dist=dist, precision=precision,
-                        callback=callback, should_stop=should_stop, log=say)
+        return json_safe(train_component(run, sources, out=out, dist=dist, precision=precision,
+                                         callback=callback, should_stop=should_stop, log=say))
+    return json_safe(_train_prior(run, sources, out=out, dist=dist, precision=precision,
+                                  callback=callback, should_stop=should_stop, log=say))
 
 
 def load_base(run: RunSpec, device: torch.device) -> tp.Any:
@@ -114,7 +115,7 @@ def _encode(run: RunSpec, sources: Sources, pack: tp.Any, out: Path, dist: DistI
     barrier()
     items = precache(everything, pack, cache_dir=cache)
     train_items, held = items[: len(sources.train)], items[len(sources.train):]
-    if not held:
+    if not held and run.preview_every:  # hold out only when something validates on them
         train_items, held = split_holdout(train_items, fraction=run.holdout, seed=run.seed)
     return train_items, held
 

@@ -60,9 +60,11 @@ class History:
                 if line.strip()]
 
 
-def step_info(trainer: Trainer, previews: tp.Sequence[str] = ()) -> dict[str, tp.Any]:
-    """The progress dict of the engine's `train` contract for the trainer's current step."""
-    return {"step": trainer.step, "total": trainer.config.max_steps,
+def step_info(trainer: Trainer, previews: tp.Sequence[str] = (), *,
+              event: str = "step") -> dict[str, tp.Any]:
+    """The progress dict of the engine's `train` contract for the trainer's current step;
+    `event` is "step" after an optimizer step, "validation" after a validation."""
+    return {"event": event, "step": trainer.step, "total": trainer.config.max_steps,
             "loss": trainer.last_losses.get("loss", math.nan), "lr": trainer.lr,
             "samples_per_s": trainer.samples_per_s, "eta": trainer.eta_s,
             "previews": list(previews), "validation": dict(trainer.last_validation)}
@@ -81,7 +83,7 @@ def attach_reporting(trainer: Trainer, *, history: History, callback: Callback |
         history.append({"step": t.step, "validation": t.last_validation,
                         "previews": previews()})
         if callback is not None:
-            callback(step_info(t, previews()))
+            callback(step_info(t, previews(), event="validation"))
 
     if trainer.dist.is_main:
         trainer.add_callback("on_batch_end", on_step)
@@ -141,3 +143,10 @@ def fit(build: tp.Callable[[int], Trainer], batch_size: int, *, log: Log | None 
                 torch.cuda.empty_cache()
             if log is not None:
                 log(f"out of memory: retrying with batch size {batch_size}")
+
+
+def json_safe(summary: dict[str, tp.Any]) -> dict[str, tp.Any]:
+    """`summary` with non-finite floats (a run with no step has no loss) replaced by None, so
+    it travels as strict JSON."""
+    return {k: None if isinstance(v, float) and not math.isfinite(v) else v
+            for k, v in summary.items()}

@@ -36,7 +36,8 @@ class RunSpec:
         save_every, keep_last: checkpoint interval (steps) and rotation.
         preview_every: validation interval: held-out loss, preview clips, CLASP retrieval.
         preview_prompts, preview_seconds, preview_steps: what the previews render.
-        holdout: share of a folder's recordings held out for validation.
+        holdout: share of a folder's recordings held out for validation (only when
+            `preview_every` > 0; a manifest's `split: "test"` rows are always held out).
         lora_targets: "attention" and/or "conv".
         name: name of the exported pack ("" = derived); install: also copy it to the user's
             models folder so the app lists it.

@@ -106,26 +106,30 @@ def _model(run: RunSpec, pack: tp.Any | None) -> tuple[torch.nn.Module, dict]:
     return module, pack.configs[name]
 
 
+def _clasp_pairs(items: list) -> list[ClaspPair]:
+    """Recordings with a caption or lyrics to contrast the audio with."""
+    return [ClaspPair(path=it.path, text=it.prompt, lyrics=it.lyrics) for it in items
+            if it.prompt.strip() or it.lyrics is not None]
+
+
 def _data(run: RunSpec, sources: Sources, model: tp.Any) -> tuple[tp.Any, tp.Any, tp.Any]:
     """(train set, held-out set or None, collate_fn)."""
     train, held = sources.train, sources.held_out
-    if not held:
+    if not held and run.preview_every:
         train, held = split_holdout(train, fraction=run.holdout, seed=run.seed)
     if run.component == "clasp":
-        def pairs(items: list) -> list[ClaspPair]:
-            return [ClaspPair(path=it.path, text=it.prompt, lyrics=it.lyrics) for it in items
-                    if it.prompt.strip() or it.lyrics is not None]
-
         rate = model.audio_sample_rate
-        make = lambda p, r: ClaspClipDataset(pairs(p), crop_seconds=run.crop_seconds,  # noqa: E731
-                                             sample_rate=rate, random_crop=r)
-        return make(train, True), (make(held, False) if len(pairs(held)) >= 2 else None), \
-            collate_clips
-    rate = model.sample_rate
-    make_audio = lambda p, r: AudioCropDataset([it.path for it in p],  # noqa: E731
-                                               seconds=run.crop_seconds, sample_rate=rate,
-                                               random_crop=r)
-    return make_audio(train, True), (make_audio(held, False) if held else None), None
+        train_set = ClaspClipDataset(_clasp_pairs(train), crop_seconds=run.crop_seconds,
+                                     sample_rate=rate)
+        pairs = _clasp_pairs(held)
+        held_set = ClaspClipDataset(pairs, crop_seconds=run.crop_seconds, sample_rate=rate,
+                                    random_crop=False) if len(pairs) >= 2 else None
+        return train_set, held_set, collate_clips
+    train_set = AudioCropDataset([it.path for it in train], seconds=run.crop_seconds,
+                                 sample_rate=model.sample_rate)
+    held_set = AudioCropDataset([it.path for it in held], seconds=run.crop_seconds,
+                                sample_rate=model.sample_rate, random_crop=False) if held else None
+    return train_set, held_set, None
 
 
 def _held_out_loss(held: tp.Any, collate: tp.Any) -> tp.Callable[[tp.Any], dict[str, float]]:

@@ -104,10 +104,10 @@ class ProgressBar:
         sys.stderr.write(line)
         sys.stderr.flush()
         self.drawn = True
-        for path in info.get("previews") or []:
-            self.message(f"preview: {path}")
-        if info.get("validation") and info.get("previews") is not None and info["previews"]:
-            self.message(f"validation: {json.dumps(info['validation'])}")
+        if info.get("event") == "validation":
+            for path in info.get("previews") or []:
+                self.message(f"preview: {path}")
+            self.message(f"validation at step {step}: {json.dumps(info.get('validation'))}")
 
     def message(self, text: str) -> None:
         if self.drawn:
