@@ -174,8 +174,8 @@ def _train(args: argparse.Namespace) -> int:
     with _stop_on_interrupt() as should_stop:
         summary = train(spec, device=args.device, precision=args.precision, callback=bar,
                         should_stop=should_stop, log=bar.message)
-    bar.message("stopped; continue with --resume" if summary.get("stopped") else "done")
     if main_rank:
+        bar.message("stopped; continue with --resume" if summary.get("stopped") else "done")
         print(json.dumps(summary, indent=2) if args.json else _summary_text(summary))
     return 0
 
