@@ -18,7 +18,7 @@ from pathlib import Path
 import torch
 from safetensors.torch import load_file, save_file
 
-from ainur_studio.models.pretrained import PACK_FORMAT, PackError, load_pack, save_pack
+from ainur_studio.models.pretrained import PACK_FORMAT, PackError, list_packs, load_pack, save_pack
 from ainur_studio.models.text_encoder import sha256_file
 from ainur_studio.training.lora import LoraSettings, add_lora, load_lora_weights, merge_lora
 
@@ -143,3 +143,22 @@ def _load_base(recorded: dict[str, tp.Any], base: str | Path | None) -> tp.Any:
         return pack
     raise PackError(f"base pack {recorded.get('name')!r} of the LoRA pack is not available"
                     + (f": {errors[-1]}" if errors else ""))
+
+
+def load_any_pack(name_or_path: str | Path, *, device: str | torch.device = "cpu") -> tp.Any:
+    """`load_pack` that also takes LoRA packs (by folder, or by name when installed)."""
+    folder = _lora_folder(name_or_path)
+    if folder is not None:
+        return load_lora_pack(folder, device=device)
+    return load_pack(name_or_path, device=device)
+
+
+def _lora_folder(name_or_path: str | Path) -> Path | None:
+    path = Path(name_or_path).expanduser()
+    if path.is_dir():
+        return path if read_lora_meta(path) is not None else None
+    for info in list_packs():
+        if info.name == str(name_or_path) and info.path is not None \
+                and read_lora_meta(info.path) is not None:
+            return info.path
+    return None

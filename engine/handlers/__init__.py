@@ -40,9 +40,9 @@ def default_generate_fn() -> GenerateFn:
 
 
 def default_load_pack() -> LoadPackFn:
-    """`ainur_studio.models.pretrained.load_pack`, imported on first use."""
+    """`ainur_studio.models.pretrained.load_pack` (LoRA packs too), imported on first use."""
     try:
-        from ainur_studio.models.pretrained import load_pack
+        from ainur_studio.training.export import load_any_pack as load_pack
     except ImportError as exc:
         raise JobError(ErrorCode.MODEL_ERROR, "this installation cannot load model packs "
                        "(ainur_studio.models.pretrained); reinstall Ainur Studio",

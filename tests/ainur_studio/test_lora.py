@@ -4,13 +4,14 @@ weights round-trip, and LoRA packs refuse a base whose hash differs."""
 from __future__ import annotations
 
 import json
+import shutil
 
 import pytest
 import torch
 
 from ainur_studio.models.factory import create_model_from_config, load_config
-from ainur_studio.models.pretrained import PackError, load_pack
-from ainur_studio.training.export import export_lora_pack, load_lora_pack
+from ainur_studio.models.pretrained import PackError, load_pack, user_models_dir
+from ainur_studio.training.export import export_lora_pack, load_any_pack, load_lora_pack
 from ainur_studio.training.lora import (
     LoraSettings,
     add_lora,
@@ -118,6 +119,9 @@ def test_lora_pack_checks_the_base_hash_and_the_adapter_file(tmp_path):
     tuned = load_lora_pack(folder)
     assert tuned.name == "mine" and tuned.hash != base.hash
     assert not any("lora" in k for k in tuned.diffusion.state_dict())
+    shutil.copytree(folder, user_models_dir() / "mine")  # installed: found by name
+    assert load_any_pack("mine").hash == tuned.hash
+    assert load_any_pack("debug").hash == base.hash
     meta = json.loads((folder / "pack.json").read_text())
     meta["base"]["hash"] = "0" * 64
     (folder / "pack.json").write_text(json.dumps(meta))
