@@ -24,6 +24,16 @@ run: $(VENV)/.installed
 test: $(VENV)/.installed-dev
 	QT_QPA_PLATFORM=offscreen OMP_NUM_THREADS=2 $(PY) -m pytest -q $(PYTEST_ARGS)
 
+bench: $(VENV)/.installed
+	$(PY) scripts/bench.py --out build/bench.json
+	$(PY) scripts/bench_autoencoder.py --out build/bench-autoencoder.json
+
+check-learning: $(VENV)/.installed
+	$(PY) scripts/check_learning.py --out build/check-learning.json
+
+screenshots: $(VENV)/.installed
+	QT_QPA_PLATFORM=offscreen $(PY) scripts/screenshots.py
+
 lint: $(VENV)/.installed-dev
 	$(PY) -m ruff check ainur_studio engine ui tests main.py
 

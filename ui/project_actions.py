@@ -10,7 +10,7 @@ from pathlib import Path
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from ainur_studio.project import EXTENSION, ProjectError
-from ui.project_session import find_recoverable
+from ainur_studio.project.autosave import find_recoverable_autosaves as find_recoverable
 
 if tp.TYPE_CHECKING:
     from PySide6.QtWidgets import QMenu

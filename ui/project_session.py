@@ -3,19 +3,12 @@
 The session knows the project's path and whether it has unsaved changes (the lyric undo
 stack's clean state plus any prompt or take change). Autosaves are ordinary project documents
 with an `"autosave"` header, written atomically every few seconds of idle time into
-`<user data>/autosave/` in the format `ainur_studio.autosave` reads, so a crash loses at most
+`<user data>/autosave/` by `ainur_studio.project.autosave`, so a crash loses at most
 one interval of work.
 """
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
-import os
-import time
-import uuid
-from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -23,74 +16,18 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from ainur_studio.project import (
     EXTENSION,
     Project,
-    ProjectError,
-    decode_project,
     load_project_or_backup,
-    project_from_dict,
-    project_to_bytes,
     save_project,
+)
+from ainur_studio.project.autosave import (
+    Autosave,
+    autosave_path_for,
+    load_autosave,
+    write_autosave,
 )
 from ui.models.lyric_document import LyricDocument
 from ui.models.prompt_state import PromptState
 from ui.models.takes_model import TakesModel
-
-AUTOSAVE_SUFFIX = ".ainur-autosave"
-
-
-@dataclass(frozen=True)
-class Recoverable:
-    path: Path
-    project_path: Path | None
-    saved_at: datetime
-    title: str
-
-
-def user_data_dir() -> Path:
-    home = os.environ.get("AINUR_STUDIO_HOME")
-    if home:
-        return Path(home)
-    import platformdirs
-
-    return Path(platformdirs.user_data_dir("Ainur Studio", appauthor=False))
-
-
-def autosave_path_for(project_path: Path | None) -> Path:
-    folder = user_data_dir() / "autosave"
-    if project_path is None:
-        stamp = time.strftime("%Y%m%d-%H%M%S")
-        return folder / f"untitled-{stamp}-{uuid.uuid4().hex[:8]}{AUTOSAVE_SUFFIX}"
-    resolved = project_path.expanduser().resolve()
-    digest = hashlib.sha1(str(resolved).encode("utf-8")).hexdigest()[:12]
-    return folder / f"{resolved.stem}-{digest}{AUTOSAVE_SUFFIX}"
-
-
-def find_recoverable() -> list[Recoverable]:
-    """Autosaves left by earlier runs that hold work newer than their project, newest first."""
-    folder = user_data_dir() / "autosave"
-    found = [_describe(p) for p in folder.glob(f"*{AUTOSAVE_SUFFIX}")] if folder.is_dir() else []
-    return sorted((r for r in found if r), key=lambda r: r.saved_at, reverse=True)
-
-
-def _describe(path: Path) -> Recoverable | None:
-    try:
-        document = decode_project(path.read_bytes(), path=path)
-        header = document["autosave"]
-        saved_at = datetime.fromisoformat(header["saved_at"])
-        project_path = Path(header["project_path"]) if header["project_path"] else None
-        if int(header.get("pid", 0)) == os.getpid():
-            return None
-    except (OSError, ProjectError, KeyError, TypeError, ValueError):
-        return None
-    if project_path is not None:
-        with contextlib.suppress(OSError):
-            if project_path.stat().st_mtime >= saved_at.timestamp():
-                return None
-    return Recoverable(path, project_path, saved_at, str(document.get("title", "")))
-
-
-def load_recoverable(item: Recoverable) -> Project:
-    return project_from_dict(decode_project(item.path.read_bytes(), path=item.path),
-                             path=item.path)
 
 
 class ProjectSession(QObject):
@@ -185,14 +122,7 @@ class ProjectSession(QObject):
         """Write the autosave now (only when there are unsaved changes)."""
         if not self._dirty:
             return None
-        header = {"project_path": str(self.path) if self.path else None,
-                  "saved_at": datetime.now(timezone.utc).isoformat(), "pid": os.getpid()}
-        data = project_to_bytes(self.project(), extra={"autosave": header})
-        target = self._autosave_path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-        tmp.write_bytes(data)
-        os.replace(tmp, target)
+        target = write_autosave(self._autosave_path, self.project(), project_path=self.path)
         self.autosaved.emit(str(target))
         return target
 
@@ -203,9 +133,9 @@ class ProjectSession(QObject):
     def discard_autosave(self) -> None:
         self._autosave_path.unlink(missing_ok=True)
 
-    def recover(self, item: Recoverable) -> None:
+    def recover(self, item: Autosave) -> None:
         """Load an autosave left by a crash; it stays unsaved until the user saves it."""
-        project = load_recoverable(item)
+        project = load_autosave(item)
         self.load(project, item.project_path)
         item.path.unlink(missing_ok=True)
         self._mark_dirty()

@@ -7,9 +7,9 @@ import os
 import pytest
 from PySide6.QtWidgets import QMessageBox
 
+from ainur_studio.project.autosave import find_recoverable_autosaves as find_recoverable
 from ainur_studio.types import LyricLine, Lyrics, Take
 from ui.main_window import MainWindow
-from ui.project_session import find_recoverable
 from ui.settings import Settings
 
 
