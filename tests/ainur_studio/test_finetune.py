@@ -196,3 +196,27 @@ def test_no_usable_recordings_is_a_clear_error(tmp_path):
     (data / "notes.wav").write_text("text")
     with pytest.raises(ValueError, match="no usable recordings"):
         train(spec(data, tmp_path / "run"))
+
+
+def test_clasp_retrieval_over_held_out_items():
+    from ainur_studio.data.datasets import LatentItem
+    from ainur_studio.training.validation import clasp_retrieval
+    from tests.ainur_studio.debug_pack import shared_debug_pack
+
+    clasp = shared_debug_pack().clasp
+    prompts = ["warm synth pad", "fast drums", "solo piano"]
+    text = clasp.embed_text(prompts)
+
+    def item(i: int, audio: torch.Tensor | None) -> LatentItem:
+        return LatentItem(key=str(i), path=f"{i}.wav", latents=torch.zeros(4, 8),
+                          embedding=torch.zeros(2, 4), mask=torch.ones(2, dtype=torch.bool),
+                          prompt=prompts[i], clasp_audio=audio)
+
+    # audio embeddings equal to the text ones: perfect retrieval both ways
+    metrics = clasp_retrieval(clasp, [item(i, text[i]) for i in range(3)])
+    assert metrics["clasp text->audio R@1"] == 1.0 and metrics["clasp audio->text R@1"] == 1.0
+    assert metrics["clasp text->audio median_rank"] == 1.0
+    shuffled = clasp_retrieval(clasp, [item(i, text[(i + 1) % 3]) for i in range(3)])
+    assert shuffled["clasp text->audio R@1"] == 0.0
+    assert clasp_retrieval(clasp, [item(0, text[0]), item(1, None)]) == {}
+    assert clasp_retrieval(None, [item(i, text[i]) for i in range(3)]) == {}
