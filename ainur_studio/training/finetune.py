@@ -8,6 +8,7 @@ the text encoder on every step. The lyrics track and CLASP vectors are built per
 from __future__ import annotations
 
 import typing as tp
+from collections import OrderedDict
 
 import torch
 from torch import nn
@@ -73,18 +74,27 @@ class PriorObjective(nn.Module):
 
 class ClaspVectors:
     """CLASP vector of a crop: the lyrics sung in it, else the recording's audio embedding,
-    else None (the null vector). Lyrics embeddings are memoised by text."""
+    else None (the null vector). Lyrics embeddings are memoised by text (the window text only
+    changes at line boundaries), the least recently used dropped beyond `max_entries`."""
 
-    def __init__(self, clasp: tp.Any) -> None:
-        self.clasp = clasp
-        self._memo: dict[str, torch.Tensor] = {}
+    def __init__(self, clasp: tp.Any, *, max_entries: int = 20_000) -> None:
+        self.clasp, self.max_entries = clasp, max_entries
+        self._memo: OrderedDict[str, torch.Tensor] = OrderedDict()
+
+    def lyrics_vector(self, text: str) -> torch.Tensor:
+        """[E] CLASP lyrics embedding of `text` (memoised)."""
+        if text in self._memo:
+            self._memo.move_to_end(text)
+        else:
+            self._memo[text] = self.clasp.embed_lyrics([text])[0].float().cpu()
+            if len(self._memo) > self.max_entries:
+                self._memo.popitem(last=False)
+        return self._memo[text]
 
     def __call__(self, item: LatentItem, start_s: float, end_s: float) -> torch.Tensor | None:
         text = window_text(item.lyrics, start_s, end_s) if item.lyrics is not None else ""
         if text.strip() and self.clasp is not None:
-            if text not in self._memo:
-                self._memo[text] = self.clasp.embed_lyrics([text])[0].float().cpu()
-            return self._memo[text]
+            return self.lyrics_vector(text)
         return item.clasp_audio
 
 

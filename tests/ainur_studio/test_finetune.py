@@ -220,3 +220,22 @@ def test_clasp_retrieval_over_held_out_items():
     assert shuffled["clasp text->audio R@1"] == 0.0
     assert clasp_retrieval(clasp, [item(0, text[0]), item(1, None)]) == {}
     assert clasp_retrieval(None, [item(i, text[i]) for i in range(3)]) == {}
+
+
+def test_clasp_vector_of_a_crop_follows_its_lyrics():
+    from ainur_studio.data.datasets import LatentItem
+    from ainur_studio.lyrics.lrc import parse_lrc
+    from ainur_studio.training.finetune import ClaspVectors
+    from tests.ainur_studio.debug_pack import shared_debug_pack
+
+    clasp = shared_debug_pack().clasp
+    audio = torch.nn.functional.normalize(torch.ones(clasp.embed_dim), dim=0)
+    item = LatentItem(key="k", path="a.wav", latents=torch.zeros(4, 8),
+                      embedding=torch.zeros(2, 4), mask=torch.ones(2, dtype=torch.bool),
+                      lyrics=parse_lrc("[00:01.00]first line\n[00:05.00]\n")[0],
+                      clasp_audio=audio)
+    vectors = ClaspVectors(clasp, max_entries=1)
+    torch.testing.assert_close(vectors(item, 0.5, 3.0), clasp.embed_lyrics(["first line"])[0])
+    assert torch.equal(vectors(item, 6.0, 8.0), audio)  # nothing sung: the audio embedding
+    vectors.lyrics_vector("another")
+    assert list(vectors._memo) == ["another"]  # bounded memo
