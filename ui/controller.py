@@ -38,6 +38,7 @@ class StudioController(QObject):
     peaks_ready = Signal(str, object)     # (take_id, Peaks)
     training_started = Signal(str)        # job id
     take_arrived = Signal(str)            # take_id of a new take
+    daw_state_changed = Signal(dict)      # the engine's `daw_state` event data
 
     def __init__(self, bridge: EngineBridge, prompt: PromptState, lyrics: LyricDocument,
                  takes: TakesModel, jobs: JobsModel, settings: Settings,
@@ -49,6 +50,7 @@ class StudioController(QObject):
         self._pending: dict[str, str] = {}  # request id -> method
         self._workers: list[tp.Any] = []
         self.cancel_grace_s = CANCEL_GRACE_S
+        self._daw_engine = ""  # engine id the DAW listener was requested from
         bridge.reply_received.connect(self._on_reply)
         bridge.event_received.connect(self._on_event)
         bridge.engine_died.connect(self._on_engine_died)
@@ -100,6 +102,12 @@ class StudioController(QObject):
     def list_models(self) -> None:
         self._send(Method.LIST_MODELS)
 
+    def listen_to_daw(self) -> None:
+        """Ask the engine to follow the DAW's tempo and transport (Settings > DAW)."""
+        daw = str(self.settings.get("osc/daw") or "auto")
+        port = None if daw == "off" else int(self.settings.get("osc/listen_port"))
+        self._send(Method.DAW_LISTEN, {"daw": daw, "port": port})
+
     # --- replies and events -----------------------------------------------------------------
     def _on_reply(self, reply: Reply) -> None:
         method = self._pending.pop(reply.reply_to, "")
@@ -107,6 +115,9 @@ class StudioController(QObject):
             error = reply.error
             text = error.message if error else "the engine refused the request"
             self.jobs.reject(reply.reply_to, text, error.detail if error else "")
+            if method == "daw_listen":
+                text = (f"Cannot listen for the DAW: {text}. Choose another port in "
+                        "Settings > DAW (OSC)")
             if method not in ("generate", "train", "cancel"):
                 self.error.emit(text, error.detail if error else "")
             return
@@ -115,6 +126,8 @@ class StudioController(QObject):
             self.jobs.bind(reply.reply_to, job, int(reply.result.get("position", 0) or 0))
             if method == "train":
                 self.training_started.emit(job)
+        elif method == "daw_listen" and reply.result.get("listening"):
+            self.message.emit(f"Listening for the DAW on port {reply.result.get('port')}")
         elif method == "list_models":
             self.models = list(reply.result.get("models", []))
             self.models_listed.emit([str(m.get("name", "")) for m in self.models])
@@ -125,6 +138,8 @@ class StudioController(QObject):
             self._on_take_ready(event)
         elif event.event == EventName.JOB_FAILED.value and row is not None:
             self.message.emit(f"Failed: {row.error}")
+        elif event.event == EventName.DAW_STATE.value:
+            self.daw_state_changed.emit(dict(event.data))
         elif event.event == EventName.ERROR.value:
             self.error.emit(str(event.data.get("message", "engine error")),
                             str(event.data.get("detail", "")))
@@ -165,5 +180,8 @@ class StudioController(QObject):
         self.error.emit(message + note, detail)
 
     def _on_state_changed(self, state: str) -> None:
+        if state == BridgeState.READY.value and self.bridge.engine_id != self._daw_engine:
+            self._daw_engine = self.bridge.engine_id  # a fresh engine has no DAW listener
+            self.listen_to_daw()
         if state == BridgeState.READY.value and not self.models:
             self.list_models()

@@ -145,6 +145,7 @@ class MainWindow(ProjectHandling, QMainWindow):
         c.take_arrived.connect(self._on_take_arrived)
         self.bridge.state_changed.connect(self.status.set_engine_state)
         self.bridge.status_changed.connect(self.status.set_engine_status)
+        self.controller.daw_state_changed.connect(self.status.set_daw_state)
         self.session.dirty_changed.connect(lambda _d: self._update_title())
         self.session.path_changed.connect(lambda _p: self._update_title())
         self.pages.currentChanged.connect(self._on_page_changed)
@@ -194,6 +195,8 @@ class MainWindow(ProjectHandling, QMainWindow):
         if key.startswith("engine/"):
             self.status.show_info("Engine settings take effect when the engine restarts "
                                   "(Generate → Restart the engine).")
+        elif key in ("osc/daw", "osc/listen_port"):
+            self.controller.listen_to_daw()
 
     # --- generation and playback ------------------------------------------------------------
     def generate(self) -> None:

@@ -34,6 +34,8 @@ SETTINGS: dict[str, Setting] = {s.key: s for s in (
     Setting("output/loudness_lufs", float, -14.0, "integrated loudness target of takes"),
     Setting("osc/targets", list, [], "list of {name, host, port, adapter}"),
     Setting("osc/listen_port", int, 9001, "where DAW tempo and transport arrive"),
+    Setting("osc/daw", str, "auto", "whose feedback to expect: auto | reaper | ableton | bitwig "
+            "| ardour | off"),
     Setting("engine/device", str, "auto", "auto | cpu | cuda | mps"),
     Setting("engine/precision", str, "auto", "auto | fp32 | fp16 | bf16"),
     Setting("engine/remote_address", str, "", "host:port of a remote engine; empty = local"),

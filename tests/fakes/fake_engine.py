@@ -69,7 +69,8 @@ def fake_generate(request: tp.Any, pack: FakePack, *, device: str = "cpu",
                   cancel: tp.Callable[[], bool] | None = None) -> FakeResult:
     """Follows `ainur_studio.inference.generate.generate`'s contract."""
     behaviour = mode()
-    delay = {"slow": 0.2, "crash": 0.05}.get(behaviour, 0.0)
+    delay = float(os.environ.get("AINUR_ENGINE_FAKE_STEP_S") or
+                  {"slow": 0.2, "crash": 0.05}.get(behaviour, 0.0))
     print("a chatty library prints to stdout")  # must not reach the protocol stream
     os.write(1, b"native code writes to fd 1\n")
     for step in range(1, request.steps + 1):

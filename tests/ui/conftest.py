@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "engine_mode(mode, steps, step_s): fake engine "
+    config.addinivalue_line("markers", "engine_mode(mode, step_s): fake engine "
                             "behaviour for the `window` fixture")
 
 
@@ -52,17 +52,18 @@ def settings(tmp_path: Path) -> Settings:
 
 @pytest.fixture
 def make_bridge(qtbot, _isolated_user_dirs) -> tp.Iterator[tp.Callable[..., EngineBridge]]:
-    """`make_bridge(mode="normal", **kwargs)`: a bridge running tests/ui/fake_engine.py."""
+    """`make_bridge(mode="ok", **kwargs)`: a bridge running the engine with fake model
+    functions (tests/fakes/fake_engine.py; modes ok, slow, crash, hang, ...)."""
     bridges: list[EngineBridge] = []
 
-    def make(mode: str = "normal", steps: int = 4, step_s: float | None = None,
-             **kwargs: tp.Any) -> EngineBridge:
-        env = {"FAKE_ENGINE_MODE": mode, "FAKE_ENGINE_STEPS": str(steps),
-               "PYTHONPATH": str(ROOT), "AINUR_STUDIO_HOME": str(_isolated_user_dirs)}
+    def make(mode: str = "ok", step_s: float | None = None, **kwargs: tp.Any) -> EngineBridge:
+        env = {"AINUR_ENGINE_FAKE": mode, "PYTHONPATH": str(ROOT),
+               "AINUR_STUDIO_HOME": str(_isolated_user_dirs)}
         if step_s is not None:
-            env["FAKE_ENGINE_STEP_S"] = str(step_s)
+            env["AINUR_ENGINE_FAKE_STEP_S"] = str(step_s)
         kwargs.setdefault("backoff_s", (0.05,))
-        bridge = EngineBridge([sys.executable, "-m", "tests.ui.fake_engine"], env=env, **kwargs)
+        bridge = EngineBridge([sys.executable, "-m", "tests.fakes.fake_engine"], env=env,
+                              **kwargs)
         bridges.append(bridge)
         return bridge
 

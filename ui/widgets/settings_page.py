@@ -48,6 +48,10 @@ class SettingsPage(QWidget):
         self.listen_port = QSpinBox()
         self.listen_port.setRange(1024, 65535)
         self.listen_port.setValue(settings.get("osc/listen_port"))
+        self.daw = QComboBox()
+        self.daw.addItems(["auto", "reaper", "ableton", "bitwig", "ardour", "off"])
+        self.daw.setCurrentText(settings.get("osc/daw"))
+        self.daw.setToolTip("Whose tempo and transport feedback to expect; 'off' stops listening")
         self.device = QComboBox()
         self.device.addItems(["auto", "cpu", "cuda", "mps"])
         self.device.setCurrentText(settings.get("engine/device"))
@@ -85,6 +89,7 @@ class SettingsPage(QWidget):
         buttons.addStretch(1)
         osc_layout.addLayout(buttons)
         listen = QFormLayout()
+        listen.addRow("DAW sending tempo", self.daw)
         listen.addRow("Listen for tempo on port", self.listen_port)
         osc_layout.addLayout(listen)
         engine = QGroupBox("Engine")
@@ -103,6 +108,7 @@ class SettingsPage(QWidget):
                  (self.output_format.currentTextChanged, "output/format"),
                  (self.loudness.valueChanged, "output/loudness_lufs"),
                  (self.listen_port.valueChanged, "osc/listen_port"),
+                 (self.daw.currentTextChanged, "osc/daw"),
                  (self.device.currentTextChanged, "engine/device"),
                  (self.precision.currentTextChanged, "engine/precision"),
                  (self.remote_address.textChanged, "engine/remote_address"),

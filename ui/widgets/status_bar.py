@@ -58,11 +58,16 @@ class StudioStatusBar(QStatusBar):
         self._show(self.device, f"{device} {precision}".strip())
         self._show(self.model, f"model: {status.get('model')}" if status.get("model") else "")
         self._show(self.memory, memory_text(status.get("memory") or {}))
-        daw = status.get("daw") or {}
-        if daw.get("tempo"):
-            playing = "▶" if daw.get("playing") else "■"
-            self.daw.setText(f"DAW {playing} {float(daw['tempo']):g} BPM "
-                             f"{daw.get('time_signature', '')}".strip())
+        self.set_daw_state(status.get("daw") or {})
+
+    def set_daw_state(self, daw: dict[str, tp.Any]) -> None:
+        """Show e.g. "DAW ▶ 124 BPM 4/4" with the DAW's name in the tooltip."""
+        if not daw.get("tempo") and daw.get("playing") is None:
+            return
+        playing = "▶" if daw.get("playing") else "■"
+        tempo = f"{float(daw['tempo']):g} BPM" if daw.get("tempo") else ""
+        self.daw.setText(f"DAW {playing} {tempo} {daw.get('time_signature') or ''}".strip())
+        self.daw.setToolTip(str(daw.get("summary") or daw.get("source") or "DAW"))
 
     def set_audio_note(self, note: str) -> None:
         self._show(self.audio, "no sound" if note else "")
