@@ -121,3 +121,27 @@ def test_a_stuck_engine_is_restarted_after_the_cancel_grace(window, qtbot):
     qtbot.waitUntil(lambda: window.bridge.state.value == "ready", timeout=15000)
     assert window.bridge.pid() != first_pid
     assert "did not stop" in window.jobs.rows[0].error
+
+
+def test_status_bar_follows_the_daw(qtbot, make_bridge, tmp_path):
+    import socket
+
+    from pythonosc.udp_client import SimpleUDPClient
+
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    settings = Settings(tmp_path / "settings.ini")
+    settings.set("osc/daw", "reaper")
+    settings.set("osc/listen_port", port)
+    win = MainWindow(settings=settings, bridge=make_bridge())
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitUntil(lambda: "Listening for the DAW" in win.status.currentMessage(),
+                    timeout=15000)
+    client = SimpleUDPClient("127.0.0.1", port)
+    client.send_message("/tempo/raw", 128.0)
+    client.send_message("/play", 1)
+    qtbot.waitUntil(lambda: "128 BPM" in win.status.daw.text(), timeout=5000)
+    assert win.status.daw.text().startswith("DAW ▶")
+    assert "REAPER" in win.status.daw.toolTip()
