@@ -18,7 +18,6 @@ import contextlib
 import json
 import signal
 import sys
-import time
 import typing as tp
 
 MODES = ("lora", "full", "scratch")
@@ -86,6 +85,13 @@ def spec_from_args(args: argparse.Namespace) -> dict[str, tp.Any]:
             "resume": args.resume}
 
 
+def clock(seconds: float) -> str:
+    """Seconds as H:MM:SS (hours not wrapped at a day)."""
+    minutes, secs = divmod(int(round(seconds)), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}"
+
+
 class ProgressBar:
     """`[#####.....] step/total loss lr samples/s ETA` redrawn on stderr (main rank only)."""
 
@@ -97,10 +103,9 @@ class ProgressBar:
             return
         step, total = int(info["step"]), max(int(info["total"]), 1)
         done = self.width * step // total
-        eta = float(info.get("eta") or 0.0)
         line = (f"\r[{'#' * done}{'.' * (self.width - done)}] {step}/{total} "
                 f"loss {info['loss']:.4f} lr {info['lr']:.2e} "
-                f"{info['samples_per_s']:.1f} samples/s ETA {time.strftime('%H:%M:%S', time.gmtime(eta))}")
+                f"{info['samples_per_s']:.1f} samples/s ETA {clock(info.get('eta') or 0.0)}")
         sys.stderr.write(line)
         sys.stderr.flush()
         self.drawn = True
