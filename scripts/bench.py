@@ -5,7 +5,8 @@ For each config (`debug`, `small`) and device (CPU, and CUDA when present) it ge
 after one throw-away warm-up run, and reports the median of `--runs` runs. Weights are drawn
 from the pack's seed: speed does not depend on training. Prints a machine line and a table and
 writes the same figures to `build/bench.json`, keyed by config and device; `rtf` is seconds of
-audio per second of compute (> 1 is faster than real time).
+audio per second of compute (> 1 is faster than real time); `cpu_time_s` is the process CPU
+time per run, a contention-robust figure on shared machines.
 
     .venv/bin/python scripts/bench.py [--configs debug small] [--runs 3] [--out build/bench.json]
 """
@@ -67,9 +68,11 @@ def bench_one(config: str, device: str, *, runs: int) -> dict[str, float | int |
     if device == "cuda":
         torch.cuda.synchronize()
         torch.cuda.reset_peak_memory_stats()
-    timings = []
+    timings, cpu_times = [], []
     for _ in range(runs):
+        cpu0 = time.process_time()
         result = generate(request, pack, device=device)
+        cpu_times.append(time.process_time() - cpu0)
         timings.append(result.timings)
     med = {k: statistics.median(t.get(k, 0.0) for t in timings) for k in timings[0]}
     audio_s = SAMPLES / RATE
@@ -80,6 +83,9 @@ def bench_one(config: str, device: str, *, runs: int) -> dict[str, float | int |
         "prior_s": med["prior"], "prior_step_s": med["prior"] / request.steps,
         "decode_s": med["decode"], "total_s": med["total"],
         "rtf": audio_s / med["total"], "decoder_rtf": audio_s / med["decode"],
+        # CPU seconds of the process per run: on a shared machine, with one thread, this is
+        # close to what the run takes when it has a core to itself
+        "cpu_time_s": statistics.median(cpu_times),
         "runs": runs,
     }
     if device == "cuda":
@@ -90,7 +96,7 @@ def bench_one(config: str, device: str, *, runs: int) -> dict[str, float | int |
 
 
 COLUMNS = ("text_s", "prior_step_s", "prior_s", "decode_s", "total_s", "rtf", "decoder_rtf",
-           "peak_mem_mb")
+           "cpu_time_s", "peak_mem_mb")
 
 
 def table(results: dict[str, dict[str, dict]]) -> str:
