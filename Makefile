@@ -29,7 +29,7 @@ bench: $(VENV)/.installed
 	$(PY) scripts/bench_autoencoder.py --out build/bench-autoencoder.json
 
 check-learning: $(VENV)/.installed
-	$(PY) scripts/check_learning.py --out build/check-learning.json
+	$(PY) scripts/check_learning.py --threads 1 --out build/check-learning.json
 
 screenshots: $(VENV)/.installed
 	QT_QPA_PLATFORM=offscreen $(PY) scripts/screenshots.py
