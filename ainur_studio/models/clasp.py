@@ -232,6 +232,8 @@ class TextTower(nn.Module):
             self.tokenizer, self.encoder = load_text_backbone(source)
         self.width = int(self.encoder.config.hidden_size)
         self.freeze = freeze
+        # a frozen encoder read from files is rebuilt from them: packs need not store it
+        self.external = freeze and scratch is None
         self.encoder.requires_grad_(not freeze)
 
     def train(self, mode: bool = True) -> TextTower:
@@ -292,6 +294,11 @@ class Clasp(ClaspBase):
     @property
     def logit_scale(self) -> torch.Tensor:  # type: ignore[override]
         return self._logit_scale.clamp(max=self.max_logit_scale)
+
+    @property
+    def external_state_prefixes(self) -> tuple[str, ...]:
+        """State-dict prefixes a model pack leaves out (a frozen text encoder from files)."""
+        return ("text_tower.encoder.",) if self.text_tower.external else ()
 
     def encode_text(self, texts: list[str], *, kind: str) -> torch.Tensor:
         """Raw projections [B, E] of texts; `kind` is "text" or "lyrics"."""

@@ -240,10 +240,42 @@ def _load_component(folder: Path, comp: str, expected_sha: str) -> tuple[dict, t
     try:
         cfg = json.loads(cfg_path.read_text(encoding="utf-8"))
         module = create_model_from_config(cfg)
-        load_model(module, str(weights), strict=True)
+        # weights stored in fp16/bf16 are upcast to the module's dtype by load_state_dict
+        missing, unexpected = load_model(module, str(weights), strict=False)
     except (ValueError, RuntimeError, KeyError) as exc:
         raise PackError(f"pack {folder}: component {comp!r} does not load: {exc}") from exc
+    external = external_prefixes(module)
+    missing = [k for k in missing if not k.startswith(external)]
+    if missing or unexpected:
+        raise PackError(f"pack {folder}: component {comp!r} does not match its config: "
+                        f"missing {sorted(missing)[:5]}, unexpected {sorted(unexpected)[:5]}")
     return cfg, module
+
+
+def external_prefixes(module: torch.nn.Module) -> tuple[str, ...]:
+    """State-dict prefixes of weights a pack does not store (e.g. CLASP's frozen MiniLM,
+    rebuilt from the installed files)."""
+    return tuple(getattr(module, "external_state_prefixes", ()))
+
+
+def _save_weights(module: torch.nn.Module, path: Path, *, text: str,
+                  dtype: torch.dtype | None) -> None:
+    """Write a component's weights, without external ones or aliases of shared tensors (as
+    `save_model` does), floats cast to `dtype` if given."""
+    from safetensors.torch import save_file, save_model
+
+    external = external_prefixes(module)
+    if dtype is None and not external:
+        save_model(module, str(path), metadata={"config": text})
+        return
+    from safetensors.torch import _remove_duplicate_names
+
+    full = module.state_dict()
+    aliases = {name for group in _remove_duplicate_names(full).values() for name in group}
+    state = {k: v.detach().to("cpu", dtype if dtype is not None and v.is_floating_point()
+                              else v.dtype).contiguous().clone()
+             for k, v in full.items() if not k.startswith(external) and k not in aliases}
+    save_file(state, str(path), metadata={"config": text})
 
 
 def _load_folder(folder: Path) -> ModelPack:
@@ -264,16 +296,18 @@ def _load_folder(folder: Path) -> ModelPack:
 
 def save_pack(pack: ModelPack, folder: str | Path, *, name: str | None = None,
               version: str | None = None, license: str | None = None,
-              training_data: str | None = None) -> Path:
+              training_data: str | None = None, dtype: torch.dtype | None = None,
+              extra: dict[str, tp.Any] | None = None) -> Path:
     """Write a pack folder that `load_pack` verifies and rebuilds exactly.
 
     Args:
         pack: the pack to write (e.g. after fine-tuning).
         folder: destination; created, must not already hold a pack.
         name, version, license, training_data: override the pack's own fields.
+        dtype: store floating weights in this dtype (e.g. torch.float16 for a smaller pack;
+            `load_pack` upcasts them); None keeps the modules' dtypes (exact rebuild).
+        extra: more pack.json fields (e.g. training steps, metrics, data licences).
     """
-    from safetensors.torch import save_model
-
     folder = Path(folder)
     if (folder / "pack.json").exists():
         raise PackError(f"{folder} already holds a pack; choose an empty folder")
@@ -286,14 +320,14 @@ def save_pack(pack: ModelPack, folder: str | Path, *, name: str | None = None,
         text = json.dumps(pack.configs[comp], indent=2)
         (folder / comp / "model_config.json").write_text(text + "\n", encoding="utf-8")
         weights = folder / comp / "model.safetensors"
-        save_model(module, str(weights), metadata={"config": text})
+        _save_weights(module, weights, text=text, dtype=dtype)
         components[comp] = {"sha256": sha256_file(weights)}
     meta = {"format": PACK_FORMAT, "name": name or pack.name, "version": version or pack.version,
             "sample_rate": pack.sample_rate,
             "license": license or pack.info.get("license", ""),
             "training_data": training_data or pack.info.get("training_data", ""),
             "text_encoder": pack.configs["text_encoder"], "defaults": pack.defaults,
-            "components": components}
+            "components": components, **(extra or {})}
     (folder / "pack.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
     return folder
 
