@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 
-.PHONY: run test lint bench check-learning screenshots starter clean-venv
+.PHONY: run test lint bench bench-training check-learning screenshots starter clean-venv
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,9 @@ test: $(VENV)/.installed-dev
 bench: $(VENV)/.installed
 	$(PY) scripts/bench.py --out build/bench.json
 	$(PY) scripts/bench_autoencoder.py --out build/bench-autoencoder.json
+
+bench-training: $(VENV)/.installed
+	$(PY) scripts/bench_training.py --recipe pack_small --batch 1 2 4 --steps 6 --threads 2
 
 check-learning: $(VENV)/.installed
 	$(PY) scripts/check_learning.py --threads 1 --out build/check-learning.json

@@ -91,6 +91,8 @@ class StudioController(QObject):
                              f"{self.cancel_grace_s:g} s of cancelling, so it was restarted.")
 
     def train(self, spec: dict[str, tp.Any]) -> str | None:
+        """Start training; fine-tuning starts from the model pack chosen in the prompt panel."""
+        spec = {"base": self.prompt.request.model, **spec}
         request_id = self._send(Method.TRAIN, {"spec": spec})
         if request_id is not None:
             self.jobs.add_pending(request_id, "train", f"Training on {spec.get('data_dir')}")

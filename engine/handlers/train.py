@@ -1,7 +1,7 @@
 """The `train` job: the trainer's callbacks become `training_progress` events.
 
 The trainer is injected as `runtime.train_fn(spec, *, device, precision, callback,
-should_stop) -> dict`, where `callback(info)` is called at least once per optimiser step with
+should_stop, log) -> dict`, where `callback(info)` is called at least once per optimiser step with
 ``step``, ``total``, ``loss``, ``lr``, ``samples_per_s`` and optionally ``previews`` (paths of
 rendered preview clips), and `should_stop()` is polled once per step. When it returns True the
 trainer saves a checkpoint and returns. The default trainer is
@@ -63,7 +63,8 @@ def run(params: dict[str, tp.Any], ctx: JobContext, *, runtime: Runtime) -> dict
         ctx.emit(EventName.TRAINING_PROGRESS.value, progress_data(info, time.monotonic() - t0))
 
     result = train(spec, device=runtime.device.device, precision=runtime.device.precision,
-                   callback=callback, should_stop=lambda: ctx.cancelled or ctx.stop_requested)
+                   callback=callback, should_stop=lambda: ctx.cancelled or ctx.stop_requested,
+                   log=lambda msg: ctx.report(0, 0, stage="prepare", message=msg))
     if ctx.cancelled:
         raise JobCancelled(ctx.job.id)
     out = dict(result) if isinstance(result, dict) else {}

@@ -92,7 +92,8 @@ def fake_generate(request: tp.Any, pack: FakePack, *, device: str = "cpu",
 
 
 def fake_train(spec: dict, *, device: str, precision: str, callback: tp.Callable[[dict], None],
-               should_stop: tp.Callable[[], bool]) -> dict:
+               should_stop: tp.Callable[[], bool],
+               log: tp.Callable[[str], None] | None = None) -> dict:
     total = int(spec.get("steps", 10))
     for step in range(1, total + 1):
         if should_stop():
