@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 import time
 
 import pytest
@@ -46,3 +48,19 @@ def test_generate_in_bars_uses_the_daws_tempo(engine, tmp_path):
 def test_bars_without_any_tempo_is_a_clear_error(engine):
     with pytest.raises(EngineError, match="needs a tempo"):
         engine.request("generate", {"request": small_request(steps=2), "bars": 4})
+
+
+@pytest.mark.skipif(shutil.which("oscsend") is None, reason="oscsend (liblo-tools) is absent")
+@pytest.mark.parametrize("daw,messages,expected", [
+    ("reaper", [["/tempo/raw", "f", "126.5"], ["/play", "i", "1"]],
+     {"tempo": 126.5, "playing": True, "source": "reaper"}),
+    ("ableton", [["/live/song/get/tempo", "f", "90"], ["/live/song/get/is_playing", "F"],
+                 ["/live/song/get/signature_numerator", "i", "6"],
+                 ["/live/song/get/signature_denominator", "i", "8"]],
+     {"tempo": 90.0, "playing": False, "time_signature": "6/8", "source": "ableton"}),
+])
+def test_engine_daw_state_follows_oscsend(engine, daw, messages, expected):
+    port = engine.request("daw_listen", {"daw": daw, "port": 0})["port"]
+    for message in messages:
+        subprocess.run(["oscsend", "127.0.0.1", str(port), *message], check=True, timeout=5)
+    _wait(lambda: all(engine.status()["daw"].get(k) == v for k, v in expected.items()))
