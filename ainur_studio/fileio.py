@@ -135,3 +135,27 @@ def remove_stale_temps(path: str | Path, *, older_than_s: float = 3600.0) -> lis
                 candidate.unlink()
                 removed.append(candidate)
     return removed
+
+
+def read_jsonl(path: str | Path) -> list[tuple[int, dict]]:
+    """(line number, object) for every non-blank line of a JSON-lines file.
+
+    Raises:
+        ValueError: naming the file and line of anything that is not a JSON object.
+    """
+    import json
+
+    path = Path(path)
+    rows = []
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except ValueError as exc:
+            raise ValueError(f"{path}:{n}: not valid JSON ({exc}); fix or remove the line") \
+                from exc
+        if not isinstance(row, dict):
+            raise ValueError(f"{path}:{n}: expected a JSON object, got {type(row).__name__}")
+        rows.append((n, row))
+    return rows

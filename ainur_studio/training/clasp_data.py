@@ -9,7 +9,6 @@ in training, from the start in evaluation); synced lyrics keep only the lines su
 
 from __future__ import annotations
 
-import json
 import typing as tp
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +17,7 @@ import numpy as np
 import soundfile as sf
 import torch
 
+from ainur_studio.fileio import read_jsonl
 from ainur_studio.types import Lyrics
 
 
@@ -46,14 +46,8 @@ def pairs_from_manifest(path: str | Path) -> list[ClaspPair]:
 
     path = Path(path)
     pairs = []
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except ValueError as exc:
-            raise ValueError(f"{path}:{n}: not valid JSON ({exc})") from exc
-        if not isinstance(row, dict) or not isinstance(row.get("path"), str):
+    for n, row in read_jsonl(path):
+        if not isinstance(row.get("path"), str):
             raise ValueError(f'{path}:{n}: expected an object with a "path" string')
         lyrics = read_lrc(path.parent / row["lrc"])[0] if row.get("lrc") else None
         pairs.append(ClaspPair(path=str(path.parent / row["path"]), text=row.get("text", ""),

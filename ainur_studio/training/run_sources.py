@@ -8,12 +8,12 @@ folder, so a broken file is reported with its reason instead of stopping the run
 
 from __future__ import annotations
 
-import json
 import typing as tp
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ainur_studio.data.ingest import DatasetItem, DatasetReport, Skipped, inspect_file, scan_folder
+from ainur_studio.fileio import read_jsonl
 from ainur_studio.lyrics.errors import LrcError
 from ainur_studio.lyrics.lrc import read_lrc
 
@@ -45,15 +45,8 @@ def load_sources(data: str | Path, *, min_seconds: float = 2.0) -> Sources:
 
 
 def _rows(path: Path) -> tp.Iterator[tuple[int, dict[str, tp.Any]]]:
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except ValueError as exc:
-            raise ValueError(f"{path}:{n}: not valid JSON ({exc}); fix or remove the line") \
-                from exc
-        audio = row.get("audio_path", row.get("path")) if isinstance(row, dict) else None
+    for n, row in read_jsonl(path):
+        audio = row.get("audio_path", row.get("path"))
         if not isinstance(audio, str):
             raise ValueError(f'{path}:{n}: expected an object with an "audio_path" (or "path") '
                              "string")

@@ -83,3 +83,19 @@ def test_new_files_follow_the_umask_and_links_are_kept(tmp_path):
     link.symlink_to(real)
     assert fileio.atomic_write_text(link, "new") == real
     assert link.is_symlink() and real.read_text() == "new"
+
+
+def test_read_jsonl_names_the_bad_line(tmp_path):
+    import pytest
+
+    from ainur_studio.fileio import read_jsonl
+
+    path = tmp_path / "m.jsonl"
+    path.write_text('{"a": 1}\n\n{"b": 2}\n', encoding="utf-8")
+    assert read_jsonl(path) == [(1, {"a": 1}), (3, {"b": 2})]
+    path.write_text('{"a": 1}\n[1, 2]\n', encoding="utf-8")
+    with pytest.raises(ValueError, match=r"m.jsonl:2: expected a JSON object"):
+        read_jsonl(path)
+    path.write_text('{"a": 1\n', encoding="utf-8")
+    with pytest.raises(ValueError, match=r"m.jsonl:1: not valid JSON"):
+        read_jsonl(path)
