@@ -24,14 +24,6 @@ from ainur_studio.modules.istft import SameISTFT
 RATE = 48_000
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """Tiny tensors gain nothing from threads, and a busy machine makes thread barriers slow."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
 
 def _sine(freq: float, samples: int = 8192) -> torch.Tensor:
     return torch.sin(2 * math.pi * freq * torch.arange(samples) / RATE)

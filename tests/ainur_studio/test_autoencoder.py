@@ -27,14 +27,6 @@ def _debug(seed: int = 0) -> AudioAutoencoder:
     return create_autoencoder_from_config(load_autoencoder_config("debug")).eval()
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """Tiny tensors gain nothing from threads, and a busy machine makes thread barriers slow."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
 
 @pytest.fixture(scope="module")
 def ae() -> AudioAutoencoder:

@@ -20,13 +20,6 @@ def clips(tmp_path_factory) -> Path:
     return make_clips(tmp_path_factory.mktemp("recordings") / "songs", count=4, broken=False)
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
 
 def _manifest(clips: Path, folder: Path) -> Path:
     """A corpus-format manifest in `folder` with paths relative to it; clip 3 is held out."""

@@ -22,15 +22,6 @@ from ainur_studio.training.lora import (
 )
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """Two shared cores: one torch thread avoids oversubscription."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 def _prior(seed: int = 0):
     """The debug pack's U-Net, freshly drawn (the pack's other components are not needed)."""
     torch.manual_seed(seed)

@@ -31,14 +31,6 @@ class Src:
     lyrics: object = None
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """Two shared cores: one torch thread avoids oversubscription."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
 
 def _tone(path: Path, seconds: float, f0: float) -> Path:
     t = np.arange(int(48_000 * seconds)) / 48_000

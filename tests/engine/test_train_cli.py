@@ -12,7 +12,6 @@ import sys
 from pathlib import Path
 
 import pytest
-import torch
 
 from engine.cli import train as cli
 from tests.ainur_studio.test_finetune import BROKEN, make_clips
@@ -24,13 +23,6 @@ REPO = Path(__file__).resolve().parents[2]
 def clips(tmp_path_factory) -> Path:
     return make_clips(tmp_path_factory.mktemp("recordings") / "songs", count=4)
 
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 def _args(*argv: str) -> argparse.Namespace:
