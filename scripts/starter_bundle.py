@@ -33,10 +33,15 @@ def to_ogg(job: tuple[str, str]) -> int:
 
 
 def select(rows: list[dict], max_mb: float) -> list[dict]:
-    """Held-out clips first (for evaluation), then training clips, within the size budget
-    (about 13 kB per second of audio)."""
-    ordered = [r for r in rows if r.get("split") == "test"] + \
-        [r for r in rows if r.get("split") != "test"]
+    """Held-out clips first (for evaluation), then training clips taking one clip per piece
+    in turn (the most pieces for the size), within the size budget (~13.5 kB per second)."""
+    ordered = [r for r in rows if r.get("split") == "test"]
+    by_piece: dict[str, list[dict]] = {}
+    for r in rows:
+        if r.get("split") != "test":
+            by_piece.setdefault(str(r.get("piece_id")), []).append(r)
+    for turn in range(max((len(v) for v in by_piece.values()), default=0)):
+        ordered += [clips[turn] for clips in by_piece.values() if turn < len(clips)]
     out, total = [], 0.0
     for r in ordered:
         total += float(r.get("duration_s", 20.0)) * 0.0135

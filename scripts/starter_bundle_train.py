@@ -133,6 +133,21 @@ def fit(model: nn.Module, dataset: tp.Any, *, minutes: float, lr: float, batch: 
     return trainer
 
 
+def init(module: nn.Module, folder: str, stem: str) -> None:
+    """Continue from a model pack folder (e.g. the shipped starter pack) when `folder` is set.
+    Weights the pack leaves out (CLASP's text tower, aliases of shared tensors) stay."""
+    if not folder:
+        return
+    from safetensors.torch import load_file
+
+    component = {"prior": "diffusion"}.get(stem, stem)
+    state = load_file(str(Path(folder) / component / "model.safetensors"))
+    _, unexpected = module.load_state_dict(state, strict=False)
+    if unexpected or not state:
+        raise ValueError(f"{folder}: {stem} weights do not fit: {unexpected[:3]}")
+    print(f"{stem}: continuing from {folder} ({len(state)} tensors)", flush=True)
+
+
 def save_half(state: dict[str, torch.Tensor], out: Path, name: str, parts: int = 1) -> None:
     from safetensors.torch import save_file
 
@@ -150,6 +165,7 @@ def main() -> int:
     p.add_argument("--out", required=True)
     p.add_argument("--minutes", type=float, nargs=3, default=[3.5, 1.5, 4.0])
     p.add_argument("--batch-div", type=int, default=1, help="divide batch sizes (smoke tests)")
+    p.add_argument("--init", default="", help="folder of earlier output to continue from")
     args = p.parse_args()
     div = args.batch_div
     out, log = Path(args.out), {"device": torch.cuda.get_device_name() if DEVICE == "cuda" else "cpu"}
@@ -161,6 +177,7 @@ def main() -> int:
     print("loaded", len(items), "clips", flush=True)
 
     ae = create_model_from_config(load_config("autoencoder_starter"))
+    init(ae, args.init, "autoencoder")
     fit(ae, Crops([clips[i] for i in train], 1.5), minutes=args.minutes[0], lr=4e-4, batch=32 // div,
         collate=lambda items: torch.stack(items).to(DEVICE),
         log=log, name="autoencoder")
@@ -172,6 +189,7 @@ def main() -> int:
     clasp = create_model_from_config(cfg)
     pooled = {it["caption"]: text[f"pooled.{i}"] for i, it in enumerate(items)}
     clasp.text_tower = LookupTower(pooled)
+    init(clasp, args.init, "clasp")
     fit(clasp, Crops([clips[i] for i in train], 6.0, [items[i]["caption"] for i in train]),
         minutes=args.minutes[1], lr=3e-4, batch=64 // div, collate=collate_audio, log=log, name="clasp")
     save_half({k: v for k, v in clasp.state_dict().items() if not k.startswith("text_tower")},
@@ -190,6 +208,7 @@ def main() -> int:
     torch.save({"latents": [x.latents.half() for x in latent_items]}, out / "latents.pt")
     diffusion = create_model_from_config(load_config("prior_starter"))
     diffusion.attach_text_encoder(LookupEncoder(tokens))
+    init(diffusion, args.init, "prior")
     diffusion.train().requires_grad_(True)
     objective = PriorObjective(diffusion)
     data = [latent_items[i] for i in train]

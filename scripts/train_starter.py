@@ -34,6 +34,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--import-weights", default="", metavar="DIR",
                    help="write the pack from starter_bundle_train.py output in DIR")
     p.add_argument("--bundle", default="", help="with --import-weights: the bundle it used")
+    p.add_argument("--continued", action="store_true",
+                   help="with --import-weights: that run started from the shipped pack")
     return p.parse_args(argv)
 
 
@@ -51,7 +53,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"corpus snapshot: {rows} clips -> {paths.snapshot}", flush=True)
     if args.import_weights:
         folder = starter.import_weights(paths, Path(args.import_weights), Path(args.pack),
-                                        bundle=Path(args.bundle) if args.bundle else None)
+                                        bundle=Path(args.bundle) if args.bundle else None,
+                                        continued=args.continued)
         print(f"wrote {folder}", flush=True)
         return 0
     device = args.device or ("cuda" if torch.cuda.is_available() else "cpu")

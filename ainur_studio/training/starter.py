@@ -292,9 +292,15 @@ TRAINING_DATA = ("music21 corpus scores (chorales, motets, madrigals, quartets, 
 
 
 def import_weights(paths: StarterPaths, folder: Path, out: Path, *,
-                   bundle: Path | None = None) -> Path:
+                   bundle: Path | None = None, continued: bool = False) -> Path:
     """Write the starter pack from weights trained elsewhere (`starter_bundle_train.py`'s
-    output: `<component><k>.safetensors` and `log.json`), e.g. on a GPU machine."""
+    output: `<component><k>.safetensors` and `log.json`), e.g. on a GPU machine.
+
+    Args:
+        bundle: the bundle the weights were trained on (recorded in pack.json).
+        continued: the run started from the shipped pack (`--init`): steps add up and the
+            earlier runs stay recorded.
+    """
     from ainur_studio.models.factory import load_config
     from ainur_studio.models.pretrained import build_pack
 
@@ -303,14 +309,17 @@ def import_weights(paths: StarterPaths, folder: Path, out: Path, *,
     for field, stem in names.items():
         load_weight_files(getattr(pack, field), sorted(folder.glob(f"{stem}[0-9].safetensors")))
     log = json.loads((folder / "log.json").read_text(encoding="utf-8"))
-    steps = {s: log[s]["steps"] for s in STAGES}
-    training = {"steps": steps, "recipe": "scripts/starter_bundle_train.py (bundle of the "
-                "corpus snapshot: Ogg Vorbis audio, MiniLM features), then make starter",
-                "data": bundle_note(paths, bundle) if bundle else data_note(paths),
-                "device": log.get("device", ""),
-                "runs": {s: {k: log[s][k] for k in ("steps", "seconds", "batch", "lr",
-                                                    "last_loss")} for s in STAGES},
-                "bundle_clips": log.get("clips")}
+    before = shipped_meta(paths).get("training", {}) if continued else {}
+    steps = {s: before.get("steps", {}).get(s, 0) + log[s]["steps"] for s in STAGES}
+    run = {"device": log.get("device", ""),
+           "data": bundle_note(paths, bundle) if bundle else data_note(paths),
+           **{s: {k: log[s][k] for k in ("steps", "seconds", "batch", "lr", "last_loss")}
+              for s in STAGES}}
+    training = {"steps": steps, "recipe": "scripts/starter_bundle.py + "
+                "scripts/starter_bundle_train.py on a GPU machine (corpus snapshot as Ogg "
+                "Vorbis, MiniLM features), imported with scripts/train_starter.py "
+                "--import-weights; continue with make starter",
+                "runs": before.get("runs", []) + [run]}
     return write_pack(pack, out, training=training, metrics=shipped_meta(paths).get("metrics", {}))
 
 
