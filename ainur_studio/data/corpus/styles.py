@@ -28,6 +28,8 @@ COLLECTIONS: dict[str, Style] = {
     "ciconia": Style("vocal", "medieval polyphony", "Johannes Ciconia"),
     "luca": Style("vocal", "medieval polyphony"),
     "lusitano": Style("sacred", "Renaissance motet", "Vicente Lusitano"),
+    # Its "lyrics" are the figured-bass numbers of the continuo part.
+    "corelli": Style("chamber", "Baroque trio sonata", "Arcangelo Corelli", lyrics=False),
     "essenFolksong": Style("song", "folk song"),
     "airdsAirs": Style("song", "Scottish air"),
     "miscFolk": Style("song", "folk song"),
