@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 
-.PHONY: run test lint bench bench-training check-learning screenshots starter clean-venv
+.PHONY: run test lint bench bench-training corpus check-learning screenshots starter clean-venv
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,10 @@ bench: $(VENV)/.installed
 
 bench-training: $(VENV)/.installed
 	$(PY) scripts/bench_training.py --recipe pack_small --batch 1 2 4 --steps 6 --threads 2
+
+corpus: $(VENV)/.installed  ## needs: apt-get install fluidsynth fluid-soundfont-gm
+	$(PY) -m pip install --quiet -e ".[corpus]"
+	nice -n 15 $(PY) main.py corpus build --out corpus --limit 2500
 
 check-learning: $(VENV)/.installed
 	$(PY) scripts/check_learning.py --threads 1 --out build/check-learning.json
