@@ -251,8 +251,10 @@ def export_pack(paths: StarterPaths, folder: Path, *, device_note: str = "") -> 
         done = stage_steps(paths, stage)
         if done:
             steps[stage] = start_steps(paths, stage) + done
-    training = {"steps": steps, "recipe": "make starter", "data": data_note(paths),
-                "device": device_note}
+    training = {**previous.get("training", {}), "steps": steps,  # earlier runs stay listed
+                "last_export": {"recipe": "make starter", "data": data_note(paths),
+                                "device": device_note,
+                                "local_steps": {s: stage_steps(paths, s) for s in STAGES}}}
     return write_pack(assemble(paths), folder, training=training,
                       metrics=previous.get("metrics", {}))
 

@@ -1,0 +1,223 @@
+"""Measures for `evaluate_starter.py`: spectral distances, music-likeness, pictures.
+
+Tonality: a 12-bin chroma (STFT magnitudes folded onto pitch classes, 55 Hz - 5 kHz) is
+correlated with the 24 rotated Krumhansl-Kessler key profiles; the best correlation is ~0.8-0.9
+for tonal music and ~0 for noise. Onset rate: peaks of the half-wave-rectified spectral flux
+(log-magnitude, 1024-sample hop) above a moving median, per second.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import typing as tp
+from pathlib import Path
+
+import numpy as np
+import torch
+
+SR = 48_000
+MAJOR = np.array([6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88])
+MINOR = np.array([6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17])
+
+
+def load_average() -> list[float]:
+    return [round(x, 2) for x in os.getloadavg()]
+
+
+def mrstft_mean(preds: list[torch.Tensor], targets: list[torch.Tensor]) -> float:
+    """Mean multi-resolution STFT distance (spectral convergence + log-magnitude L1)."""
+    from ainur_studio.audio.losses import MultiResolutionStftLoss
+
+    loss = MultiResolutionStftLoss(resolutions=[[512, 128], [1024, 256], [2048, 512]])
+    with torch.inference_mode():
+        values = [float(loss(p[None], t[None, :, : p.shape[-1]])) for p, t in zip(preds, targets)]
+    return float(np.mean(values))
+
+
+def split_fad(clasp: tp.Any, clips: list[torch.Tensor]) -> float:
+    """FAD between the two halves of a real set: the floor a perfect model would reach."""
+    from ainur_studio.metrics import fad
+
+    half = len(clips) // 2
+    return fad(clasp, clips[:half], clips[half:])
+
+
+def mono_mag(wav: torch.Tensor, n_fft: int = 8192, hop: int = 2048) -> tuple[np.ndarray, np.ndarray]:
+    """Magnitude STFT [F, T] of the mid channel and the bin frequencies."""
+    mono = wav.float().mean(0)
+    spec = torch.stft(mono, n_fft, hop, window=torch.hann_window(n_fft), return_complex=True)
+    return spec.abs().numpy(), np.fft.rfftfreq(n_fft, 1 / SR)
+
+
+def chroma(wav: torch.Tensor) -> np.ndarray:
+    """Time-averaged 12-bin chroma (C = 0), from STFT bins between 55 Hz and 5 kHz."""
+    mag, freqs = mono_mag(wav)
+    keep = (freqs >= 55) & (freqs <= 5000)
+    pitch = np.round(12 * np.log2(freqs[keep] / 440.0) + 69).astype(int) % 12
+    energy = (mag[keep] ** 2).mean(axis=1)
+    out = np.bincount(pitch, weights=energy, minlength=12)
+    return out / max(out.sum(), 1e-12)
+
+
+def key_strength(wav: torch.Tensor) -> tuple[float, str]:
+    """Best correlation with the 24 Krumhansl-Kessler key profiles, and that key."""
+    c = chroma(wav)
+    names = ["C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B"]
+    best = (-1.0, "")
+    for tonic in range(12):
+        for profile, mode in ((MAJOR, "major"), (MINOR, "minor")):
+            r = float(np.corrcoef(c, np.roll(profile, tonic))[0, 1])
+            best = max(best, (r, f"{names[tonic]} {mode}"))
+    return best
+
+
+def onset_rate(wav: torch.Tensor, hop: int = 1024) -> float:
+    """Onsets per second: spectral-flux peaks above a moving median (+ a margin)."""
+    mono = wav.float().mean(0)
+    spec = torch.stft(mono, 2048, hop, window=torch.hann_window(2048), return_complex=True)
+    logmag = torch.log1p(100 * spec.abs()).numpy()
+    flux = np.maximum(np.diff(logmag, axis=1), 0).mean(axis=0)
+    if flux.size < 3:
+        return 0.0
+    pad = np.pad(flux, 8, mode="edge")
+    median = np.array([np.median(pad[i:i + 17]) for i in range(flux.size)])
+    thresh = median + 0.5 * flux.std()
+    peaks = [i for i in range(1, flux.size - 1)
+             if flux[i] > thresh[i] and flux[i] >= flux[i - 1] and flux[i] >= flux[i + 1]]
+    return len(peaks) / (wav.shape[-1] / SR)
+
+
+def describe(clips: list[torch.Tensor]) -> dict[str, float]:
+    """Mean key strength, onset rate and RMS level of a set of clips."""
+    keys = [key_strength(w)[0] for w in clips]
+    return {"key_strength": float(np.mean(keys)), "key_strength_min": float(np.min(keys)),
+            "onsets_per_s": float(np.mean([onset_rate(w) for w in clips])),
+            "rms_dbfs": float(np.mean([20 * np.log10(float(w.pow(2).mean().sqrt()) + 1e-9)
+                                       for w in clips]))}
+
+
+def music_report(real: list[torch.Tensor], generated: list[torch.Tensor]) -> dict[str, tp.Any]:
+    """Music-likeness figures for held-out, generated and noise (chance) clips."""
+    g = torch.Generator().manual_seed(0)
+    noise = [0.1 * torch.randn(2, w.shape[-1], generator=g) for w in generated[:8]]
+    return {"held_out": describe(real), "generated": describe(generated),
+            "white_noise": describe(noise)}
+
+
+def generation_report(pack: tp.Any, audio: list[torch.Tensor], timings: list[dict[str, float]],
+                      clips: list[dict], *, seconds: float, steps: int,
+                      guidance: float) -> dict[str, tp.Any]:
+    """FAD of generated vs held-out clips (with the split-half floor), timings and RTF."""
+    from ainur_studio.metrics import fad
+
+    real = [c["wav"] for c in clips]
+    stages = sorted({k for t in timings for k in t})
+    mean = {k: float(np.mean([t.get(k, 0.0) for t in timings])) for k in stages}
+    return {"clips": len(audio), "seconds": seconds, "steps": steps, "guidance": guidance,
+            "fad_generated_vs_held_out": fad(pack.clasp, audio, real),
+            "fad_held_out_split_half": split_fad(pack.clasp, real),
+            "timings_mean_s": mean,
+            "realtime_factor": seconds / mean["total"] if mean.get("total") else None,
+            "threads": torch.get_num_threads(), "load_average": load_average()}
+
+
+def store_metrics(folder: Path, report: dict[str, tp.Any]) -> None:
+    """Put the headline figures into the pack's pack.json (component hashes unchanged)."""
+    meta_path = folder / "pack.json"
+    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    ae, cl, gen = report["autoencoder"], report["clasp"], report["generation"]
+    meta["metrics"] = {
+        "source": "scripts/evaluate_starter.py (see docs/starter-model.md)",
+        "autoencoder_mrstft": ae["mrstft_reconstruction"],
+        "autoencoder_mrstft_chance": ae["mrstft_chance_other_clip"],
+        "autoencoder_fad": ae["fad_reconstruction_vs_original"],
+        "clasp_text_to_audio": cl["text_to_audio"], "clasp_candidates": cl["candidates"],
+        "c3": cl.get("c3"),
+        "fad_generated_vs_held_out": gen["fad_generated_vs_held_out"],
+        "prompt_adherence_top1": gen["prompt_adherence"]["top1"],
+        "realtime_factor_cpu": gen["realtime_factor"],
+        "key_strength_generated": report["music"]["generated"]["key_strength"],
+        "key_strength_held_out": report["music"]["held_out"]["key_strength"]}
+    meta_path.write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+
+
+def spectrogram_png(wav: torch.Tensor, path: Path, *, height: int = 160) -> None:
+    """A log-mel spectrogram (low frequencies at the bottom) as a PNG, via PySide6's QImage."""
+    from PySide6.QtGui import QImage
+
+    from ainur_studio.audio.features import LogMelSpectrogram
+
+    mel = LogMelSpectrogram(sample_rate=SR, n_fft=2048, hop_length=512, n_mels=height)
+    with torch.inference_mode():
+        m = mel(wav.float().mean(0, keepdim=True)[None])[0, 0].numpy()
+    top = m.max()
+    img = np.clip((m - (top - 8.0)) / 8.0, 0, 1)[::-1]  # 8 natural-log units of range
+    rgb = np.stack([img ** 0.6, img ** 1.5, 0.35 + 0.4 * img - 0.3 * img ** 2], axis=-1)
+    data = np.ascontiguousarray((np.clip(rgb, 0, 1) * 255).astype(np.uint8))
+    h, w, _ = data.shape
+    QImage(data.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy().save(str(path))
+
+
+def pictures(folder: Path, clips: list[dict], audio: list[torch.Tensor],
+             items: list[tuple[str, str]], count: int = 4) -> list[dict[str, str]]:
+    """Spectrograms of `count` generated and held-out clips; returns file names + captions."""
+    folder.mkdir(parents=True, exist_ok=True)
+    out = []
+    for i in range(min(count, len(audio), len(clips))):
+        gen, real = folder / f"generated-{i}.png", folder / f"held-out-{i}.png"
+        spectrogram_png(audio[i], gen)
+        spectrogram_png(clips[i]["wav"], real)
+        out.append({"generated": gen.name, "prompt": items[i][0], "held_out": real.name,
+                    "caption": clips[i]["caption"]})
+    return out
+
+
+def markdown(report: dict[str, tp.Any]) -> str:
+    """The results table of docs/starter-model.md from a report."""
+    ae, cl, gen, mu = (report["autoencoder"], report["clasp"], report["generation"],
+                       report["music"])
+    t2a, a2t, adh = cl["text_to_audio"], cl["audio_to_text"], gen["prompt_adherence"]
+    t = gen["timings_mean_s"]
+    rows = [
+        ("Autoencoder: multi-resolution STFT distance, reconstruction vs original "
+         f"({ae['clips']} held-out clips, 10 s)", f"{ae['mrstft_reconstruction']:.2f}",
+         f"another held-out clip {ae['mrstft_chance_other_clip']:.2f}; silence "
+         f"{ae['mrstft_chance_silence']:.2f}"),
+        ("Autoencoder: FAD (CLASP audio embedder) reconstructions vs originals",
+         f"{ae['fad_reconstruction_vs_original']:.3f}",
+         f"half of the originals vs the other half {ae['fad_other_half_vs_original']:.3f}"),
+        ("Autoencoder: encode + decode speed (2 threads)",
+         f"{ae['encode_decode_realtime_factor']:.1f}x real time", ""),
+        (f"CLASP caption -> audio retrieval among {cl['candidates']} held-out clips: R@1 / R@10",
+         f"{t2a['R@1']:.3f} / {t2a['R@10']:.3f}",
+         f"chance {cl['chance_r1']:.3f} / {cl['chance_r10']:.3f}"),
+        ("CLASP audio -> caption retrieval: R@1 / R@10", f"{a2t['R@1']:.3f} / {a2t['R@10']:.3f}",
+         f"chance {cl['chance_r1']:.3f} / {cl['chance_r10']:.3f}"),
+        (f"C3 (audio vs its lyrics, {cl.get('c3_clips', 0)} sung held-out clips)",
+         f"{cl['c3']:.3f}" if cl.get("c3") is not None else "n/a",
+         f"mismatched pairs {cl['c3_mismatched']:.3f}" if cl.get("c3_mismatched") is not None
+         else ""),
+        (f"FAD generated ({gen['clips']} x {gen['seconds']:.0f} s) vs held-out",
+         f"{gen['fad_generated_vs_held_out']:.3f}",
+         f"held-out split half {gen['fad_held_out_split_half']:.3f}"),
+        ("Prompt adherence: CLASP ranks the prompted instrument's caption first (of 8)",
+         f"{adh['top1']:.3f} (mean rank {adh['mean_rank']:.2f})",
+         f"chance {adh['chance_top1']:.3f} (mean rank {adh['chance_mean_rank']:.1f})"),
+        ("Generation of 10 s, 24 steps, CFG (2 threads): text / prior / decode / total",
+         f"{t['text']:.2f} / {t['prior']:.2f} / {t['decode']:.2f} / {t['total']:.2f} s = "
+         f"{gen['realtime_factor']:.1f}x real time", f"load average {gen['load_average']}"),
+        ("Tonality: best key-profile correlation of the chroma, mean (min)",
+         f"generated {mu['generated']['key_strength']:.2f} "
+         f"({mu['generated']['key_strength_min']:.2f})",
+         f"held-out {mu['held_out']['key_strength']:.2f} "
+         f"({mu['held_out']['key_strength_min']:.2f}); white noise "
+         f"{mu['white_noise']['key_strength']:.2f}"),
+        ("Spectral-flux onsets per second", f"generated {mu['generated']['onsets_per_s']:.1f}",
+         f"held-out {mu['held_out']['onsets_per_s']:.1f}; white noise "
+         f"{mu['white_noise']['onsets_per_s']:.1f}"),
+        ("Level (RMS dBFS)", f"generated {mu['generated']['rms_dbfs']:.1f}",
+         f"held-out {mu['held_out']['rms_dbfs']:.1f}"),
+    ]
+    lines = ["| Measure | Starter pack | Reference / chance |", "|---|---|---|"]
+    return "\n".join(lines + [f"| {a} | {b} | {c} |" for a, b, c in rows])
