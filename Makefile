@@ -31,6 +31,12 @@ bench: $(VENV)/.installed
 bench-training: $(VENV)/.installed
 	$(PY) scripts/bench_training.py --recipe pack_small --batch 1 2 4 --steps 6 --threads 2
 
+MINUTES ?= 20
+starter: $(VENV)/.installed  ## resumable: each run continues the last checkpoint or the shipped pack
+	test -f corpus/manifest.jsonl || $(MAKE) corpus
+	nice -n 10 $(PY) scripts/train_starter.py --minutes $(MINUTES)
+	$(PY) scripts/evaluate_starter.py --json build/starter-eval.json --pictures docs/starter --update-pack
+
 corpus: $(VENV)/.installed  ## needs: apt-get install fluidsynth fluid-soundfont-gm
 	$(PY) -m pip install --quiet -e ".[corpus]"
 	nice -n 15 $(PY) main.py corpus build --out corpus --limit 2500

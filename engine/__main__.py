@@ -48,12 +48,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def user_folder() -> Path:
     """``$AINUR_STUDIO_HOME``, or the platform's user data folder for the app."""
-    home = os.environ.get("AINUR_STUDIO_HOME")
-    if home:
-        return Path(home)
-    import platformdirs
+    from ainur_studio.project.autosave import user_data_dir
 
-    return Path(platformdirs.user_data_dir("Ainur Studio", appauthor=False))
+    return user_data_dir()
 
 
 # --- stdio and process hygiene ------------------------------------------------------------

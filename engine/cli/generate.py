@@ -36,11 +36,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--beats-per-bar", type=int, default=4, metavar="N",
                    help="beats per bar for --bars (default 4)")
     g.add_argument("--seed", type=int, help="random seed (default: a random one, reported)")
-    g.add_argument("--steps", type=int, default=24, metavar="N", help="sampler steps (24)")
-    g.add_argument("--guidance", type=float, default=4.0, metavar="X",
-                   help="classifier-free guidance scale (4.0)")
-    g.add_argument("--sampler", default="dpmpp-2m", metavar="NAME",
-                   help="sampler: dpmpp-2m (default), euler, heun or v-ddim")
+    g.add_argument("--steps", type=int, metavar="N",
+                   help="sampler steps (default: the model pack's, else 24)")
+    g.add_argument("--guidance", type=float, metavar="X",
+                   help="classifier-free guidance scale (default: the pack's, else 4.0)")
+    g.add_argument("--sampler", metavar="NAME",
+                   help="dpmpp-2m, euler, heun or v-ddim (default: the pack's, else dpmpp-2m)")
     g.add_argument("--variations", type=int, default=1, metavar="N",
                    help="how many takes (consecutive seeds)")
     g.add_argument("--model", default="starter", metavar="PACK",
@@ -63,7 +64,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     t.add_argument("--best-of", type=int, default=4, metavar="N",
                    help="best-of: candidates to rank with CLASP (4)")
     o = parser.add_argument_group("output")
-    o.add_argument("-o", "--out", required=True, metavar="DIR", help="folder for the takes")
+    o.add_argument("-o", "--out", metavar="DIR",
+                   help="folder for the takes (default: the takes folder in your user data "
+                        "folder, as in the app)")
     o.add_argument("--format", choices=FORMATS, default="wav24",
                    help="wav24 (24-bit PCM, default), wav32f (32-bit float) or flac")
     o.add_argument("--loudness", type=float, default=-14.0, metavar="LUFS",
@@ -122,9 +125,35 @@ def build_request(args: argparse.Namespace) -> tp.Any:
     return GenerationRequest(
         prompt=args.prompt, fields=PromptFields(bpm=args.bpm), lyrics=_read_lyrics(args.lyrics),
         duration_s=10.0 if duration is None else duration,
-        seed=random.randrange(2**31) if args.seed is None else args.seed, steps=args.steps,
-        guidance=args.guidance, sampler=args.sampler, variations=args.variations,
+        seed=random.randrange(2**31) if args.seed is None else args.seed,
+        **_sampling(args), variations=args.variations,
         task=Task(args.task), inputs=inputs, model=args.model)
+
+
+def _sampling(args: argparse.Namespace) -> dict[str, tp.Any]:
+    """Steps, guidance and sampler: as given, else the pack's defaults, else the built-in ones."""
+    defaults = {"steps": 24, "guidance": 4.0, "sampler": "dpmpp-2m"}
+    if None in (args.steps, args.guidance, args.sampler):
+        defaults.update({k: v for k, v in pack_defaults(args.model).items() if k in defaults})
+    return {key: default if getattr(args, key) is None else getattr(args, key)
+            for key, default in defaults.items()}
+
+
+def pack_defaults(model: str) -> dict[str, tp.Any]:
+    """The sampling defaults in a pack's pack.json ({} for unknown or built-in packs)."""
+    from ainur_studio.models.pretrained import list_packs
+
+    folder = Path(model)
+    if not (folder / "pack.json").is_file():
+        found = [p.path for p in list_packs() if p.name == model and p.path is not None]
+        if not found:
+            return {}
+        folder = found[0]
+    try:
+        return dict(json.loads((folder / "pack.json").read_text(encoding="utf-8"))
+                    .get("defaults", {}))
+    except (OSError, ValueError, AttributeError):
+        return {}
 
 
 def _read_lyrics(path: str | None) -> tp.Any:
@@ -138,8 +167,14 @@ def _read_lyrics(path: str | None) -> tp.Any:
     return lyrics
 
 
+def takes_folder(args: argparse.Namespace) -> Path:
+    from engine.__main__ import user_folder
+
+    return Path(args.out).resolve() if args.out else user_folder() / "takes"
+
+
 def output_options(args: argparse.Namespace) -> dict[str, tp.Any]:
-    return {"dir": str(Path(args.out).resolve()), "format": args.format,
+    return {"dir": str(takes_folder(args)), "format": args.format,
             "template": args.template,
             "loudness_lufs": None if args.no_loudness else args.loudness,
             "true_peak_dbtp": None if args.no_limiter else args.ceiling}
@@ -222,7 +257,7 @@ def _generate(args: argparse.Namespace, seams: dict[str, tp.Any]) -> tuple[int, 
             with lock:
                 printed.append(_take_line(event.data, as_json=args.json))
 
-    engine = InProcessEngine(takes_dir=args.out, device=device, on_event=on_event, **seams)
+    engine = InProcessEngine(takes_dir=takes_folder(args), device=device, on_event=on_event, **seams)
     try:
         job = engine.generate(request, output=output_options(args))
         end = engine.wait_job(job, timeout=None)

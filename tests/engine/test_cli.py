@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+from pathlib import Path
 
 import pytest
 import soundfile as sf
@@ -128,3 +130,23 @@ def test_generate_reports_a_failed_delivery_but_keeps_the_take(tmp_path, capsys,
     assert gen_cli.run(args, **SEAMS) == 1
     assert "was written to" in capsys.readouterr().err
     assert len(list((tmp_path / "out").glob("*.wav"))) == 1
+
+
+def test_generate_defaults_to_the_user_takes_folder_and_the_packs_sampling(
+        tmp_path, capsys, fake_mode, monkeypatch):
+    pack = tmp_path / "mypack"
+    pack.mkdir()
+    (pack / "pack.json").write_text(json.dumps(
+        {"name": "mypack", "defaults": {"steps": 5, "guidance": 2.5}}), encoding="utf-8")
+    _, args = parse(gen_cli, ["--prompt", "x", "--duration", "1", "--model", str(pack),
+                              "--device", "cpu", "--json"])
+    request = gen_cli.build_request(args)
+    assert (request.steps, request.guidance, request.sampler) == (5, 2.5, "dpmpp-2m")
+    _, args = parse(gen_cli, ["--prompt", "x", "--steps", "3", "--model", str(pack)])
+    assert gen_cli.build_request(args).steps == 3
+    _, args = parse(gen_cli, ["--prompt", "x", "--duration", "1", "--steps", "2", "--device",
+                              "cpu"])
+    assert gen_cli.run(args, **SEAMS) == 0
+    # tests/conftest.py points AINUR_STUDIO_HOME at a fresh folder for every test
+    takes = list((Path(os.environ["AINUR_STUDIO_HOME"]) / "takes").glob("*.wav"))
+    assert len(takes) == 1
