@@ -12,6 +12,7 @@ checkpoint is written first when an output folder is set.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import math
 import random
 import time
@@ -89,6 +90,21 @@ class _LossModule(nn.Module):
 
     def forward(self, batch: tp.Any) -> dict[str, torch.Tensor]:
         return self.model.training_losses(batch)
+
+
+def to_device(batch: tp.Any, device: torch.device) -> tp.Any:
+    """`batch` with every tensor in it (also inside dicts, lists, tuples and dataclasses) on
+    `device`; anything else is kept as is."""
+    if isinstance(batch, torch.Tensor):
+        return batch.to(device, non_blocking=True)
+    if isinstance(batch, dict):
+        return {k: to_device(v, device) for k, v in batch.items()}
+    if isinstance(batch, (list, tuple)) and not hasattr(batch, "_fields"):
+        return type(batch)(to_device(v, device) for v in batch)
+    if dataclasses.is_dataclass(batch) and not isinstance(batch, type):
+        return dataclasses.replace(batch, **{f.name: to_device(getattr(batch, f.name), device)
+                                             for f in dataclasses.fields(batch) if f.init})
+    return batch
 
 
 def _default_collate(items: list[tp.Any]) -> tp.Any:
@@ -212,7 +228,7 @@ class Trainer:
         return torch.autocast(self.dist.device.type, dtype=self.amp_dtype)
 
     def _micro_step(self, sync: bool) -> dict[str, float]:
-        batch = self._next_batch()
+        batch = to_device(self._next_batch(), self.dist.device)
         no_sync = getattr(self.loss_module, "no_sync", None)
         guard = no_sync() if (no_sync is not None and not sync) else contextlib.nullcontext()
         with guard:

@@ -229,3 +229,21 @@ def test_sigkill_then_resume_matches(tmp_path):
 
 def latest_step(path: Path) -> int:
     return int(path.name.split("-")[1])
+
+
+def test_batches_are_moved_to_the_training_device():
+    from dataclasses import dataclass
+
+    from ainur_studio.training.loop import to_device
+
+    @dataclass
+    class Batch:
+        audio: torch.Tensor
+        texts: list
+
+    meta = torch.device("meta")
+    t = torch.zeros(2)
+    moved = to_device({"a": t, "b": [t, "x"], "c": (t, 3), "d": Batch(t, ["hi"])}, meta)
+    assert moved["a"].device == meta and moved["b"][0].device == meta and moved["b"][1] == "x"
+    assert moved["c"][0].device == meta and moved["c"][1] == 3
+    assert moved["d"].audio.device == meta and moved["d"].texts == ["hi"]
