@@ -21,6 +21,7 @@ def window(qtbot, make_bridge, tmp_path, request):
     bridge = make_bridge(mode=mode, step_s=step_s)
     settings = Settings(tmp_path / "settings.ini")
     settings.set("output/folder", str(tmp_path / "takes"))
+    settings.set("osc/daw", "off")  # no DAW listener on a fixed port during tests
     win = MainWindow(settings=settings, bridge=bridge)
     qtbot.addWidget(win)
     win.show()

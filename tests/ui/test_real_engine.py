@@ -23,6 +23,7 @@ def test_generate_with_the_real_engine(qtbot, tmp_path, _isolated_user_dirs):
                                "OMP_NUM_THREADS": "1"})
     settings = Settings(tmp_path / "s.ini")
     settings.set("output/folder", str(tmp_path / "takes"))
+    settings.set("osc/daw", "off")  # no DAW listener on a fixed port during tests
     window = MainWindow(settings=settings, bridge=bridge)
     qtbot.addWidget(window)
     window.show()
