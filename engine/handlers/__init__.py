@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import importlib
 import json
 import logging
 import threading
@@ -28,26 +29,26 @@ GenerateFn = tp.Callable[..., tp.Any]
 LoadPackFn = tp.Callable[..., tp.Any]
 
 
+def import_model_function(module: str, name: str, what: str) -> tp.Callable[..., tp.Any]:
+    """`module.name`, imported on first use; a missing model core becomes a job error that
+    says what this installation lacks."""
+    try:
+        return getattr(importlib.import_module(module), name)
+    except (ImportError, AttributeError) as exc:
+        raise JobError(ErrorCode.MODEL_ERROR, f"this installation {what} ({module}); "
+                       "reinstall Ainur Studio", detail=str(exc)) from exc
+
+
 def default_generate_fn() -> GenerateFn:
     """`ainur_studio.inference.generate.generate`, imported on first use."""
-    try:
-        from ainur_studio.inference.generate import generate
-    except ImportError as exc:
-        raise JobError(ErrorCode.MODEL_ERROR, "this installation has no generation core "
-                       "(ainur_studio.inference.generate); reinstall Ainur Studio",
-                       detail=str(exc)) from exc
-    return generate
+    return import_model_function("ainur_studio.inference.generate", "generate",
+                                 "has no generation core")
 
 
 def default_load_pack() -> LoadPackFn:
-    """`ainur_studio.models.pretrained.load_pack` (LoRA packs too), imported on first use."""
-    try:
-        from ainur_studio.training.export import load_any_pack as load_pack
-    except ImportError as exc:
-        raise JobError(ErrorCode.MODEL_ERROR, "this installation cannot load model packs "
-                       "(ainur_studio.models.pretrained); reinstall Ainur Studio",
-                       detail=str(exc)) from exc
-    return load_pack
+    """`load_pack` that also loads LoRA packs (`ainur_studio.training.export.load_any_pack`)."""
+    return import_model_function("ainur_studio.training.export", "load_any_pack",
+                                 "cannot load model packs")
 
 
 def default_list_models() -> list[dict[str, tp.Any]]:

@@ -13,19 +13,13 @@ from __future__ import annotations
 import time
 import typing as tp
 
-from engine.handlers import Runtime
+from engine.handlers import Runtime, import_model_function
 from engine.jobs import JobCancelled, JobContext, JobError
 from engine.protocol import ErrorCode, EventName
 
 
 def default_train_fn() -> tp.Callable[..., tp.Any]:
-    try:
-        from ainur_studio.training.run import train
-    except ImportError as exc:
-        raise JobError(ErrorCode.MODEL_ERROR, "this installation has no trainer "
-                       "(ainur_studio.training.run); reinstall Ainur Studio",
-                       detail=str(exc)) from exc
-    return train
+    return import_model_function("ainur_studio.training.run", "train", "has no trainer")
 
 
 def progress_data(info: tp.Mapping[str, tp.Any], elapsed: float) -> dict[str, tp.Any]:
