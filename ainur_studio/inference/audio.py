@@ -32,14 +32,16 @@ def read_audio(path: str, *, sample_rate: int, what: str, code: str,
 
 
 def encode(ctx: RunContext, wav: torch.Tensor) -> torch.Tensor:
-    """[2, T] -> [1, C, ceil(T / ratio)] latents."""
+    """[2, T] -> [1, C, ceil(T / ratio)] latents in the prior's space."""
     with ctx.stage("encode"), torch.inference_mode():
-        return ctx.pack.autoencoder.encode(wav[None].to(ctx.device)).clone()
+        return ctx.model.to_prior(ctx.pack.autoencoder.encode(wav[None].to(ctx.device))).clone()
 
 
 def decode(ctx: RunContext, z: torch.Tensor, samples: int) -> torch.Tensor:
-    """[B, C, L] -> [B, 2, samples] on the CPU; long latents decode in overlapping chunks."""
+    """[B, C, L] latents in the prior's space -> [B, 2, samples] on the CPU; long latents
+    decode in overlapping chunks."""
     ae, window = ctx.pack.autoencoder, ctx.model.max_frames
+    z = ctx.model.from_prior(z)
     ctx.check_cancelled()
     with ctx.stage("decode"), torch.inference_mode():
         if z.shape[-1] > window:

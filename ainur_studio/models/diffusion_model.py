@@ -62,6 +62,9 @@ class LatentDiffusion(nn.Module):
         text_features: width D of the text tokens.
         text_max_length: text tokens kept (at most the prior's null-token count).
         text_dropout, clasp_dropout: training probabilities of swapping in the nulls.
+        latent_scale: the prior works on `latent_scale * z` for autoencoder latents z, so that
+            its data has about unit variance (like Stable Diffusion's scale factor); latents
+            enter through `to_prior` and leave through `from_prior`.
     """
 
     def __init__(self, *, prior: UNetV0, factors: tp.Sequence[int],
@@ -70,8 +73,11 @@ class LatentDiffusion(nn.Module):
                  downsampling_ratio: int, max_frames: int, text_features: int,
                  fixed_frames: int | None = None,
                  text_max_length: int = 64, text_dropout: float = 0.1,
-                 clasp_dropout: float = 0.1) -> None:
+                 clasp_dropout: float = 0.1, latent_scale: float = 1.0) -> None:
         super().__init__()
+        if not math.isfinite(latent_scale) or latent_scale <= 0:
+            raise ValueError(f"latent_scale must be a positive number, got {latent_scale!r}")
+        self.latent_scale = float(latent_scale)
         self.prior, self.clasp, self.lyrics_track = prior, clasp, lyrics_track
         self.factors, self.clasp_depth = list(factors), clasp_depth
         self.sample_rate, self.downsampling_ratio = sample_rate, downsampling_ratio
@@ -202,6 +208,16 @@ class LatentDiffusion(nn.Module):
             per_depth[0].append(cond.track * (~drop).to(cond.track.dtype)[:, None, None])
         return [torch.cat(c, dim=1) if c else None for c in per_depth]
 
+    # --- latent space ----------------------------------------------------------------------
+
+    def to_prior(self, z: torch.Tensor) -> torch.Tensor:
+        """Autoencoder latents -> the prior's (scaled) space."""
+        return z * self.latent_scale if self.latent_scale != 1.0 else z
+
+    def from_prior(self, x: torch.Tensor) -> torch.Tensor:
+        """The prior's space -> autoencoder latents."""
+        return x / self.latent_scale if self.latent_scale != 1.0 else x
+
     # --- network ----------------------------------------------------------------------------
 
     def predict_v(self, x: torch.Tensor, s: torch.Tensor, *, embedding: torch.Tensor,
@@ -226,7 +242,7 @@ class LatentDiffusion(nn.Module):
         Returns:
             {"loss": scalar}.
         """
-        z = batch["latents"].to(self.device)
+        z = self.to_prior(batch["latents"].to(self.device))
         b, _, length = z.shape
         if length % self.length_multiple or (self.fixed_frames and length != self.fixed_frames):
             raise ValueError(f"training latents have {length} frames; they must be a multiple "
@@ -249,7 +265,7 @@ def _rows(drop: torch.Tensor | None, b: int, device: torch.device, *, keep: bool
 
 
 _DEFAULTS: dict[str, tp.Any] = {
-    "sample_rate": 48_000, "fixed_frames": None,
+    "sample_rate": 48_000, "fixed_frames": None, "latent_scale": 1.0,
     "text": {"max_length": 64, "dropout": 0.1},
     "clasp": None, "lyrics_track": None,
 }
@@ -259,7 +275,7 @@ def create_diffusion_from_config(cfg: dict[str, tp.Any]) -> LatentDiffusion:
     """Build a `LatentDiffusion` from `{"type": "latent_diffusion", "config": {...}}`.
 
     `config`: `latent_channels`, `downsampling_ratio`, `max_frames`, optional `sample_rate`,
-    `fixed_frames`, `text` (`max_length`, `dropout`), `clasp` (`features`, `channels`,
+    `fixed_frames`, `latent_scale` (default 1), `text` (`max_length`, `dropout`), `clasp` (`features`, `channels`,
     `layout`, `depth`, `dropout`) or null, `lyrics_track` (`channels`) or null, and `unet`
     (`UNetV0` keyword arguments; `in_channels` and `context_channels` are derived).
     """
@@ -294,7 +310,8 @@ def create_diffusion_from_config(cfg: dict[str, tp.Any]) -> LatentDiffusion:
         max_frames=int(c["max_frames"]), fixed_frames=c["fixed_frames"],
         text_features=int(unet["embedding_features"]),
         text_max_length=int(text["max_length"]), text_dropout=float(text["dropout"]),
-        clasp_dropout=float((c["clasp"] or {}).get("dropout", 0.0)))
+        clasp_dropout=float((c["clasp"] or {}).get("dropout", 0.0)),
+        latent_scale=float(c["latent_scale"]))
 
 
 def _clasp_from(spec: dict[str, tp.Any] | None) -> ClaspConditioner | None:

@@ -63,7 +63,7 @@ class PriorObjective(nn.Module):
             {"loss": scalar}.
         """
         d = self.diffusion
-        z = batch["latents"].to(d.device)
+        z = d.to_prior(batch["latents"].to(d.device))
         b = z.shape[0]
         cond = self.conditions(batch)
         drop_t = torch.rand(b, device=z.device) < d.text_dropout
