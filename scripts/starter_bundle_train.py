@@ -33,6 +33,7 @@ from ainur_studio.models.factory import create_model_from_config, load_config  #
 from ainur_studio.training.finetune import PriorObjective  # noqa: E402
 from ainur_studio.training.loop import TrainConfig, Trainer  # noqa: E402
 from ainur_studio.training.run_common import StopContext, TrainingStopped  # noqa: E402
+from ainur_studio.training.starter import save_fp16_parts  # noqa: E402
 
 
 class LookupTower(nn.Module):
@@ -148,17 +149,6 @@ def init(module: nn.Module, folder: str, stem: str) -> None:
     print(f"{stem}: continuing from {folder} ({len(state)} tensors)", flush=True)
 
 
-def save_half(state: dict[str, torch.Tensor], out: Path, name: str, parts: int = 1) -> None:
-    from safetensors.torch import save_file
-
-    keys = sorted(state)
-    for k in range(parts):
-        chunk = {key: state[key].detach().cpu().to(torch.float16 if state[key].is_floating_point()
-                                                   else state[key].dtype).contiguous()
-                 for key in keys[k::parts]}
-        save_file(chunk, str(out / f"{name}{k}.safetensors"))
-
-
 def main() -> int:
     p = argparse.ArgumentParser()
     p.add_argument("--bundle", default="runs/bundle")
@@ -181,7 +171,7 @@ def main() -> int:
     fit(ae, Crops([clips[i] for i in train], 1.5), minutes=args.minutes[0], lr=4e-4, batch=32 // div,
         collate=lambda items: torch.stack(items).to(DEVICE),
         log=log, name="autoencoder")
-    save_half(ae.state_dict(), out, "autoencoder")
+    save_fp16_parts(ae.state_dict(), out, "autoencoder")
 
     cfg = load_config("clasp_starter")
     cfg["config"]["text"] = {"scratch": {"hidden_size": 384, "num_layers": 1, "num_heads": 2},
@@ -192,7 +182,7 @@ def main() -> int:
     init(clasp, args.init, "clasp")
     fit(clasp, Crops([clips[i] for i in train], 6.0, [items[i]["caption"] for i in train]),
         minutes=args.minutes[1], lr=3e-4, batch=64 // div, collate=collate_audio, log=log, name="clasp")
-    save_half({k: v for k, v in clasp.state_dict().items() if not k.startswith("text_tower")},
+    save_fp16_parts({k: v for k, v in clasp.state_dict().items() if not k.startswith("text_tower")},
               out, "clasp")
 
     tokens = {it["caption"]: text[f"emb.{i}"] for i, it in enumerate(items)}
@@ -219,7 +209,7 @@ def main() -> int:
     log["prior_crop_frames"] = frames
     fit(objective, dataset, minutes=args.minutes[2], lr=3e-4, batch=32 // div, collate=collate_crops,
         log=log, name="prior")
-    save_half(diffusion.state_dict(), out, "prior", parts=2)
+    save_fp16_parts(diffusion.state_dict(), out, "prior", parts=2)
     (out / "log.json").write_text(json.dumps(log, indent=1))
     return 0
 

@@ -31,6 +31,7 @@ from ainur_studio.models.factory import create_model_from_config, load_config  #
 from ainur_studio.training.finetune import PriorObjective  # noqa: E402
 from ainur_studio.training.loop import TrainConfig, Trainer  # noqa: E402
 from ainur_studio.training.run_common import StopContext, TrainingStopped  # noqa: E402
+from ainur_studio.training.starter import save_fp16_parts  # noqa: E402
 
 TOKENS = 64
 
@@ -84,16 +85,6 @@ class NoTextEncoder:
 
     def __call__(self, *args, **kwargs):
         raise RuntimeError("the latent bundles carry caption tokens; no text encoder here")
-
-
-def save_half(state: dict[str, torch.Tensor], out: Path, name: str, parts: int) -> None:
-    from safetensors.torch import save_file
-
-    keys = sorted(state)
-    for k in range(parts):
-        save_file({key: state[key].detach().cpu().to(torch.float16 if state[key].is_floating_point()
-                                                     else state[key].dtype).contiguous()
-                   for key in keys[k::parts]}, str(out / f"{name}{k}.safetensors"))
 
 
 def main() -> int:
@@ -171,7 +162,7 @@ def main() -> int:
     trainer.ema.copy_to(trainer.model)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    save_half(diffusion.state_dict(), out, "prior", parts=2)
+    save_fp16_parts(diffusion.state_dict(), out, "prior", parts=2)
     (out / "config.json").write_text(json.dumps(config, indent=1))
     log = {"device": torch.cuda.get_device_name() if device == "cuda" else "cpu",
            "resumed": resumed, "steps_before": start, "steps": trainer.step,

@@ -33,7 +33,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--no-export", action="store_true", help="train without writing the pack")
     p.add_argument("--import-weights", default="", metavar="DIR",
                    help="write the pack from starter_bundle_train.py output in DIR")
-    p.add_argument("--bundle", default="", help="with --import-weights: the bundle it used")
+    p.add_argument("--import-prior", default="", metavar="DIR",
+                   help="write the pack with the prior from scripts/starter_prior_latents.py "
+                        "(the shipped autoencoder and CLASP stay)")
+    p.add_argument("--bundle", default="", help="with --import-weights / --import-prior: "
+                                                "the bundle it used")
     p.add_argument("--continued", action="store_true",
                    help="with --import-weights: that run started from the shipped pack")
     return p.parse_args(argv)
@@ -51,6 +55,11 @@ def main(argv: list[str] | None = None) -> int:
                                  shipped=Path(args.pack))
     rows = starter.snapshot_manifest(paths.manifest, paths.snapshot)
     print(f"corpus snapshot: {rows} clips -> {paths.snapshot}", flush=True)
+    if args.import_prior:
+        folder = starter.import_prior(paths, Path(args.import_prior), Path(args.pack),
+                                      bundle=Path(args.bundle) if args.bundle else None)
+        print(f"wrote {folder}", flush=True)
+        return 0
     if args.import_weights:
         folder = starter.import_weights(paths, Path(args.import_weights), Path(args.pack),
                                         bundle=Path(args.bundle) if args.bundle else None,

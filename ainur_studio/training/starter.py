@@ -271,6 +271,18 @@ def write_pack(pack: tp.Any, folder: Path, *, training: dict[str, tp.Any],
     return _replace_folder(staging, folder)
 
 
+def save_fp16_parts(state: dict[str, torch.Tensor], out: Path, name: str, parts: int = 1) -> None:
+    """Write `state` as `<name><k>.safetensors`, k < parts (floats in fp16, keys dealt round
+    robin), so each file stays under a transfer size limit; `load_weight_files` reads them."""
+    from safetensors.torch import save_file
+
+    keys = sorted(state)
+    for k in range(parts):
+        save_file({key: state[key].detach().cpu().to(
+                       torch.float16 if state[key].is_floating_point() else state[key].dtype
+                   ).contiguous() for key in keys[k::parts]}, str(out / f"{name}{k}.safetensors"))
+
+
 def load_weight_files(module: torch.nn.Module, files: tp.Sequence[Path]) -> None:
     """Load weights split over safetensors files (e.g. from `starter_bundle_train.py`) into
     `module`; every stored weight except the external ones must be present."""
@@ -323,6 +335,49 @@ def import_weights(paths: StarterPaths, folder: Path, out: Path, *,
                 "--import-weights; continue with make starter",
                 "runs": before.get("runs", []) + [run]}
     return write_pack(pack, out, training=training, metrics=shipped_meta(paths).get("metrics", {}))
+
+
+def import_prior(paths: StarterPaths, folder: Path, out: Path, *,
+                 bundle: Path | None = None) -> Path:
+    """Write the starter pack with the prior trained by `scripts/starter_prior_latents.py`
+    (`prior<k>.safetensors`, `config.json`, `log.json` in `folder`); the shipped autoencoder
+    and CLASP stay. A run that continued the shipped prior (`--init`) adds its steps to the
+    recorded ones; a run from scratch replaces them."""
+    from dataclasses import replace
+
+    from ainur_studio.models.factory import create_model_from_config
+    from ainur_studio.models.pretrained import load_pack
+
+    shipped = load_pack(paths.shipped)
+    config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+    diffusion = create_model_from_config(config)
+    load_weight_files(diffusion, sorted(folder.glob("prior[0-9].safetensors")))
+    diffusion.attach_text_encoder(shipped.text_encoder)
+    pack = replace(shipped, diffusion=diffusion.eval(),
+                   configs={**shipped.configs, "diffusion": config})
+    log = json.loads((folder / "log.json").read_text(encoding="utf-8"))
+    before = shipped_meta(paths).get("training", {})
+    steps = dict(before.get("steps", {}))
+    steps["prior"] = (steps.get("prior", 0) if log.get("init") else 0) + int(log["steps"])
+    run = {"device": log.get("device", ""),
+           "data": latent_bundle_note(paths, bundle) if bundle else data_note(paths),
+           "prior": {k: log.get(k) for k in ("init", "steps", "seconds", "steps_per_s", "batch",
+                                             "lr", "crop_frames", "latent_scale", "last_loss")}}
+    training = {**before, "steps": steps, "runs": before.get("runs", []) + [run]}
+    return write_pack(pack, out, training=training, metrics=shipped_meta(paths).get("metrics", {}))
+
+
+def latent_bundle_note(paths: StarterPaths, bundle: Path) -> dict[str, tp.Any]:
+    """What a latent bundle (`scripts/starter_latents.py`) held for training."""
+    clips = json.loads((bundle / "clips.json").read_text(encoding="utf-8"))["clips"]
+    shards = {int(f.stem.split("-")[1]) for f in bundle.glob("lat-*.safetensors")}
+    train = [c for c in clips if c["shard"] in shards and c["split"] != "test"]
+    build = paths.manifest.parent / "build.json"
+    return {"manifest": "corpus/manifest.jsonl (ainur-studio corpus build), as autoencoder "
+                        "latents (int8) with a long and a short caption per clip",
+            "clips": len(train), "pieces": len({c["piece_id"] for c in train}),
+            "hours": round(sum(float(c["duration_s"] or 0.0) for c in train) / 3600.0, 3),
+            "build": json.loads(build.read_text(encoding="utf-8")) if build.is_file() else None}
 
 
 def bundle_note(paths: StarterPaths, bundle: Path) -> dict[str, tp.Any]:
