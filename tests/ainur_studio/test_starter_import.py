@@ -1,0 +1,91 @@
+"""Importing a prior trained elsewhere (`scripts/starter_prior_latents.py`) into the starter
+pack: the weights and config land, the other components stay, steps and runs are recorded."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+import torch
+
+from ainur_studio.models.pretrained import load_pack
+from ainur_studio.training.starter import StarterPaths, import_prior, save_fp16_parts
+
+PACK = Path(__file__).resolve().parents[2] / "resources" / "models" / "starter"
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    return load_pack(PACK)
+
+
+def trained_prior(shipped, folder: Path, *, steps: int, init: str, scale: float) -> dict:
+    """A prior 'trained' by nudging the shipped weights, written as the GPU script does."""
+    folder.mkdir(parents=True)
+    state = {k: v + 0.01 if v.is_floating_point() else v
+             for k, v in shipped.diffusion.state_dict().items()}
+    save_fp16_parts(state, folder, "prior", parts=2)
+    config = json.loads(json.dumps(shipped.configs["diffusion"]))
+    config["config"]["latent_scale"] = scale
+    (folder / "config.json").write_text(json.dumps(config))
+    (folder / "log.json").write_text(json.dumps({"device": "test", "steps": steps, "init": init,
+                                                 "seconds": 1.0, "batch": 2, "lr": 1e-4,
+                                                 "latent_scale": scale, "last_loss": 0.1}))
+    return state
+
+
+def latent_bundle(folder: Path) -> Path:
+    folder.mkdir()
+    clips = [{"clip_id": f"c{i}", "piece_id": f"p{i // 2}", "split": "test" if i == 3 else "train",
+              "duration_s": 20.0, "shard": 0, "index": i} for i in range(4)]
+    (folder / "clips.json").write_text(json.dumps({"clips": clips}))
+    (folder / "lat-000.safetensors").write_bytes(b"")
+    return folder
+
+
+def test_import_prior_replaces_only_the_prior(shipped, tmp_path: Path) -> None:
+    pack_dir = tmp_path / "pack"
+    shutil.copytree(PACK, pack_dir)
+    before = json.loads((pack_dir / "pack.json").read_text())
+    paths = StarterPaths(manifest=tmp_path / "corpus" / "manifest.jsonl", runs=tmp_path / "runs",
+                         shipped=pack_dir)
+    bundle = latent_bundle(tmp_path / "bundle")
+
+    state = trained_prior(shipped, tmp_path / "scratch", steps=7, init="", scale=2.0)
+    import_prior(paths, tmp_path / "scratch", pack_dir, bundle=bundle)
+    meta = json.loads((pack_dir / "pack.json").read_text())
+    assert meta["components"]["autoencoder"] == before["components"]["autoencoder"]
+    assert meta["components"]["clasp"] == before["components"]["clasp"]
+    assert meta["components"]["diffusion"] != before["components"]["diffusion"]
+    assert meta["training"]["steps"]["prior"] == 7  # from scratch: earlier steps do not count
+    assert meta["training"]["steps"]["autoencoder"] == before["training"]["steps"]["autoencoder"]
+    run = meta["training"]["runs"][-1]
+    assert run["data"]["clips"] == 3 and run["data"]["pieces"] == 2
+    assert run["prior"]["latent_scale"] == 2.0
+    pack = load_pack(pack_dir)
+    assert pack.diffusion.latent_scale == 2.0
+    loaded = pack.diffusion.state_dict()
+    key = next(k for k, v in state.items() if v.is_floating_point())
+    assert torch.allclose(loaded[key], state[key].half().float())
+
+    trained_prior(shipped, tmp_path / "continued", steps=5, init=str(pack_dir), scale=2.0)
+    import_prior(paths, tmp_path / "continued", pack_dir, bundle=bundle)
+    meta = json.loads((pack_dir / "pack.json").read_text())
+    assert meta["training"]["steps"]["prior"] == 12  # continued: steps add up
+    assert len(meta["training"]["runs"]) == len(before["training"]["runs"]) + 2
+
+
+def test_import_prior_refuses_weights_of_another_shape(shipped, tmp_path: Path) -> None:
+    pack_dir = tmp_path / "pack"
+    shutil.copytree(PACK, pack_dir)
+    folder = tmp_path / "bad"
+    trained_prior(shipped, folder, steps=1, init="", scale=1.0)
+    config = json.loads((folder / "config.json").read_text())
+    config["config"]["unet"]["channels"] = [32, 64, 96, 128]
+    (folder / "config.json").write_text(json.dumps(config))
+    paths = StarterPaths(manifest=tmp_path / "m.jsonl", runs=tmp_path / "runs", shipped=pack_dir)
+    with pytest.raises((ValueError, RuntimeError)):
+        import_prior(paths, folder, pack_dir, bundle=latent_bundle(tmp_path / "bundle"))
+    assert (pack_dir / "pack.json").read_text() == (PACK / "pack.json").read_text()
