@@ -102,6 +102,39 @@ def eval_clasp(pack: tp.Any, clips: list[dict]) -> dict[str, tp.Any]:
     return out
 
 
+ANGLES = (0.1, 0.3, 0.5, 0.7, 0.9)
+
+
+def eval_prior_loss(pack: tp.Any, clips: list[dict], seed: int = 0) -> dict[str, tp.Any]:
+    """The prior's v-loss on held-out clips (never trained on) at fixed angles and seeded noise,
+    conditioned on each clip's caption and CLASP audio vector: a training-progress figure that
+    needs no listening. Also with the conditions nulled (what the conditions are worth)."""
+    from ainur_studio.diffusion.denoiser import v_loss_at
+
+    d, ae = pack.diffusion, pack.autoencoder
+    per_angle: dict[str, list[float]] = {f"{s:g}": [] for s in ANGLES}
+    nulled = []
+    with torch.inference_mode():
+        vectors = pack.clasp.embed_audio([c["wav"] for c in clips])
+        for i, c in enumerate(clips):
+            z = d.to_prior(ae.encode(c["wav"][None]))
+            z = z[..., : z.shape[-1] // d.length_multiple * d.length_multiple]
+            cond = d.conditions(texts=[c["caption"]], n_frames=z.shape[-1], clasp=vectors[i:i + 1])
+            for s in ANGLES:
+                gen = torch.Generator().manual_seed(seed + i)
+                per_angle[f"{s:g}"].append(v_loss_at(d.predict_v, z, s, cond=d.branch(cond),
+                                                     generator=gen))
+                if s == 0.5:
+                    gen = torch.Generator().manual_seed(seed + i)
+                    nulled.append(v_loss_at(d.predict_v, z, s, generator=gen,
+                                            cond=d.branch(cond, text=False, clasp=False)))
+    means = {k: sum(v) / len(v) for k, v in per_angle.items()}
+    return {"clips": len(clips), "angles": list(ANGLES), "v_loss_by_angle": means,
+            "v_loss_mean": sum(means.values()) / len(means),
+            "v_loss_at_0.5_unconditioned": sum(nulled) / len(nulled),
+            "latent_scale": d.latent_scale}
+
+
 def prompts(n: int, seed: int = 0) -> list[tuple[str, str]]:
     """(prompt, instrument) pairs cycling through instruments with varied styles and keys."""
     rng = random.Random(seed)
@@ -168,6 +201,8 @@ def main(argv: list[str] | None = None) -> int:
     print(json.dumps(report["autoencoder"]), flush=True)
     report["clasp"] = eval_clasp(pack, clips)
     print(json.dumps(report["clasp"]), flush=True)
+    report["prior"] = eval_prior_loss(pack, clips)
+    print(json.dumps(report["prior"]), flush=True)
     items = prompts(args.generate)
     audio, timings = generate_clips(pack, items, seconds=args.seconds, steps=args.steps,
                                     guidance=args.guidance)

@@ -71,6 +71,17 @@ def v_loss(net: VNetwork, x0: torch.Tensor, *, cond: Cond | None = None,
     return F.mse_loss(v, alpha * eps - beta * x0)
 
 
+def v_loss_at(net: VNetwork, x0: torch.Tensor, s: float, *, cond: Cond | None = None,
+              generator: torch.Generator | None = None) -> float:
+    """The v-objective's MSE at one fixed angle `s` (evaluation: held-out loss by noise
+    level, reproducible with `generator`)."""
+    eps = torch.randn(x0.shape, generator=generator, dtype=x0.dtype).to(x0.device)
+    alpha, beta = math.cos(s * math.pi / 2), math.sin(s * math.pi / 2)
+    angle = torch.full((x0.shape[0],), s, device=x0.device, dtype=x0.dtype)
+    v = net(alpha * x0 + beta * eps, angle, **(cond or {}))
+    return float(F.mse_loss(v.float(), (alpha * eps - beta * x0).float()))
+
+
 # --- batched conditioning ---------------------------------------------------------------------
 
 def cat_batch(values: tp.Sequence[tp.Any], *, key: str = "") -> tp.Any:

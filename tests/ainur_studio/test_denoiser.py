@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 import torch
 
@@ -143,3 +145,23 @@ def test_v_loss_trains_a_network():
         loss.backward()
         opt.step()
     assert loss.item() < 0.8 * first
+
+
+def test_v_loss_at_is_the_v_mse_at_that_angle():
+    from ainur_studio.diffusion.denoiser import v_loss_at
+
+    x0, s = torch.randn(2, 4, 8), 0.3
+    eps = torch.randn(x0.shape, generator=torch.Generator().manual_seed(5))
+    alpha, beta = math.cos(s * math.pi / 2), math.sin(s * math.pi / 2)
+    target = alpha * eps - beta * x0
+    seen = []
+
+    def zero(x, angle):
+        seen.append(angle)
+        return torch.zeros_like(x)
+
+    loss = v_loss_at(zero, x0, s, generator=torch.Generator().manual_seed(5))
+    assert loss == pytest.approx(float(target.square().mean()), rel=1e-6)
+    assert torch.equal(seen[0], torch.full((2,), s))
+    oracle = v_loss_at(lambda x, a: target, x0, s, generator=torch.Generator().manual_seed(5))
+    assert oracle == 0.0
