@@ -113,7 +113,7 @@ def eval_prior_loss(pack: tp.Any, clips: list[dict], seed: int = 0) -> dict[str,
 
     d, ae = pack.diffusion, pack.autoencoder
     per_angle: dict[str, list[float]] = {f"{s:g}": [] for s in ANGLES}
-    nulled = []
+    nulled, zero = [], []
     with torch.inference_mode():
         vectors = pack.clasp.embed_audio([c["wav"] for c in clips])
         for i, c in enumerate(clips):
@@ -124,6 +124,8 @@ def eval_prior_loss(pack: tp.Any, clips: list[dict], seed: int = 0) -> dict[str,
                 gen = torch.Generator().manual_seed(seed + i)
                 per_angle[f"{s:g}"].append(v_loss_at(d.predict_v, z, s, cond=d.branch(cond),
                                                      generator=gen))
+                gen = torch.Generator().manual_seed(seed + i)
+                zero.append(v_loss_at(lambda x, _s, **_: torch.zeros_like(x), z, s, generator=gen))
                 if s == 0.5:
                     gen = torch.Generator().manual_seed(seed + i)
                     nulled.append(v_loss_at(d.predict_v, z, s, generator=gen,
@@ -132,6 +134,7 @@ def eval_prior_loss(pack: tp.Any, clips: list[dict], seed: int = 0) -> dict[str,
     return {"clips": len(clips), "angles": list(ANGLES), "v_loss_by_angle": means,
             "v_loss_mean": sum(means.values()) / len(means),
             "v_loss_at_0.5_unconditioned": sum(nulled) / len(nulled),
+            "v_loss_mean_zero_predictor": sum(zero) / len(zero),
             "latent_scale": d.latent_scale}
 
 
@@ -176,6 +179,21 @@ def adherence(pack: tp.Any, audio: list[torch.Tensor], items: list[tuple[str, st
             "chance_top1": 1 / len(INSTRUMENTS), "chance_mean_rank": (len(INSTRUMENTS) + 1) / 2}
 
 
+def by_instrument(clips: list[dict], audio: list[torch.Tensor],
+                  items: list[tuple[str, str]]) -> dict[str, dict]:
+    """Music figures per prompted instrument: the generated clips of that prompt next to the
+    held-out clips whose caption lists it (struck and sustained instruments differ a lot)."""
+    out = {}
+    for name in INSTRUMENTS:
+        gen = [a for a, (_, inst) in zip(audio, items, strict=True) if inst == name]
+        real = [c["wav"] for c in clips if name in c.get("instruments", [])]
+        if gen:
+            out[name] = {"generated": measures.describe(gen),
+                         "held_out": measures.describe(real) if real else None,
+                         "held_out_clips": len(real)}
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--pack", default="starter", help="pack name or folder")
@@ -211,6 +229,7 @@ def main(argv: list[str] | None = None) -> int:
                                                       guidance=args.guidance)
     report["generation"]["prompt_adherence"] = adherence(pack, audio, items)
     report["music"] = measures.music_report([c["wav"] for c in clips], audio)
+    report["music"]["by_instrument"] = by_instrument(clips, audio, items)
     print(json.dumps({k: report[k] for k in ("generation", "music")}), flush=True)
     if args.pictures:
         report["pictures"] = measures.pictures(Path(args.pictures), clips, audio, items)

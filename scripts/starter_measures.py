@@ -72,12 +72,17 @@ def key_strength(wav: torch.Tensor) -> tuple[float, str]:
     return best
 
 
-def onset_rate(wav: torch.Tensor, hop: int = 1024) -> float:
-    """Onsets per second: spectral-flux peaks above a moving median (+ a margin)."""
+def spectral_flux(wav: torch.Tensor, hop: int = 1024) -> np.ndarray:
+    """Positive log-magnitude flux per STFT hop of the mono mix."""
     mono = wav.float().mean(0)
     spec = torch.stft(mono, 2048, hop, window=torch.hann_window(2048), return_complex=True)
     logmag = torch.log1p(100 * spec.abs()).numpy()
-    flux = np.maximum(np.diff(logmag, axis=1), 0).mean(axis=0)
+    return np.maximum(np.diff(logmag, axis=1), 0).mean(axis=0)
+
+
+def onset_rate(wav: torch.Tensor) -> float:
+    """Onsets per second: spectral-flux peaks above a moving median (+ a margin)."""
+    flux = spectral_flux(wav)
     if flux.size < 3:
         return 0.0
     pad = np.pad(flux, 8, mode="edge")
@@ -88,11 +93,22 @@ def onset_rate(wav: torch.Tensor, hop: int = 1024) -> float:
     return len(peaks) / (wav.shape[-1] / SR)
 
 
+def onset_contrast(wav: torch.Tensor) -> float:
+    """How sharp the onsets are: the mean of the top 5 % spectral-flux values over the median
+    flux. Struck notes (piano, harp) score high, sustained textures and noise near 1-2."""
+    flux = spectral_flux(wav)
+    if flux.size < 20:
+        return 0.0
+    top = np.sort(flux)[-max(flux.size // 20, 1):]
+    return float(top.mean() / max(float(np.median(flux)), 1e-9))
+
+
 def describe(clips: list[torch.Tensor]) -> dict[str, float]:
     """Mean key strength, onset rate and RMS level of a set of clips."""
     keys = [key_strength(w)[0] for w in clips]
     return {"key_strength": float(np.mean(keys)), "key_strength_min": float(np.min(keys)),
             "onsets_per_s": float(np.mean([onset_rate(w) for w in clips])),
+            "onset_contrast": float(np.mean([onset_contrast(w) for w in clips])),
             "rms_dbfs": float(np.mean([20 * np.log10(float(w.pow(2).mean().sqrt()) + 1e-9)
                                        for w in clips]))}
 
@@ -178,7 +194,7 @@ def markdown(report: dict[str, tp.Any]) -> str:
     ae, cl, gen, mu = (report["autoencoder"], report["clasp"], report["generation"],
                        report["music"])
     t2a, a2t, adh = cl["text_to_audio"], cl["audio_to_text"], gen["prompt_adherence"]
-    t = gen["timings_mean_s"]
+    t, pr = gen["timings_mean_s"], report["prior"]
     rows = [
         ("Autoencoder: multi-resolution STFT distance, reconstruction vs original "
          f"({ae['clips']} held-out clips, 10 s)", f"{ae['mrstft_reconstruction']:.2f}",
@@ -198,6 +214,10 @@ def markdown(report: dict[str, tp.Any]) -> str:
          f"{cl['c3']:.3f}" if cl.get("c3") is not None else "n/a",
          f"mismatched pairs {cl['c3_mismatched']:.3f}" if cl.get("c3_mismatched") is not None
          else ""),
+        ("Prior: v-loss on held-out clips, mean of angles 0.1-0.9 (at 0.5: conditioned / "
+         "conditions nulled)", f"{pr['v_loss_mean']:.3f} ({pr['v_loss_by_angle']['0.5']:.3f} / "
+         f"{pr['v_loss_at_0.5_unconditioned']:.3f})",
+         f"a network that predicts zeros {pr['v_loss_mean_zero_predictor']:.3f}"),
         (f"FAD generated ({gen['clips']} x {gen['seconds']:.0f} s) vs held-out",
          f"{gen['fad_generated_vs_held_out']:.3f}",
          f"held-out split half {gen['fad_held_out_split_half']:.3f}"),
@@ -213,6 +233,10 @@ def markdown(report: dict[str, tp.Any]) -> str:
          f"held-out {mu['held_out']['key_strength']:.2f} "
          f"({mu['held_out']['key_strength_min']:.2f}); white noise "
          f"{mu['white_noise']['key_strength']:.2f}"),
+        ("Onset sharpness: top 5 % spectral flux / median flux",
+         f"generated {mu['generated']['onset_contrast']:.1f}",
+         f"held-out {mu['held_out']['onset_contrast']:.1f}; white noise "
+         f"{mu['white_noise']['onset_contrast']:.1f}"),
         ("Spectral-flux onsets per second", f"generated {mu['generated']['onsets_per_s']:.1f}",
          f"held-out {mu['held_out']['onsets_per_s']:.1f}; white noise "
          f"{mu['white_noise']['onsets_per_s']:.1f}"),
