@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
 import typing as tp
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -32,8 +31,7 @@ from ainur_studio.data.datasets import LatentCropDataset, LatentItem, collate_cr
 from ainur_studio.models.factory import create_model_from_config, load_config  # noqa: E402
 from ainur_studio.training.finetune import PriorObjective  # noqa: E402
 from ainur_studio.training.loop import TrainConfig, Trainer  # noqa: E402
-from ainur_studio.training.run_common import StopContext, TrainingStopped  # noqa: E402
-from ainur_studio.training.starter import save_fp16_parts  # noqa: E402
+from ainur_studio.training.starter import deadline, fit_recording, save_fp16_parts  # noqa: E402
 
 
 class LookupTower(nn.Module):
@@ -114,19 +112,12 @@ def fit(model: nn.Module, dataset: tp.Any, *, minutes: float, lr: float, batch: 
     """Train for `minutes` (constant LR after warm-up, EMA 0.999); EMA weights end up in place."""
     config = TrainConfig(max_steps=10**7, batch_size=batch, lr=lr, warmup_steps=200,
                          schedule="constant", ema_decay=0.999, device=DEVICE, seed=0)
-    deadline = time.monotonic() + minutes * 60
     trainer = Trainer(model=model, dataset=dataset, config=config, collate_fn=collate,
-                      ctx=StopContext(lambda: time.monotonic() > deadline))
-    losses: list[float] = []
-    trainer.add_callback("on_batch_end", lambda t: losses.append(t.last_losses["loss"]))
-    t0 = time.monotonic()
-    try:
-        trainer.fit()
-    except TrainingStopped:
-        pass
+                      ctx=deadline(minutes))
+    losses, seconds = fit_recording(trainer)
     trainer.ema.copy_to(trainer.model)
     trainer.model.eval()
-    log[name] = {"steps": trainer.step, "seconds": round(time.monotonic() - t0, 1),
+    log[name] = {"steps": trainer.step, "seconds": round(seconds, 1),
                  "batch": batch, "lr": lr, "first_loss": losses[:20],
                  "last_loss": sum(losses[-50:]) / max(len(losses[-50:]), 1),
                  "curve": losses[:: max(len(losses) // 60, 1)]}

@@ -30,8 +30,7 @@ from ainur_studio.data.datasets import LatentCropDataset, LatentItem, collate_cr
 from ainur_studio.models.factory import create_model_from_config, load_config  # noqa: E402
 from ainur_studio.training.finetune import PriorObjective  # noqa: E402
 from ainur_studio.training.loop import TrainConfig, Trainer  # noqa: E402
-from ainur_studio.training.run_common import StopContext, TrainingStopped  # noqa: E402
-from ainur_studio.training.starter import save_fp16_parts  # noqa: E402
+from ainur_studio.training.starter import deadline, fit_recording, save_fp16_parts  # noqa: E402
 
 TOKENS = 64
 
@@ -140,24 +139,16 @@ def main() -> int:
     dataset = LatentCropDataset(items, crop_frames=args.crop_frames,
                                 frame_rate=diffusion.frame_rate,
                                 clasp_fn=lambda item, s, e: item.clasp_audio)
-    deadline = time.monotonic() + args.minutes * 60
     train_config = TrainConfig(max_steps=args.max_steps, batch_size=args.batch, lr=args.lr,
                                warmup_steps=args.warmup, schedule="cosine", min_lr_ratio=0.1,
                                ema_decay=0.999, device=device, seed=0, compile=args.compile,
                                keep_last=1)
     trainer = Trainer(model=PriorObjective(diffusion), dataset=dataset, config=train_config,
                       collate_fn=collate_crops, out_dir=args.run, model_config=config,
-                      ctx=StopContext(lambda: time.monotonic() > deadline))
+                      ctx=deadline(args.minutes))
     resumed = trainer.resume()
     start = trainer.step
-    losses: list[float] = []
-    trainer.add_callback("on_batch_end", lambda t: losses.append(t.last_losses["loss"]))
-    t1 = time.monotonic()
-    try:
-        trainer.fit()
-    except TrainingStopped:
-        pass
-    seconds = time.monotonic() - t1
+    losses, seconds = fit_recording(trainer)
     trainer.save_checkpoint()
     trainer.ema.copy_to(trainer.model)
     out = Path(args.out)

@@ -24,6 +24,7 @@ from pathlib import Path
 import torch
 
 from ainur_studio.training import checkpoint as ckpt
+from ainur_studio.training.run_common import StopContext, TrainingStopped
 
 STAGES = ("autoencoder", "clasp", "prior")
 PACK_FIELD = {"autoencoder": "autoencoder", "clasp": "clasp", "prior": "diffusion"}
@@ -228,17 +229,22 @@ def write_init(paths: StarterPaths) -> Path:
     return save_pack(initial_pack(paths), folder, name="starter-init")
 
 
+def build_config(paths: StarterPaths) -> dict[str, tp.Any] | None:
+    """The corpus builder's `build.json` (seed, settings, versions), if the corpus has one."""
+    build = paths.manifest.parent / "build.json"
+    return json.loads(build.read_text(encoding="utf-8")) if build.is_file() else None
+
+
 def data_note(paths: StarterPaths) -> dict[str, tp.Any]:
     """What the pack was trained on: clip, piece and hour counts of the snapshot, and the
     corpus build settings."""
     rows = [json.loads(line) for line in paths.snapshot.read_text(encoding="utf-8").splitlines()]
-    build = paths.manifest.parent / "build.json"
     split = {name: sum(r.get("split") == name for r in rows) for name in ("train", "test")}
     return {"manifest": "corpus/manifest.jsonl (ainur-studio corpus build)",
             "clips": len(rows), "pieces": len({r.get("piece_id") for r in rows}),
             "hours": round(sum(float(r.get("duration_s", 0.0)) for r in rows) / 3600.0, 3),
             "split_clips": split,
-            "build": json.loads(build.read_text(encoding="utf-8")) if build.is_file() else None}
+            "build": build_config(paths)}
 
 
 def export_pack(paths: StarterPaths, folder: Path, *, device_note: str = "") -> Path:
@@ -269,6 +275,24 @@ def write_pack(pack: tp.Any, folder: Path, *, training: dict[str, tp.Any],
     save_pack(pack, staging, name="starter", training_data=TRAINING_DATA, dtype=torch.float16,
               extra={"training": training, "licenses": LICENSES, "metrics": metrics})
     return _replace_folder(staging, folder)
+
+
+def deadline(minutes: float) -> StopContext:
+    """A trainer `ctx` that stops training `minutes` from now (a stop request, see Trainer)."""
+    end = time.monotonic() + minutes * 60
+    return StopContext(lambda: time.monotonic() > end)
+
+
+def fit_recording(trainer: tp.Any) -> tuple[list[float], float]:
+    """Fit until done or stopped; returns the loss of every step and the seconds it took."""
+    losses: list[float] = []
+    trainer.add_callback("on_batch_end", lambda t: losses.append(t.last_losses["loss"]))
+    t0 = time.monotonic()
+    try:
+        trainer.fit()
+    except TrainingStopped:
+        pass
+    return losses, time.monotonic() - t0
 
 
 def save_fp16_parts(state: dict[str, torch.Tensor], out: Path, name: str, parts: int = 1) -> None:
@@ -372,21 +396,19 @@ def latent_bundle_note(paths: StarterPaths, bundle: Path) -> dict[str, tp.Any]:
     clips = json.loads((bundle / "clips.json").read_text(encoding="utf-8"))["clips"]
     shards = {int(f.stem.split("-")[1]) for f in bundle.glob("lat-*.safetensors")}
     train = [c for c in clips if c["shard"] in shards and c["split"] != "test"]
-    build = paths.manifest.parent / "build.json"
     return {"manifest": "corpus/manifest.jsonl (ainur-studio corpus build), as autoencoder "
                         "latents (int8) with a long and a short caption per clip",
             "clips": len(train), "pieces": len({c["piece_id"] for c in train}),
             "hours": round(sum(float(c["duration_s"] or 0.0) for c in train) / 3600.0, 3),
-            "build": json.loads(build.read_text(encoding="utf-8")) if build.is_file() else None}
+            "build": build_config(paths)}
 
 
 def bundle_note(paths: StarterPaths, bundle: Path) -> dict[str, tp.Any]:
     """What a bundle held (see `starter_bundle.py`): clips, pieces, hours, split."""
     items = json.loads((bundle / "items.json").read_text(encoding="utf-8"))
-    build = paths.manifest.parent / "build.json"
     return {"manifest": "corpus/manifest.jsonl (ainur-studio corpus build), first clips in "
                         "manifest order, as Ogg Vorbis (~100 kbit/s)",
             "clips": len(items), "pieces": len({it["piece_id"] for it in items}),
             "hours": round(sum(float(it["duration_s"] or 0.0) for it in items) / 3600.0, 3),
             "split_clips": {s: sum(it["split"] == s for it in items) for s in ("train", "test")},
-            "build": json.loads(build.read_text(encoding="utf-8")) if build.is_file() else None}
+            "build": build_config(paths)}
