@@ -58,9 +58,10 @@ def held_out(manifest: Path, n: int, seconds: float, seed: int = 0) -> list[dict
     return picked
 
 
-def eval_autoencoder(pack: tp.Any, clips: list[dict]) -> dict[str, float]:
+def eval_autoencoder(pack: tp.Any, clips: list[dict]) -> tuple[dict[str, float], list[torch.Tensor]]:
     """MR-STFT distance of reconstructions (and of chance: a different held-out clip, and
-    silence) to the originals; FAD of reconstructions vs originals."""
+    silence) to the originals; FAD of reconstructions vs originals. Also returns the
+    reconstructions."""
     from ainur_studio.metrics import fad
 
     ae, originals, recons = pack.autoencoder, [c["wav"] for c in clips], []
@@ -76,7 +77,8 @@ def eval_autoencoder(pack: tp.Any, clips: list[dict]) -> dict[str, float]:
             "mrstft_chance_silence": measures.mrstft_mean([w * 0 for w in originals], originals),
             "fad_reconstruction_vs_original": fad(pack.clasp, recons, originals),
             "fad_other_half_vs_original": measures.split_fad(pack.clasp, originals),
-            "encode_decode_realtime_factor": sum(w.shape[-1] for w in originals) / SR / seconds}
+            "encode_decode_realtime_factor": sum(w.shape[-1] for w in originals) / SR / seconds
+            }, recons
 
 
 def eval_clasp(pack: tp.Any, clips: list[dict]) -> dict[str, tp.Any]:
@@ -179,18 +181,22 @@ def adherence(pack: tp.Any, audio: list[torch.Tensor], items: list[tuple[str, st
             "chance_top1": 1 / len(INSTRUMENTS), "chance_mean_rank": (len(INSTRUMENTS) + 1) / 2}
 
 
-def by_instrument(clips: list[dict], audio: list[torch.Tensor],
+def by_instrument(clips: list[dict], recons: list[torch.Tensor], audio: list[torch.Tensor],
                   items: list[tuple[str, str]]) -> dict[str, dict]:
     """Music figures per prompted instrument: the generated clips of that prompt next to the
-    held-out clips whose caption lists it (struck and sustained instruments differ a lot)."""
+    held-out clips whose caption lists it and their reconstructions (struck and sustained
+    instruments differ a lot)."""
     out = {}
     for name in INSTRUMENTS:
         gen = [a for a, (_, inst) in zip(audio, items, strict=True) if inst == name]
-        real = [c["wav"] for c in clips if name in c.get("instruments", [])]
+        which = [i for i, c in enumerate(clips) if name in c.get("instruments", [])]
         if gen:
             out[name] = {"generated": measures.describe(gen),
-                         "held_out": measures.describe(real) if real else None,
-                         "held_out_clips": len(real)}
+                         "held_out": measures.describe([clips[i]["wav"] for i in which])
+                         if which else None,
+                         "held_out_reconstructed": measures.describe([recons[i] for i in which])
+                         if which else None,
+                         "held_out_clips": len(which)}
     return out
 
 
@@ -215,7 +221,7 @@ def main(argv: list[str] | None = None) -> int:
     clips = held_out(Path(args.manifest), args.held_out, args.seconds)
     report: dict[str, tp.Any] = {"pack": f"{pack.name} {pack.hash[:12]}", "threads": args.threads,
                                  "load_average": measures.load_average()}
-    report["autoencoder"] = eval_autoencoder(pack, clips)
+    report["autoencoder"], recons = eval_autoencoder(pack, clips)
     print(json.dumps(report["autoencoder"]), flush=True)
     report["clasp"] = eval_clasp(pack, clips)
     print(json.dumps(report["clasp"]), flush=True)
@@ -228,14 +234,15 @@ def main(argv: list[str] | None = None) -> int:
                                                       seconds=args.seconds, steps=args.steps,
                                                       guidance=args.guidance)
     report["generation"]["prompt_adherence"] = adherence(pack, audio, items)
-    report["music"] = measures.music_report([c["wav"] for c in clips], audio)
-    report["music"]["by_instrument"] = by_instrument(clips, audio, items)
+    report["music"] = measures.music_report([c["wav"] for c in clips], audio, recons)
+    report["music"]["by_instrument"] = by_instrument(clips, recons, audio, items)
     print(json.dumps({k: report[k] for k in ("generation", "music")}), flush=True)
     if args.pictures:
         report["pictures"] = measures.pictures(Path(args.pictures), clips, audio, items)
     Path(args.json).parent.mkdir(parents=True, exist_ok=True)
     Path(args.json).write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     print(measures.markdown(report))
+    print(measures.instrument_markdown(report))
     if args.update_pack and pack.path is not None:
         measures.store_metrics(pack.path, report)
     return 0

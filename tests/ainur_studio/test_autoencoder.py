@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import importlib.util
 import math
-from pathlib import Path
 
 import pytest
 import torch
@@ -18,6 +16,7 @@ from ainur_studio.models.autoencoder import (
     load_autoencoder_config,
     with_mid_side,
 )
+from tests.ainur_studio.script_module import load_script
 
 RATIO = 1024
 
@@ -236,20 +235,12 @@ def test_shipped_configs_build(name):
     assert (2e6 < params < 2e7) if name == "small" else params > 2e7
 
 
-def _script(name: str):
-    path = Path(__file__).resolve().parents[2] / "scripts" / f"{name}.py"
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_learning_check_and_bench_scripts_run():
-    check = _script("check_learning_autoencoder")
+    check = load_script("check_learning_autoencoder")
     clips = check.synthetic_clips(count=4, samples=4 * RATIO)
     assert clips.shape == (4, 2, 4 * RATIO) and clips.abs().max() <= 1.0
     result = check.check_learning_autoencoder(seconds=0.5, clips=4)
     assert result["steps"] >= 1 and isinstance(result["passed"], bool)
     assert all(math.isfinite(result[k]) for k in result if k.startswith("mrstft"))
-    bench = _script("bench_autoencoder").bench_decoder("debug", runs=1, samples=16 * RATIO)
+    bench = load_script("bench_autoencoder").bench_decoder("debug", runs=1, samples=16 * RATIO)
     assert bench["rtf"] > 0 and bench["gflop_per_audio_s"] > 0
