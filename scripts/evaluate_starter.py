@@ -38,14 +38,9 @@ KEYS = ("C major", "G major", "D minor", "A minor")
 def held_out(manifest: Path, n: int, seconds: float, seed: int = 0) -> list[dict[str, tp.Any]]:
     """Up to `n` held-out clips (one per piece first), each with its first `seconds` loaded."""
     from ainur_studio.audio.io import audio_read
+    from ainur_studio.data.corpus.manifest import read_manifest
 
-    rows = []
-    for line in manifest.read_text(encoding="utf-8").splitlines():
-        try:
-            rows.append(json.loads(line))
-        except ValueError:
-            continue  # a line the corpus builder is still writing
-    rows = [r for r in rows if r.get("split") == "test"
+    rows = [r for r in read_manifest(manifest) if r.get("split") == "test"
             and (manifest.parent / r["audio_path"]).is_file()]
     random.Random(seed).shuffle(rows)
     seen, picked = set(), []
@@ -58,17 +53,19 @@ def held_out(manifest: Path, n: int, seconds: float, seed: int = 0) -> list[dict
     return picked
 
 
-def eval_autoencoder(pack: tp.Any, clips: list[dict]) -> tuple[dict[str, float], list[torch.Tensor]]:
+def eval_autoencoder(pack: tp.Any, clips: list[dict]
+                     ) -> tuple[dict[str, float], list[torch.Tensor], list[torch.Tensor]]:
     """MR-STFT distance of reconstructions (and of chance: a different held-out clip, and
-    silence) to the originals; FAD of reconstructions vs originals. Also returns the
-    reconstructions."""
+    silence) to the originals; FAD of reconstructions vs originals. Also returns the latents
+    ([1, C, L] each) and the reconstructions."""
     from ainur_studio.metrics import fad
 
-    ae, originals, recons = pack.autoencoder, [c["wav"] for c in clips], []
+    ae, originals, latents, recons = pack.autoencoder, [c["wav"] for c in clips], [], []
     t0 = time.perf_counter()
     with torch.inference_mode():
         for wav in originals:
-            recons.append(ae.decode(ae.encode(wav[None]))[0, :, : wav.shape[-1]])
+            latents.append(ae.encode(wav[None]))
+            recons.append(ae.decode(latents[-1])[0, :, : wav.shape[-1]])
     seconds = time.perf_counter() - t0
     shifted = originals[1:] + originals[:1]
     return {"clips": len(clips),
@@ -78,11 +75,12 @@ def eval_autoencoder(pack: tp.Any, clips: list[dict]) -> tuple[dict[str, float],
             "fad_reconstruction_vs_original": fad(pack.clasp, recons, originals),
             "fad_other_half_vs_original": measures.split_fad(pack.clasp, originals),
             "encode_decode_realtime_factor": sum(w.shape[-1] for w in originals) / SR / seconds
-            }, recons
+            }, latents, recons
 
 
-def eval_clasp(pack: tp.Any, clips: list[dict]) -> dict[str, tp.Any]:
-    """Caption<->audio retrieval among the held-out clips, and C3 where clips have lyrics."""
+def eval_clasp(pack: tp.Any, clips: list[dict]) -> tuple[dict[str, tp.Any], torch.Tensor]:
+    """Caption<->audio retrieval among the held-out clips, and C3 where clips have lyrics.
+    Also returns the clips' CLASP audio embeddings [N, D]."""
     from ainur_studio.metrics import c3_score, retrieval_metrics
 
     clasp = pack.clasp
@@ -101,25 +99,26 @@ def eval_clasp(pack: tp.Any, clips: list[dict]) -> dict[str, tp.Any]:
         out["c3_clips"] = len(sung)
         shuffled = sung[1:] + sung[:1]
         out["c3_mismatched"] = c3_score(audio[shuffled], lyr) if len(sung) > 1 else None
-    return out
+    return out, audio
 
 
 ANGLES = (0.1, 0.3, 0.5, 0.7, 0.9)
 
 
-def eval_prior_loss(pack: tp.Any, clips: list[dict], seed: int = 0) -> dict[str, tp.Any]:
+def eval_prior_loss(pack: tp.Any, clips: list[dict], latents: list[torch.Tensor],
+                    vectors: torch.Tensor, seed: int = 0) -> dict[str, tp.Any]:
     """The prior's v-loss on held-out clips (never trained on) at fixed angles and seeded noise,
-    conditioned on each clip's caption and CLASP audio vector: a training-progress figure that
-    needs no listening. Also with the conditions nulled (what the conditions are worth)."""
+    conditioned on each clip's caption and CLASP audio vector (`vectors`; `latents` from the
+    autoencoder): a training-progress figure that needs no listening. Also with the conditions
+    nulled (what the conditions are worth)."""
     from ainur_studio.diffusion.denoiser import v_loss_at
 
-    d, ae = pack.diffusion, pack.autoencoder
+    d = pack.diffusion
     per_angle: dict[str, list[float]] = {f"{s:g}": [] for s in ANGLES}
     nulled, zero = [], []
     with torch.inference_mode():
-        vectors = pack.clasp.embed_audio([c["wav"] for c in clips])
         for i, c in enumerate(clips):
-            z = d.to_prior(ae.encode(c["wav"][None]))
+            z = d.to_prior(latents[i])
             z = z[..., : z.shape[-1] // d.length_multiple * d.length_multiple]
             cond = d.conditions(texts=[c["caption"]], n_frames=z.shape[-1], clasp=vectors[i:i + 1])
             for s in ANGLES:
@@ -181,22 +180,21 @@ def adherence(pack: tp.Any, audio: list[torch.Tensor], items: list[tuple[str, st
             "chance_top1": 1 / len(INSTRUMENTS), "chance_mean_rank": (len(INSTRUMENTS) + 1) / 2}
 
 
-def by_instrument(clips: list[dict], recons: list[torch.Tensor], audio: list[torch.Tensor],
+def by_instrument(clips: list[dict], figures: dict[str, list[dict[str, float]]],
                   items: list[tuple[str, str]]) -> dict[str, dict]:
     """Music figures per prompted instrument: the generated clips of that prompt next to the
     held-out clips whose caption lists it and their reconstructions (struck and sustained
-    instruments differ a lot)."""
+    instruments differ a lot). `figures`: `clip_figures` per clip of each set, as in `main`."""
     out = {}
     for name in INSTRUMENTS:
-        gen = [a for a, (_, inst) in zip(audio, items, strict=True) if inst == name]
+        gen = [f for f, (_, inst) in zip(figures["generated"], items, strict=True)
+               if inst == name]
         which = [i for i, c in enumerate(clips) if name in c.get("instruments", [])]
         if gen:
-            out[name] = {"generated": measures.describe(gen),
-                         "held_out": measures.describe([clips[i]["wav"] for i in which])
-                         if which else None,
-                         "held_out_reconstructed": measures.describe([recons[i] for i in which])
-                         if which else None,
-                         "held_out_clips": len(which)}
+            out[name] = {"generated": measures.summarise(gen), "held_out_clips": len(which),
+                         **{part: measures.summarise([figures[part][i] for i in which])
+                            if which else None
+                            for part in ("held_out", "held_out_reconstructed")}}
     return out
 
 
@@ -221,21 +219,24 @@ def main(argv: list[str] | None = None) -> int:
     clips = held_out(Path(args.manifest), args.held_out, args.seconds)
     report: dict[str, tp.Any] = {"pack": f"{pack.name} {pack.hash[:12]}", "threads": args.threads,
                                  "load_average": measures.load_average()}
-    report["autoencoder"], recons = eval_autoencoder(pack, clips)
+    report["autoencoder"], latents, recons = eval_autoencoder(pack, clips)
     print(json.dumps(report["autoencoder"]), flush=True)
-    report["clasp"] = eval_clasp(pack, clips)
+    report["clasp"], vectors = eval_clasp(pack, clips)
     print(json.dumps(report["clasp"]), flush=True)
-    report["prior"] = eval_prior_loss(pack, clips)
+    report["prior"] = eval_prior_loss(pack, clips, latents, vectors)
     print(json.dumps(report["prior"]), flush=True)
     items = prompts(args.generate)
     audio, timings = generate_clips(pack, items, seconds=args.seconds, steps=args.steps,
                                     guidance=args.guidance)
-    report["generation"] = measures.generation_report(pack, audio, timings, clips,
-                                                      seconds=args.seconds, steps=args.steps,
-                                                      guidance=args.guidance)
+    report["generation"] = measures.generation_report(
+        pack, audio, timings, clips, seconds=args.seconds, steps=args.steps,
+        guidance=args.guidance, split_half=report["autoencoder"]["fad_other_half_vs_original"])
     report["generation"]["prompt_adherence"] = adherence(pack, audio, items)
-    report["music"] = measures.music_report([c["wav"] for c in clips], audio, recons)
-    report["music"]["by_instrument"] = by_instrument(clips, recons, audio, items)
+    figures = {name: [measures.clip_figures(w) for w in wavs] for name, wavs in (
+        ("held_out", [c["wav"] for c in clips]), ("held_out_reconstructed", recons),
+        ("generated", audio))}
+    report["music"] = measures.music_report(figures, seconds=args.seconds)
+    report["music"]["by_instrument"] = by_instrument(clips, figures, items)
     print(json.dumps({k: report[k] for k in ("generation", "music")}), flush=True)
     if args.pictures:
         report["pictures"] = measures.pictures(Path(args.pictures), clips, audio, items)

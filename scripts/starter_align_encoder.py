@@ -32,14 +32,9 @@ def pairs(bundles: list[Path], manifest: Path, limit: int, seconds: float
     import soundfile as sf
 
     from ainur_studio.audio.io import audio_read
+    from ainur_studio.data.corpus.manifest import read_manifest
 
-    rows = {}
-    for line in manifest.read_text(encoding="utf-8").splitlines():
-        try:
-            row = json.loads(line)
-        except ValueError:
-            continue
-        rows[row["clip_id"]] = row
+    rows = {row["clip_id"]: row for row in read_manifest(manifest)}
     items = [(b, it) for b in bundles
              for it in json.loads((b / "items.json").read_text(encoding="utf-8"))
              if it["split"] != "test" and it["clip_id"] in rows]

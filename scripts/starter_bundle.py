@@ -35,13 +35,10 @@ def to_ogg(job: tuple[str, str]) -> int:
 def select(rows: list[dict], max_mb: float) -> list[dict]:
     """Held-out clips first (for evaluation), then training clips taking one clip per piece
     in turn (the most pieces for the size), within the size budget (~13.5 kB per second)."""
-    ordered = [r for r in rows if r.get("split") == "test"]
-    by_piece: dict[str, list[dict]] = {}
-    for r in rows:
-        if r.get("split") != "test":
-            by_piece.setdefault(str(r.get("piece_id")), []).append(r)
-    for turn in range(max((len(v) for v in by_piece.values()), default=0)):
-        ordered += [clips[turn] for clips in by_piece.values() if turn < len(clips)]
+    from ainur_studio.training.starter import piece_round_robin
+
+    ordered = ([r for r in rows if r.get("split") == "test"]
+               + piece_round_robin([r for r in rows if r.get("split") != "test"]))
     out, total = [], 0.0
     for r in ordered:
         total += float(r.get("duration_s", 20.0)) * 0.0135
@@ -80,8 +77,9 @@ def main() -> int:
     from safetensors.torch import save_file
 
     manifest, out = Path(args.manifest), Path(args.out)
-    rows = [json.loads(line) for line in manifest.read_text(encoding="utf-8").splitlines()]
-    rows = select(rows, args.max_mb)
+    from ainur_studio.data.corpus.manifest import read_manifest
+
+    rows = select(read_manifest(manifest), args.max_mb)
     (out / "audio").mkdir(parents=True, exist_ok=True)
     jobs, items = [], []
     for i, r in enumerate(rows):

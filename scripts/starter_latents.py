@@ -30,14 +30,10 @@ sys.path.insert(0, str(ROOT))
 
 def order_rows(rows: list[dict]) -> list[dict]:
     """Training clips one per piece in turn, then held-out clips."""
-    by_piece: dict[str, list[dict]] = {}
-    for r in rows:
-        if r.get("split") != "test":
-            by_piece.setdefault(str(r.get("piece_id")), []).append(r)
-    ordered: list[dict] = []
-    for turn in range(max((len(v) for v in by_piece.values()), default=0)):
-        ordered += [clips[turn] for clips in by_piece.values() if turn < len(clips)]
-    return ordered + [r for r in rows if r.get("split") == "test"]
+    from ainur_studio.training.starter import piece_round_robin
+
+    return (piece_round_robin([r for r in rows if r.get("split") != "test"])
+            + [r for r in rows if r.get("split") == "test"])
 
 
 def short_caption(row: dict) -> str:
@@ -100,13 +96,13 @@ def main() -> int:
     import torch
     from safetensors.torch import save_file
 
+    from ainur_studio.data.corpus.manifest import read_manifest
     from ainur_studio.models.pretrained import load_pack
 
     torch.set_num_threads(args.threads)
     manifest, out = Path(args.manifest), Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    rows = order_rows([json.loads(line) for line in manifest.read_text("utf-8").splitlines()
-                       if line.strip()])
+    rows = order_rows(read_manifest(manifest))
     pack = load_pack(args.pack)
     clips = [{"clip_id": r["clip_id"], "piece_id": r.get("piece_id"), "split": r["split"],
               "caption": r["caption"], "short": short_caption(r),

@@ -124,32 +124,47 @@ def pitch_change_contrast(wav: torch.Tensor, lag: int = 2) -> float:
     return float(top.mean() / max(float(np.median(change)), 0.01))  # below 1 %: no change
 
 
+def clip_figures(wav: torch.Tensor) -> dict[str, float]:
+    """Key strength, onset and pitch-change figures and RMS level of one clip."""
+    return {"key_strength": key_strength(wav)[0], "onsets_per_s": onset_rate(wav),
+            "onset_contrast": onset_contrast(wav),
+            "pitch_change_contrast": pitch_change_contrast(wav),
+            "rms_dbfs": float(20 * np.log10(float(wav.pow(2).mean().sqrt()) + 1e-9))}
+
+
+def summarise(figures: list[dict[str, float]]) -> dict[str, float]:
+    """Figures of a set of clips from `clip_figures` of each: means, the lowest key strength,
+    and the median pitch-change sharpness (a few clips of held chords score very high)."""
+    column = {k: [f[k] for f in figures] for k in figures[0]}
+    return {"key_strength": float(np.mean(column["key_strength"])),
+            "key_strength_min": float(np.min(column["key_strength"])),
+            "onsets_per_s": float(np.mean(column["onsets_per_s"])),
+            "onset_contrast": float(np.mean(column["onset_contrast"])),
+            "pitch_change_contrast_median": float(np.median(column["pitch_change_contrast"])),
+            "rms_dbfs": float(np.mean(column["rms_dbfs"]))}
+
+
 def describe(clips: list[torch.Tensor]) -> dict[str, float]:
-    """Mean key strength, onset and pitch-change figures and RMS level of a set of clips."""
-    keys = [key_strength(w)[0] for w in clips]
-    return {"key_strength": float(np.mean(keys)), "key_strength_min": float(np.min(keys)),
-            "onsets_per_s": float(np.mean([onset_rate(w) for w in clips])),
-            "onset_contrast": float(np.mean([onset_contrast(w) for w in clips])),
-            "pitch_change_contrast_median": float(np.median([pitch_change_contrast(w) for w in clips])),
-            "rms_dbfs": float(np.mean([20 * np.log10(float(w.pow(2).mean().sqrt()) + 1e-9)
-                                       for w in clips]))}
+    """`summarise` of the `clip_figures` of every clip."""
+    return summarise([clip_figures(w) for w in clips])
 
 
-def music_report(real: list[torch.Tensor], generated: list[torch.Tensor],
-                 reconstructed: list[torch.Tensor]) -> dict[str, tp.Any]:
-    """Music-likeness figures for held-out, generated and noise (chance) clips, and for the
-    autoencoder's reconstructions of the held-out clips: the most a prior can reach through
-    this decoder."""
+def music_report(figures: dict[str, list[dict[str, float]]], *, seconds: float
+                 ) -> dict[str, tp.Any]:
+    """Music-likeness figures of each set in `figures` (`clip_figures` per clip; held-out,
+    generated, and the autoencoder's reconstructions of the held-out clips: the most a prior
+    can reach through this decoder), and of white noise (chance; 8 clips of `seconds`)."""
     g = torch.Generator().manual_seed(0)
-    noise = [0.1 * torch.randn(2, w.shape[-1], generator=g) for w in generated[:8]]
-    return {"held_out": describe(real), "held_out_reconstructed": describe(reconstructed),
-            "generated": describe(generated), "white_noise": describe(noise)}
+    noise = [0.1 * torch.randn(2, round(seconds * SR), generator=g) for _ in range(8)]
+    return {**{name: summarise(rows) for name, rows in figures.items()},
+            "white_noise": describe(noise)}
 
 
 def generation_report(pack: tp.Any, audio: list[torch.Tensor], timings: list[dict[str, float]],
-                      clips: list[dict], *, seconds: float, steps: int,
-                      guidance: float) -> dict[str, tp.Any]:
-    """FAD of generated vs held-out clips (with the split-half floor), timings and RTF."""
+                      clips: list[dict], *, seconds: float, steps: int, guidance: float,
+                      split_half: float) -> dict[str, tp.Any]:
+    """FAD of generated vs held-out clips (with the split-half floor `split_half`, measured
+    for the autoencoder), timings and RTF."""
     from ainur_studio.metrics import fad
 
     real = [c["wav"] for c in clips]
@@ -157,7 +172,7 @@ def generation_report(pack: tp.Any, audio: list[torch.Tensor], timings: list[dic
     mean = {k: float(np.mean([t.get(k, 0.0) for t in timings])) for k in stages}
     return {"clips": len(audio), "seconds": seconds, "steps": steps, "guidance": guidance,
             "fad_generated_vs_held_out": fad(pack.clasp, audio, real),
-            "fad_held_out_split_half": split_fad(pack.clasp, real),
+            "fad_held_out_split_half": split_half,
             "timings_mean_s": mean,
             "realtime_factor": seconds / mean["total"] if mean.get("total") else None,
             "threads": torch.get_num_threads(), "load_average": load_average()}

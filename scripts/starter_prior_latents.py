@@ -28,6 +28,7 @@ sys.path.insert(0, str(ROOT))
 
 from ainur_studio.data.datasets import LatentCropDataset, LatentItem, collate_crops  # noqa: E402
 from ainur_studio.models.factory import create_model_from_config, load_config  # noqa: E402
+from ainur_studio.models.pretrained import load_component  # noqa: E402
 from ainur_studio.training.finetune import PriorObjective  # noqa: E402
 from ainur_studio.training.loop import TrainConfig, Trainer  # noqa: E402
 from ainur_studio.training.starter import deadline, fit_recording, save_fp16_parts  # noqa: E402
@@ -119,17 +120,7 @@ def main() -> int:
           flush=True)
 
     if args.init:
-        from safetensors.torch import load_file
-
-        folder = Path(args.init) / "diffusion"
-        config = json.loads((folder / "model_config.json").read_text("utf-8"))
-        diffusion = create_model_from_config(config)
-        state = {k: v.float() for k, v in load_file(str(folder / "model.safetensors")).items()}
-        missing, unexpected = diffusion.load_state_dict(state, strict=False)
-        tied = {id(p) for k, p in diffusion.state_dict(keep_vars=True).items() if k in state}
-        untied = [k for k in missing if id(diffusion.state_dict(keep_vars=True)[k]) not in tied]
-        if unexpected or untied:  # packs store shared tensors once
-            raise ValueError(f"{folder}: weights do not fit: {unexpected[:3]} {untied[:3]}")
+        config, diffusion = load_component(args.init, "diffusion")
     else:
         config = load_config("prior_starter")
         config["config"]["latent_scale"] = args.latent_scale
@@ -158,8 +149,9 @@ def main() -> int:
     log = {"device": torch.cuda.get_device_name() if device == "cuda" else "cpu",
            "resumed": resumed, "steps_before": start, "steps": trainer.step,
            "seconds": round(seconds, 1), "steps_per_s": round((trainer.step - start) / seconds, 2),
-           "clips": len(items) // 2, "init": args.init, "latent_scale": diffusion.latent_scale, "bundles": args.bundles, "batch": args.batch,
-           "lr": args.lr, "crop_frames": args.crop_frames, "first_loss": losses[:10],
+           "clips": len(items) // 2, "init": args.init, "latent_scale": diffusion.latent_scale,
+           "bundles": args.bundles, "batch": args.batch, "lr": args.lr,
+           "crop_frames": args.crop_frames, "first_loss": losses[:10],
            "last_loss": sum(losses[-100:]) / max(len(losses[-100:]), 1),
            "curve": losses[:: max(len(losses) // 80, 1)]}
     (out / "log.json").write_text(json.dumps(log, indent=1))

@@ -226,6 +226,21 @@ def _read_meta(folder: Path) -> dict[str, tp.Any]:
     return meta
 
 
+def load_component(folder: str | Path, comp: str) -> tuple[dict[str, tp.Any], torch.nn.Module]:
+    """One component of the pack in `folder` (config and module, its weights checked against
+    pack.json), without building the rest (e.g. the prior alone, with no text encoder).
+
+    Raises:
+        PackError: no such pack or component, or a damaged or mismatched weights file.
+    """
+    folder = Path(folder)
+    meta = _read_meta(folder)
+    if comp not in meta["components"]:
+        raise PackError(f"{folder / 'pack.json'}: the pack has no {comp!r} component; it has "
+                        f"{', '.join(meta['components'])}")
+    return _load_component(folder, comp, str(meta["components"][comp]["sha256"]))
+
+
 def _load_component(folder: Path, comp: str, expected_sha: str) -> tuple[dict, tp.Any]:
     from safetensors.torch import load_model
 

@@ -86,15 +86,10 @@ class StarterPaths:
 def snapshot_manifest(manifest: Path, dest: Path) -> int:
     """Copy the complete rows of `manifest` whose audio exists to `dest`, paths rewritten
     relative to `dest`; returns the row count."""
-    if not manifest.is_file():
-        raise FileNotFoundError(f"corpus manifest {manifest} does not exist; build it with "
-                                "`ainur-studio corpus build --out corpus`")
+    from ainur_studio.data.corpus.manifest import read_manifest
+
     rows = []
-    for line in manifest.read_text(encoding="utf-8").splitlines():
-        try:
-            row = json.loads(line)
-        except ValueError:
-            continue  # a line still being written
+    for row in read_manifest(manifest):
         if not (manifest.parent / row["audio_path"]).is_file():
             continue
         for key in ("audio_path", "lrc_path"):
@@ -104,6 +99,16 @@ def snapshot_manifest(manifest: Path, dest: Path) -> int:
     dest.parent.mkdir(parents=True, exist_ok=True)
     dest.write_text("".join(r + "\n" for r in rows), encoding="utf-8")
     return len(rows)
+
+
+def piece_round_robin(rows: tp.Sequence[dict[str, tp.Any]]) -> list[dict[str, tp.Any]]:
+    """Manifest rows one clip per piece in turn (every piece's first clip, then every second
+    one, ...), so that any prefix covers as many pieces as it can."""
+    by_piece: dict[str, list[dict[str, tp.Any]]] = {}
+    for r in rows:
+        by_piece.setdefault(str(r.get("piece_id")), []).append(r)
+    return [clips[turn] for turn in range(max(map(len, by_piece.values()), default=0))
+            for clips in by_piece.values() if turn < len(clips)]
 
 
 def initial_pack(paths: StarterPaths) -> tp.Any:

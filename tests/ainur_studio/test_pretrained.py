@@ -13,6 +13,7 @@ from ainur_studio.models.pretrained import (
     PackError,
     build_pack,
     list_packs,
+    load_component,
     load_pack,
     save_pack,
     user_models_dir,
@@ -76,6 +77,16 @@ def test_packs_in_the_user_folder_are_listed_and_loaded_by_name(pack):
     save_pack(pack, user_models_dir() / "studio-pack", name="studio-pack")
     assert "studio-pack" in [p.name for p in list_packs()]
     assert load_pack("studio-pack").name == "studio-pack"
+
+
+def test_one_component_loads_alone_with_the_same_weights(pack, saved):
+    config, prior = load_component(saved, "diffusion")
+    assert config == json.loads((saved / "diffusion" / "model_config.json").read_text())
+    stored = {k: v for k, v in prior.state_dict().items() if not k.startswith("text_encoder")}
+    for key, value in stored.items():
+        assert torch.equal(value, pack.diffusion.state_dict()[key]), key
+    with pytest.raises(PackError, match="has no 'vocoder' component; it has autoencoder"):
+        load_component(saved, "vocoder")
 
 
 def test_damaged_weights_are_refused(saved, tmp_path):

@@ -11,7 +11,12 @@ import pytest
 import torch
 
 from ainur_studio.models.pretrained import load_pack
-from ainur_studio.training.starter import StarterPaths, import_prior, save_fp16_parts
+from ainur_studio.training.starter import (
+    StarterPaths,
+    import_prior,
+    piece_round_robin,
+    save_fp16_parts,
+)
 
 PACK = Path(__file__).resolve().parents[2] / "resources" / "models" / "starter"
 
@@ -89,3 +94,11 @@ def test_import_prior_refuses_weights_of_another_shape(shipped, tmp_path: Path) 
     with pytest.raises((ValueError, RuntimeError)):
         import_prior(paths, folder, pack_dir, bundle=latent_bundle(tmp_path / "bundle"))
     assert (pack_dir / "pack.json").read_text() == (PACK / "pack.json").read_text()
+
+
+def test_clips_are_ordered_one_per_piece_in_turn() -> None:
+    rows = [{"clip_id": f"{piece}{k}", "piece_id": piece}
+            for piece, n in (("a", 3), ("b", 1), ("c", 2)) for k in range(n)]
+    order = [r["clip_id"] for r in piece_round_robin(rows)]
+    assert order == ["a0", "b0", "c0", "a1", "c1", "a2"]
+    assert piece_round_robin([]) == []

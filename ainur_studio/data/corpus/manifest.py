@@ -65,6 +65,19 @@ def read_records(folder: str | Path, name: str = MANIFEST) -> list[dict[str, Any
     return records
 
 
+def read_manifest(path: str | Path) -> list[dict[str, Any]]:
+    """The clip records of a corpus manifest file (a torn last line is ignored).
+
+    Raises:
+        FileNotFoundError: there is no such file; the message says how to build one.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"corpus manifest {path} does not exist; build it with "
+                                "`ainur-studio corpus build --out corpus` (or `make corpus`)")
+    return read_records(path.parent, path.name)
+
+
 def append_records(folder: str | Path, lines: list[str], name: str = MANIFEST) -> None:
     """Append JSON lines and fsync, so finished pieces survive an interrupted build."""
     if not lines:
