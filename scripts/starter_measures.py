@@ -100,14 +100,17 @@ def onset_rate(wav: torch.Tensor) -> float:
     return len(peaks) / (wav.shape[-1] / SR)
 
 
+def top_to_median(values: np.ndarray, floor: float = 1e-9) -> float:
+    """The mean of the top 5 % of `values` over their median (at least `floor`)."""
+    top = np.sort(values)[-max(values.size // 20, 1):]
+    return float(top.mean() / max(float(np.median(values)), floor))
+
+
 def onset_contrast(wav: torch.Tensor) -> float:
     """How sharp the onsets are: the mean of the top 5 % spectral-flux values over the median
     flux. Struck notes (piano, harp) score high, sustained textures and noise near 1-2."""
     flux = spectral_flux(wav)
-    if flux.size < 20:
-        return 0.0
-    top = np.sort(flux)[-max(flux.size // 20, 1):]
-    return float(top.mean() / max(float(np.median(flux)), 1e-9))
+    return top_to_median(flux) if flux.size >= 20 else 0.0
 
 
 def pitch_change_contrast(wav: torch.Tensor, lag: int = 2) -> float:
@@ -120,8 +123,7 @@ def pitch_change_contrast(wav: torch.Tensor, lag: int = 2) -> float:
     if frames.shape[1] < 20 + lag:
         return 0.0
     change = 1.0 - (frames[:, lag:] * frames[:, :-lag]).sum(axis=0)
-    top = np.sort(change)[-max(change.size // 20, 1):]
-    return float(top.mean() / max(float(np.median(change)), 0.01))  # below 1 %: no change
+    return top_to_median(change, floor=0.01)  # a median below 1 %: no change
 
 
 def clip_figures(wav: torch.Tensor) -> dict[str, float]:

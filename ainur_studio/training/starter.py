@@ -243,7 +243,9 @@ def build_config(paths: StarterPaths) -> dict[str, tp.Any] | None:
 def data_note(paths: StarterPaths) -> dict[str, tp.Any]:
     """What the pack was trained on: clip, piece and hour counts of the snapshot, and the
     corpus build settings."""
-    rows = [json.loads(line) for line in paths.snapshot.read_text(encoding="utf-8").splitlines()]
+    from ainur_studio.data.corpus.manifest import read_manifest
+
+    rows = read_manifest(paths.snapshot)
     split = {name: sum(r.get("split") == name for r in rows) for name in ("train", "test")}
     return {"manifest": "corpus/manifest.jsonl (ainur-studio corpus build)",
             "clips": len(rows), "pieces": len({r.get("piece_id") for r in rows}),
