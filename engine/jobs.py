@@ -2,7 +2,9 @@
 
 A handler is a plain function `run(params, ctx) -> dict` (STYLE §2.7): it reports progress
 with `ctx.report(...)`, sends intermediate results with `ctx.emit(...)`, and calls
-`ctx.check_cancelled()` at safe points. Nothing here knows about processes or transports.
+`ctx.check_cancelled()` at safe points. `JobContext` is also the model core's progress contract
+(`ainur_studio.progress.Progress`: `report`, `should_stop`, `log`), so handlers pass it to
+generation and training as it is. Nothing here knows about processes or transports.
 """
 
 from __future__ import annotations
@@ -95,8 +97,24 @@ class JobContext:
     def elapsed(self) -> float:
         return time.monotonic() - self._t0
 
-    def report(self, step: int, total: int, *, stage: str = "", message: str = "") -> None:
-        """Send a `progress` event; `eta` is extrapolated from the time spent so far."""
+    def should_stop(self) -> bool:
+        """True once the job was asked to cancel, or (training) to stop with a checkpoint."""
+        return self.cancelled or self.stop_requested
+
+    def log(self, message: str) -> None:
+        """A status line for the user: a `progress` event of the "prepare" stage."""
+        self.report(0, 0, stage="prepare", message=message)
+
+    def report(self, step: int, total: int, *, stage: str = "", message: str = "",
+               **data: tp.Any) -> None:
+        """Send a `progress` event; `eta` is extrapolated from the time spent so far.
+
+        A report of the "train" stage is an optimizer step with its figures (`loss`, `lr`,
+        `samples_per_s`, `eta`, `previews`) and goes out as `training_progress`."""
+        if stage == "train":
+            self._emit(EventName.TRAINING_PROGRESS.value,
+                       training_progress(step, total, data, self.elapsed()))
+            return
         now = time.monotonic()
         if stage != self._stage:  # ETA extrapolates the current stage, which began when
             self._stage, self._stage_t0 = stage, self._prev_call  # the last one reported
@@ -115,6 +133,26 @@ class JobContext:
     def emit(self, event: str, data: dict[str, tp.Any]) -> None:
         """Send any event about this job (e.g. `take_ready`, `training_progress`)."""
         self._emit(event, data)
+
+
+def training_progress(step: int, total: int, data: tp.Mapping[str, tp.Any],
+                      elapsed: float) -> dict[str, tp.Any]:
+    """The `training_progress` payload of a training step (ETA extrapolated when missing)."""
+    eta = data.get("eta")
+    if eta is None and 0 < step < total:
+        eta = elapsed * (total - step) / step
+    return {"step": int(step), "total": int(total or 0),
+            "loss": _float(data.get("loss")), "lr": _float(data.get("lr")),
+            "samples_per_s": _float(data.get("samples_per_s")),
+            "eta": None if _float(eta) is None else round(float(eta), 3),
+            "previews": [str(p) for p in data.get("previews", []) or []]}
+
+
+def _float(value: tp.Any) -> float | None:
+    try:
+        return None if value is None else float(value)
+    except (TypeError, ValueError):
+        return None
 
 
 class JobQueue:

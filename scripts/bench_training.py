@@ -1,7 +1,7 @@
 """Training throughput of the prior: steps/s and samples/s for LoRA and full fine-tuning.
 
 Builds a pack from a recipe (`pack_small` by default, weights from its seed), writes it to a
-temporary folder, synthesises a few clips, and runs `ainur_studio.training.run.train` for each
+temporary folder, synthesises a few clips, and runs `ainur_studio.training.train.train` for each
 batch size, timing the optimizer steps after the first `--warmup` ones (median interval).
 
   python scripts/bench_training.py --recipe pack_small --batch 1 2 4 --steps 6 --threads 2
@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -25,12 +24,11 @@ import numpy as np
 import soundfile as sf
 import torch
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+from ainur_studio.models.factory import load_config
+from ainur_studio.models.pretrained import build_pack, save_pack
+from ainur_studio.training.train import train
 
-from ainur_studio.models.factory import load_config  # noqa: E402
-from ainur_studio.models.pretrained import build_pack, save_pack  # noqa: E402
-from ainur_studio.training.run import train  # noqa: E402
+REPO = Path(__file__).resolve().parents[1]
 
 
 def make_clips(folder: Path, *, count: int, seconds: float) -> Path:

@@ -20,13 +20,10 @@ import time
 import typing as tp
 from pathlib import Path
 
+import starter_report as tables  # the sibling script's module (scripts/ is on sys.path)
 import torch
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "scripts"))
-
-import starter_measures as measures  # noqa: E402
+from ainur_studio import music_metrics as measures
 
 SR = 48_000
 INSTRUMENTS = ("piano", "church organ", "strings", "choir", "acoustic guitar", "flute",
@@ -218,7 +215,7 @@ def main(argv: list[str] | None = None) -> int:
     pack = load_pack(args.pack)
     clips = held_out(Path(args.manifest), args.held_out, args.seconds)
     report: dict[str, tp.Any] = {"pack": f"{pack.name} {pack.hash[:12]}", "threads": args.threads,
-                                 "load_average": measures.load_average()}
+                                 "load_average": tables.load_average()}
     report["autoencoder"], latents, recons = eval_autoencoder(pack, clips)
     print(json.dumps(report["autoencoder"]), flush=True)
     report["clasp"], vectors = eval_clasp(pack, clips)
@@ -228,24 +225,24 @@ def main(argv: list[str] | None = None) -> int:
     items = prompts(args.generate)
     audio, timings = generate_clips(pack, items, seconds=args.seconds, steps=args.steps,
                                     guidance=args.guidance)
-    report["generation"] = measures.generation_report(
+    report["generation"] = tables.generation_report(
         pack, audio, timings, clips, seconds=args.seconds, steps=args.steps,
         guidance=args.guidance, split_half=report["autoencoder"]["fad_other_half_vs_original"])
     report["generation"]["prompt_adherence"] = adherence(pack, audio, items)
     figures = {name: [measures.clip_figures(w) for w in wavs] for name, wavs in (
         ("held_out", [c["wav"] for c in clips]), ("held_out_reconstructed", recons),
         ("generated", audio))}
-    report["music"] = measures.music_report(figures, seconds=args.seconds)
+    report["music"] = tables.music_report(figures, seconds=args.seconds)
     report["music"]["by_instrument"] = by_instrument(clips, figures, items)
     print(json.dumps({k: report[k] for k in ("generation", "music")}), flush=True)
     if args.pictures:
-        report["pictures"] = measures.pictures(Path(args.pictures), clips, audio, items)
+        report["pictures"] = tables.pictures(Path(args.pictures), clips, audio, items)
     Path(args.json).parent.mkdir(parents=True, exist_ok=True)
     Path(args.json).write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-    print(measures.markdown(report))
-    print(measures.instrument_markdown(report))
+    print(tables.markdown(report))
+    print(tables.instrument_markdown(report))
     if args.update_pack and pack.path is not None:
-        measures.store_metrics(pack.path, report)
+        tables.store_metrics(pack.path, report)
     return 0
 
 

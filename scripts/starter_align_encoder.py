@@ -23,7 +23,6 @@ from pathlib import Path
 import torch
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
 
 def pairs(bundles: list[Path], manifest: Path, limit: int, seconds: float
@@ -98,7 +97,7 @@ def main() -> int:
     args = p.parse_args()
     torch.set_num_threads(args.threads)
     from ainur_studio.models.pretrained import load_pack
-    from ainur_studio.training import starter
+    from ainur_studio.training.recipes import starter_pack
 
     pack = load_pack(args.pack)
     clips = pairs([Path(b) for b in args.bundle], Path(args.manifest), args.clips, 12.0)
@@ -108,7 +107,7 @@ def main() -> int:
     meta = json.loads((Path(args.pack) / "pack.json").read_text(encoding="utf-8"))
     training = {**meta["training"], "encoder_alignment": {
         **result, "recipe": "scripts/starter_align_encoder.py", "clips": len(clips)}}
-    starter.write_pack(pack, Path(args.pack), training=training, metrics=meta.get("metrics", {}))
+    starter_pack.write_pack(pack, Path(args.pack), training=training, metrics=meta.get("metrics", {}))
     return 0
 
 

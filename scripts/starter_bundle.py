@@ -19,7 +19,6 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
 
 def to_ogg(job: tuple[str, str]) -> int:
@@ -35,7 +34,7 @@ def to_ogg(job: tuple[str, str]) -> int:
 def select(rows: list[dict], max_mb: float) -> list[dict]:
     """Held-out clips first (for evaluation), then training clips taking one clip per piece
     in turn (the most pieces for the size), within the size budget (~13.5 kB per second)."""
-    from ainur_studio.training.starter import piece_round_robin
+    from ainur_studio.training.recipes.starter import piece_round_robin
 
     ordered = ([r for r in rows if r.get("split") == "test"]
                + piece_round_robin([r for r in rows if r.get("split") != "test"]))

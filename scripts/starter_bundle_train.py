@@ -14,8 +14,10 @@ audio vector (no lyrics). Writes the EMA weights in fp16 (files of at most 16 MB
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
+import time
 import typing as tp
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -23,15 +25,15 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from ainur_studio.data.datasets import LatentCropDataset, LatentItem, collate_crops, crop_length
+from ainur_studio.models.factory import create_model_from_config, load_config
+from ainur_studio.progress import Deadline
+from ainur_studio.training.loop import TrainConfig, Trainer, TrainingStopped
+from ainur_studio.training.recipes.prior_objective import PriorObjective
+from ainur_studio.training.recipes.starter_pack import save_fp16_parts
+
 ROOT = Path(__file__).resolve().parents[1]
 DEVICE = "cuda" if torch.cuda.is_available() else "cpu"
-sys.path.insert(0, str(ROOT))
-
-from ainur_studio.data.datasets import LatentCropDataset, LatentItem, collate_crops, crop_length  # noqa: E402
-from ainur_studio.models.factory import create_model_from_config, load_config  # noqa: E402
-from ainur_studio.training.finetune import PriorObjective  # noqa: E402
-from ainur_studio.training.loop import TrainConfig, Trainer  # noqa: E402
-from ainur_studio.training.starter import deadline, fit_recording, save_fp16_parts  # noqa: E402
 
 
 class LookupTower(nn.Module):
@@ -113,8 +115,13 @@ def fit(model: nn.Module, dataset: tp.Any, *, minutes: float, lr: float, batch: 
     config = TrainConfig(max_steps=10**7, batch_size=batch, lr=lr, warmup_steps=200,
                          schedule="constant", ema_decay=0.999, device=DEVICE, seed=0)
     trainer = Trainer(model=model, dataset=dataset, config=config, collate_fn=collate,
-                      ctx=deadline(minutes))
-    losses, seconds = fit_recording(trainer)
+                      progress=Deadline(minutes * 60))
+    losses: list[float] = []
+    trainer.add_callback("on_batch_end", lambda t: losses.append(t.last_losses["loss"]))
+    t0 = time.monotonic()
+    with contextlib.suppress(TrainingStopped):
+        trainer.fit()
+    seconds = time.monotonic() - t0
     trainer.ema.copy_to(trainer.model)
     trainer.model.eval()
     log[name] = {"steps": trainer.step, "seconds": round(seconds, 1),

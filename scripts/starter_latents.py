@@ -25,12 +25,11 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
 
 def order_rows(rows: list[dict]) -> list[dict]:
     """Training clips one per piece in turn, then held-out clips."""
-    from ainur_studio.training.starter import piece_round_robin
+    from ainur_studio.training.recipes.starter import piece_round_robin
 
     return (piece_round_robin([r for r in rows if r.get("split") != "test"])
             + [r for r in rows if r.get("split") == "test"])

@@ -15,9 +15,6 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -34,8 +31,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--import-weights", default="", metavar="DIR",
                    help="write the pack from starter_bundle_train.py output in DIR")
     p.add_argument("--import-prior", default="", metavar="DIR",
-                   help="write the pack with the prior from scripts/starter_prior_latents.py "
-                        "(the shipped autoencoder and CLASP stay)")
+                   help="write the pack with the prior of a run folder of "
+                        "scripts/starter_prior_latents.py (the shipped autoencoder and CLASP "
+                        "stay)")
     p.add_argument("--bundle", default="", help="with --import-weights / --import-prior: "
                                                 "the bundle it used")
     p.add_argument("--continued", action="store_true",
@@ -43,11 +41,20 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return p.parse_args(argv)
 
 
+def every_30_s(stage: str):
+    """A progress report that prints the step and loss at most every 30 s."""
+    from ainur_studio.progress import throttled
+
+    return throttled(lambda info: print(f"{stage}: step {info['step']} loss "
+                                        f"{info['loss']:.4f}", flush=True), 30.0)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     import torch
 
-    from ainur_studio.training import starter
+    from ainur_studio.progress import Callbacks
+    from ainur_studio.training.recipes import starter, starter_pack
 
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -56,12 +63,12 @@ def main(argv: list[str] | None = None) -> int:
     rows = starter.snapshot_manifest(paths.manifest, paths.snapshot)
     print(f"corpus snapshot: {rows} clips -> {paths.snapshot}", flush=True)
     if args.import_prior:
-        folder = starter.import_prior(paths, Path(args.import_prior), Path(args.pack),
+        folder = starter_pack.import_prior(paths, Path(args.import_prior), Path(args.pack),
                                       bundle=Path(args.bundle) if args.bundle else None)
         print(f"wrote {folder}", flush=True)
         return 0
     if args.import_weights:
-        folder = starter.import_weights(paths, Path(args.import_weights), Path(args.pack),
+        folder = starter_pack.import_weights(paths, Path(args.import_weights), Path(args.pack),
                                         bundle=Path(args.bundle) if args.bundle else None,
                                         continued=args.continued)
         print(f"wrote {folder}", flush=True)
@@ -71,13 +78,14 @@ def main(argv: list[str] | None = None) -> int:
         for stage in args.stages:
             t0 = time.monotonic()
             summary = starter.train_stage(paths, stage, minutes=args.minutes, device=device,
-                                          log=lambda m: print(m, flush=True))
+                                          progress=Callbacks(report=every_30_s(stage),
+                                                             log=print))
             print(f"{stage}: step {summary.get('steps')} loss {summary.get('loss')} "
                   f"({(time.monotonic() - t0) / 60:.1f} min)", flush=True)
     if not args.no_export:
         note = torch.cuda.get_device_name() if device.startswith("cuda") else \
             f"cpu, {torch.get_num_threads()} threads"
-        folder = starter.export_pack(paths, Path(args.pack), device_note=note)
+        folder = starter_pack.export_pack(paths, Path(args.pack), device_note=note)
         size = sum(f.stat().st_size for f in folder.rglob("*") if f.is_file()) / 1e6
         print(f"exported {folder} ({size:.1f} MB)", flush=True)
     return 0

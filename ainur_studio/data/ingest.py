@@ -38,7 +38,8 @@ class DatasetItem:
     prompt: str = ""
     fields: dict[str, tp.Any] = field(default_factory=dict)  # artist, genre, title, ...
     lyrics: Lyrics | None = None
-    lyrics_source: str = ""          # "sidecar" | "tags" | ""
+    lyrics_source: str = ""          # "sidecar" | "tags" | "manifest" | ""
+    lyrics_text: str = ""            # unsynced lyrics (no time stamps), used whole
     conversions: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
@@ -174,6 +175,8 @@ def _attach_text(item: DatasetItem, path: Path) -> None:
         lyrics, _ = parse_lrc(tags["lyrics"])
         if lyrics.lines:
             item.lyrics, item.lyrics_source = lyrics, "tags"
+        else:  # plain lyrics without time stamps
+            item.lyrics_text, item.lyrics_source = tags["lyrics"].strip(), "tags"
 
 
 def _merge_json_sidecar(item: DatasetItem, path: Path) -> None:

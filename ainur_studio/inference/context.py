@@ -13,9 +13,7 @@ import torch
 from ainur_studio.diffusion.samplers import get_sampler
 from ainur_studio.diffusion.schedules import get_sigmas
 from ainur_studio.inference.errors import GenerationCancelled
-
-Progress = tp.Callable[[dict[str, tp.Any]], None]
-Cancel = tp.Callable[[], bool]
+from ainur_studio.progress import SILENT, Progress
 
 
 @dataclass
@@ -40,7 +38,8 @@ class RunContext:
 
     Attributes:
         pack: the loaded `ModelPack`; device: where the models run.
-        settings: sampling settings; progress / cancel: the caller's hooks (may be None).
+        settings: sampling settings; progress: the caller's progress contract (reports once
+            per sampler step; `should_stop()` cancels at the next one).
         timings: stage -> accumulated seconds.
         passes: sampler runs planned for the request (for progress), pass_index: current one.
     """
@@ -48,8 +47,7 @@ class RunContext:
     pack: tp.Any
     device: torch.device
     settings: SamplingSettings
-    progress: Progress | None = None
-    cancel: Cancel | None = None
+    progress: Progress = SILENT
     timings: dict[str, float] = field(default_factory=dict)
     passes: int = 1
     pass_index: int = 0
@@ -71,15 +69,15 @@ class RunContext:
 
     def check_cancelled(self) -> None:
         """Raise `GenerationCancelled` when the caller asked to stop."""
-        if self.cancel is not None and self.cancel():
+        if self.progress.should_stop():
             raise GenerationCancelled("generation cancelled")
 
     def _on_step(self, info: dict[str, tp.Any]) -> None:
         self.check_cancelled()
-        if self.progress is not None:
-            self.progress({"stage": "prior", "step": int(info["i"]) + 1,
-                           "total": int(info["total"]), "pass": self.pass_index + 1,
-                           "passes": self.passes})
+        done, passes = self.pass_index + 1, self.passes
+        self.progress.report(int(info["i"]) + 1, int(info["total"]), stage="prior",
+                             message=f"pass {done}/{passes}" if passes > 1 else "",
+                             **{"pass": done, "passes": passes})
 
     def run_sampler(self, denoiser: tp.Callable[..., torch.Tensor], x: torch.Tensor,
                     sigmas: torch.Tensor) -> torch.Tensor:

@@ -18,7 +18,7 @@ from ainur_studio.diffusion.samplers import SAMPLERS
 from ainur_studio.diffusion.schedules import SCHEDULES
 from ainur_studio.inference.audio import read_audio
 from ainur_studio.inference.conditioning import CondSpec
-from ainur_studio.inference.context import Cancel, Progress, RunContext, SamplingSettings
+from ainur_studio.inference.context import RunContext, SamplingSettings
 from ainur_studio.inference.editing import run_extend, run_repaint
 from ainur_studio.inference.errors import GenerationCancelled, GenerationError, GenerationResult
 from ainur_studio.inference.tasks import (
@@ -29,6 +29,7 @@ from ainur_studio.inference.tasks import (
     run_new,
     run_variation,
 )
+from ainur_studio.progress import SILENT, Progress
 from ainur_studio.types import GenerationRequest, PromptFields, Task
 
 __all__ = ["GenerationCancelled", "GenerationError", "GenerationResult", "generate"]
@@ -40,29 +41,28 @@ MAX_OUTPUTS = 16
 
 
 def generate(request: GenerationRequest, pack: tp.Any, *, device: str | torch.device = "cpu",
-             progress: Progress | None = None, cancel: Cancel | None = None
-             ) -> GenerationResult:
+             progress: Progress = SILENT) -> GenerationResult:
     """Run a generation request.
 
     Args:
         request: what to make (see `ainur_studio.types.GenerationRequest`).
         pack: a loaded `ModelPack` (already on `device`).
         device: where to run.
-        progress: called once per sampler step with {"stage", "step", "total", "pass",
-            "passes"}.
-        cancel: polled once per step; returning True stops with `GenerationCancelled`.
+        progress: `report(step, total, stage=, message=, pass=, passes=)` once per sampler
+            step; `should_stop()` is polled once per step and True stops with
+            `GenerationCancelled` (`ainur_studio.progress.Progress`).
 
     Returns:
         Audio [2, T] per output at the pack's sample rate, stage timings and per-output meta.
 
     Raises:
         GenerationError: a bad request or a pack whose components do not fit.
-        GenerationCancelled: `cancel()` returned True.
+        GenerationCancelled: `progress.should_stop()` returned True.
     """
     start = time.perf_counter()
     task = _task(request)
     ctx = RunContext(pack=pack, device=torch.device(device), settings=_settings(request, pack),
-                     progress=progress, cancel=cancel)
+                     progress=progress)
     _check_pack(pack)
     job = _job(ctx, request, task)
     with torch.inference_mode():

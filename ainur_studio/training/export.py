@@ -162,3 +162,21 @@ def _lora_folder(name_or_path: str | Path) -> Path | None:
                 and read_lora_meta(info.path) is not None:
             return info.path
     return None
+
+
+def install_pack(folder: Path, name: str, log: tp.Callable[[str], None] | None = None) -> Path:
+    """Copy an exported pack into `<user models>/<name>` (replacing an earlier install), so the
+    app and `ainur-studio models` list it."""
+    from ainur_studio.models.pretrained import user_models_dir
+
+    target = user_models_dir() / name
+    staging = target.with_name(f".{name}.tmp")
+    if staging.exists():
+        shutil.rmtree(staging)
+    shutil.copytree(folder, staging)
+    if target.exists():
+        shutil.rmtree(target)
+    staging.rename(target)
+    if log is not None:
+        log(f"installed pack {name!r} in {target}")
+    return target

@@ -5,8 +5,8 @@ The trainer adds AdamW, a warm-up + cosine schedule, gradient clipping and accum
 mixed precision on GPU (bf16, or fp16 with loss scaling; fp32 on CPU), optional
 `torch.compile`, DDP under torchrun, a deterministic resumable data order and checkpoints that
 resume exactly. Progress goes to callbacks (`add_callback("on_batch_end", fn)`, fn receives the
-trainer); `ctx.check_cancelled()` is polled before every step and may raise to stop: a
-checkpoint is written first when an output folder is set.
+trainer); `progress.should_stop()` (`ainur_studio.progress.Progress`) is polled before every
+step: a checkpoint is written (when an output folder is set) and `TrainingStopped` raised.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from ainur_studio.progress import Progress
 from ainur_studio.training import checkpoint as ckpt
 from ainur_studio.training.data import ResumableBatchSampler
 from ainur_studio.training.distributed import barrier, setup_distributed
@@ -37,8 +38,8 @@ class TrainingError(RuntimeError):
     """Training cannot go on (non-finite loss, a model without `training_losses`, ...)."""
 
 
-class CancelContext(tp.Protocol):
-    def check_cancelled(self) -> None: ...
+class TrainingStopped(Exception):
+    """The caller asked to stop (`progress.should_stop()`); a checkpoint was written first."""
 
 
 @dataclass
@@ -123,7 +124,7 @@ class Trainer:
         collate_fn: list of items -> batch (default: torch's default_collate).
         out_dir: checkpoint folder (None = no checkpoints).
         model_config: the JSON config that rebuilds `model`; embedded in checkpoints.
-        ctx: object with `check_cancelled()` (raises to stop), polled before each step.
+        progress: `should_stop()` is polled before each step (see `TrainingStopped`).
         validate_fn: `fn(model) -> dict[str, float]`, run on the main rank with EMA weights.
 
     Construction joins the torchrun process group when launched by torchrun, moves the model
@@ -133,11 +134,11 @@ class Trainer:
     def __init__(self, *, model: nn.Module, dataset: tp.Any, config: TrainConfig,
                  collate_fn: tp.Callable[[list[tp.Any]], tp.Any] | None = None,
                  out_dir: str | Path | None = None, model_config: dict | None = None,
-                 ctx: CancelContext | None = None,
+                 progress: Progress | None = None,
                  validate_fn: tp.Callable[[nn.Module], dict[str, float]] | None = None) -> None:
         if not callable(getattr(model, "training_losses", None)):
             raise TrainingError(f"{type(model).__name__} has no training_losses(batch) method")
-        self.config, self.dataset, self.ctx = config, dataset, ctx
+        self.config, self.dataset, self.progress = config, dataset, progress
         self.collate_fn = collate_fn or _default_collate
         self.out_dir = Path(out_dir) if out_dir is not None else None
         self.model_config, self.validate_fn = model_config, validate_fn
@@ -300,14 +301,11 @@ class Trainer:
                 "checkpoint": str(self.last_checkpoint) if self.last_checkpoint else None}
 
     def _poll_cancel(self) -> None:
-        if self.ctx is None:
+        if self.progress is None or not self.progress.should_stop():
             return
-        try:
-            self.ctx.check_cancelled()
-        except BaseException:
-            if self.out_dir is not None and self.step > 0:
-                self.save_checkpoint()
-            raise
+        if self.out_dir is not None and self.step > 0:
+            self.save_checkpoint()
+        raise TrainingStopped(f"stopped at step {self.step}")
 
     def _maybe_validate(self) -> None:
         every = self.config.validate_every

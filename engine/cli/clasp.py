@@ -6,8 +6,9 @@
                            --out FILE.safetensors|FILE.json
 
 Data: a folder of recordings with NAME.txt captions and/or NAME.lrc lyrics beside them, or a
-JSON-lines manifest ({"path", "text", "lyrics" | "lrc"} per line). `train` writes checkpoints
-to OUT/checkpoints (resumed automatically) and the final EMA weights to OUT/model. Progress goes
+JSON-lines manifest ({"path", "text", "lyrics" | "lrc"} per line). `train` is
+`ainur-studio train --component clasp --mode scratch`: checkpoints in OUT/checkpoints (resumed
+automatically), the final EMA weights in OUT/model. Progress goes
 to stderr; results to stdout. Exit codes: 0 done, 1 failed, 2 bad arguments, 130 interrupted.
 """
 
@@ -75,92 +76,40 @@ def run(args: argparse.Namespace) -> int:
         return 1
 
 
-def load_config(name: str) -> dict:
-    """A bundled config by short name, or a JSON file."""
-    if name in CONFIGS:
-        from importlib import resources
-
-        text = resources.files("ainur_studio.configs").joinpath(f"clasp_{name}.json").read_text()
-        return json.loads(text)
-    path = Path(name)
-    if not path.is_file():
-        raise ValueError(f"unknown config {name!r}: use one of {', '.join(CONFIGS)} or a file")
-    return json.loads(path.read_text(encoding="utf-8"))
-
-
-def _split(pairs: list, fraction: float, seed: int) -> tuple[list, list]:
-    import random
-
-    order = list(range(len(pairs)))
-    random.Random(seed).shuffle(order)
-    n_val = int(round(len(pairs) * fraction)) if len(pairs) >= 4 else 0
-    return [pairs[i] for i in order[n_val:]], [pairs[i] for i in order[:n_val]]
-
-
-def _retrieval(model: tp.Any, dataset: tp.Any) -> dict[str, float]:
-    """Flattened retrieval metrics of a whole dataset (every available direction)."""
-    from ainur_studio.metrics import retrieval_report
-
-    items = [dataset[i] for i in range(len(dataset))]
-    emb = {"audio": model.embed_audio([it["audio"] for it in items], allow_silent=True)}
-    for kind, fn in (("text", model.embed_text), ("lyrics", model.embed_lyrics)):
-        if all(it[kind].strip() for it in items):
-            emb[kind] = fn([it[kind] for it in items])
-    if len(emb) < 2 or len(items) < 2:
-        return {}
-    report = retrieval_report(emb)
-    return {f"{d} {k}": v for d, m in report.items() for k, v in m.items() if k != "n"}
+def train_spec(args: argparse.Namespace) -> dict[str, tp.Any]:
+    """The training spec (`RunSpec` JSON) of `clasp train`: CLASP from scratch."""
+    return {"data": str(args.data), "out": str(args.out), "component": "clasp",
+            "mode": "scratch", "config": args.config, "steps": args.steps,
+            "batch_size": args.batch_size, "grad_accum": args.grad_accum, "lr": args.lr,
+            "warmup": args.warmup, "crop_seconds": args.crop_seconds,
+            "holdout": args.val_fraction, "preview_every": args.validate_every,
+            "save_every": args.checkpoint_every, "keep_last": args.keep_last,
+            "compile": args.compile, "seed": args.seed, "resume": not args.fresh}
 
 
 def _train(args: argparse.Namespace) -> int:
-    from ainur_studio.models.clasp import create_clasp_from_config
-    from ainur_studio.training.clasp_data import ClaspClipDataset, collate_clips, load_pairs
-    from ainur_studio.training.loop import TrainConfig, Trainer
+    """`train(spec)` for CLASP, the same run as `ainur-studio train --component clasp`."""
+    from ainur_studio.training.train import train
+    from engine.cli.train import ProgressBar
 
-    config = load_config(args.config)
-    train_pairs, val_pairs = _split(load_pairs(args.data), args.val_fraction, args.seed)
-    model = create_clasp_from_config(config)
-    rate = model.audio_sample_rate
-    train_set = ClaspClipDataset(train_pairs, crop_seconds=args.crop_seconds, sample_rate=rate)
-    val_set = ClaspClipDataset(val_pairs, crop_seconds=args.crop_seconds, sample_rate=rate,
-                               random_crop=False)
-    settings = TrainConfig(
-        max_steps=args.steps, batch_size=min(args.batch_size, len(train_set)),
-        grad_accum=args.grad_accum, lr=args.lr, warmup_steps=args.warmup,
-        checkpoint_every=args.checkpoint_every, keep_last=args.keep_last,
-        validate_every=args.validate_every if len(val_set) >= 2 else 0,
-        precision=args.precision, compile=args.compile, device=args.device, seed=args.seed)
-    trainer = Trainer(model=model, dataset=train_set, config=settings, collate_fn=collate_clips,
-                      out_dir=args.out / "checkpoints", model_config=config,
-                      validate_fn=lambda m: _retrieval(m, val_set))
-    trainer.add_callback("on_batch_end", _report_progress)
-    trainer.add_callback("on_validation", lambda t: print(
-        f"validation at step {t.step}: {json.dumps(t.last_validation)}", file=sys.stderr))
-    if not args.fresh and trainer.resume():
-        print(f"resumed at step {trainer.step}", file=sys.stderr)
-    summary = trainer.fit()
-    if trainer.dist.is_main:
-        summary["model"] = str(trainer.export(args.out / "model"))
-        print(json.dumps(summary))
+    summary = train(train_spec(args), device=args.device, precision=args.precision,
+                    progress=ProgressBar(enabled=True))
+    print(json.dumps(summary))
     return 0
-
-
-def _report_progress(trainer: tp.Any) -> None:
-    every = max(1, trainer.config.max_steps // 100)
-    if trainer.dist.is_main and (trainer.step % every == 0 or trainer.step == 1):
-        print(f"step {trainer.step}/{trainer.config.max_steps} loss {trainer.last_losses['loss']:.4f}"
-              f" lr {trainer.lr:.2e} {trainer.samples_per_s:.1f} clips/s eta {trainer.eta_s:.0f} s",
-              file=sys.stderr)
 
 
 def _eval(args: argparse.Namespace) -> int:
     from ainur_studio.models.clasp import load_clasp
-    from ainur_studio.training.clasp_data import ClaspClipDataset, load_pairs
+    from ainur_studio.training.recipes.clasp import pairs, retrieval
+    from ainur_studio.training.recipes.clasp_data import ClaspClipDataset
+    from ainur_studio.training.sources import load_sources
 
     model = load_clasp(args.model, device=args.device)
-    data = ClaspClipDataset(load_pairs(args.data), crop_seconds=args.crop_seconds,
+    sources = load_sources(args.data, min_seconds=0.5)
+    data = ClaspClipDataset(pairs(sources.train + sources.held_out),
+                            crop_seconds=args.crop_seconds,
                             sample_rate=model.audio_sample_rate, random_crop=False)
-    figures = _retrieval(model, data)
+    figures = retrieval(model, data)
     if not figures:
         raise ValueError("need at least 2 clips with captions or lyrics to measure retrieval")
     if args.json:

@@ -93,28 +93,36 @@ def clock(seconds: float) -> str:
 
 
 class ProgressBar:
-    """`[#####.....] step/total loss lr samples/s ETA` redrawn on stderr (main rank only)."""
+    """The training's progress contract on a terminal: `[#####.....] step/total loss lr
+    samples/s ETA` redrawn on stderr (main rank only), status lines, and stop requests from
+    `should_stop` (Ctrl-C)."""
 
-    def __init__(self, *, enabled: bool, width: int = 28) -> None:
+    def __init__(self, *, enabled: bool, should_stop: tp.Callable[[], bool] = lambda: False,
+                 width: int = 28) -> None:
         self.enabled, self.width, self.drawn = enabled, width, False
+        self._should_stop = should_stop
 
-    def __call__(self, info: dict[str, tp.Any]) -> None:
-        if not self.enabled:
+    def should_stop(self) -> bool:
+        return self._should_stop()
+
+    def report(self, step: int, total: int, *, stage: str = "", message: str = "",
+               **data: tp.Any) -> None:
+        if not self.enabled or stage != "train":
             return
-        step, total = int(info["step"]), max(int(info["total"]), 1)
+        total = max(int(total), 1)
         done = self.width * step // total
         line = (f"\r[{'#' * done}{'.' * (self.width - done)}] {step}/{total} "
-                f"loss {info['loss']:.4f} lr {info['lr']:.2e} "
-                f"{info['samples_per_s']:.1f} samples/s ETA {clock(info.get('eta') or 0.0)}")
+                f"loss {data['loss']:.4f} lr {data['lr']:.2e} "
+                f"{data['samples_per_s']:.1f} samples/s ETA {clock(data.get('eta') or 0.0)}")
         sys.stderr.write(line)
         sys.stderr.flush()
         self.drawn = True
-        if info.get("event") == "validation":
-            for path in info.get("previews") or []:
-                self.message(f"preview: {path}")
-            self.message(f"validation at step {step}: {json.dumps(info.get('validation'))}")
+        if data.get("event") == "validation":
+            for path in data.get("previews") or []:
+                self.log(f"preview: {path}")
+            self.log(f"validation at step {step}: {json.dumps(data.get('validation'))}")
 
-    def message(self, text: str) -> None:
+    def log(self, text: str) -> None:
         if self.drawn:
             sys.stderr.write("\n")
             self.drawn = False
@@ -123,7 +131,7 @@ class ProgressBar:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from ainur_studio.training.run_sources import load_sources
+    from ainur_studio.training.sources import load_sources
 
     sources = load_sources(args.data)
     if args.json:
@@ -161,7 +169,7 @@ def _stop_on_interrupt() -> tp.Iterator[tp.Callable[[], bool]]:
 def _train(args: argparse.Namespace) -> int:
     import os
 
-    from ainur_studio.training.run_spec import RunSpec
+    from ainur_studio.training.spec import RunSpec
 
     try:
         spec = RunSpec.from_dict(spec_from_args(args))
@@ -170,17 +178,16 @@ def _train(args: argparse.Namespace) -> int:
         return 2
     import torch
 
-    from ainur_studio.training.run import train
+    from ainur_studio.training.train import train
 
     if args.threads:
         torch.set_num_threads(args.threads)
     main_rank = os.environ.get("RANK", "0") == "0"
-    bar = ProgressBar(enabled=main_rank and not args.quiet)
     with _stop_on_interrupt() as should_stop:
-        summary = train(spec, device=args.device, precision=args.precision, callback=bar,
-                        should_stop=should_stop, log=bar.message)
+        bar = ProgressBar(enabled=main_rank and not args.quiet, should_stop=should_stop)
+        summary = train(spec, device=args.device, precision=args.precision, progress=bar)
     if main_rank:
-        bar.message("stopped; continue with --resume" if summary.get("stopped") else "done")
+        bar.log("stopped; continue with --resume" if summary.get("stopped") else "done")
         print(json.dumps(summary, indent=2) if args.json else _summary_text(summary))
     return 0
 

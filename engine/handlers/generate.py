@@ -13,6 +13,7 @@ import logging
 import time
 import typing as tp
 
+from ainur_studio.errors import GenerationCancelled, GenerationError
 from ainur_studio.types import GenerationRequest
 from engine.devices import DeviceChoice, is_out_of_memory, release_gpu_memory
 from engine.handlers import Runtime, default_generate_fn
@@ -107,30 +108,19 @@ def run(params: dict[str, tp.Any], ctx: JobContext, *, runtime: Runtime) -> dict
 def _generate(request: GenerationRequest, pack: tp.Any, ctx: JobContext,
               runtime: Runtime) -> tp.Any:
     generate = runtime.generate_fn or default_generate_fn()
-
-    def progress(info: dict[str, tp.Any]) -> None:
-        message = str(info.get("message", ""))
-        passes = int(info.get("passes", 1) or 1)
-        if not message and passes > 1:
-            message = f"pass {int(info.get('pass', 0)) + 1}/{passes}"
-        ctx.report(int(info.get("step", 0)), int(info.get("total", request.steps) or 1),
-                   stage=str(info.get("stage", "sample")), message=message)
-
     try:
         with precision_context(runtime.device):
-            return generate(request, pack, device=runtime.device.device, progress=progress,
-                            cancel=lambda: ctx.cancelled)
+            return generate(request, pack, device=runtime.device.device, progress=ctx)
     except JobError:
         raise
     except Exception as exc:
-        if ctx.cancelled or type(exc).__name__ == "GenerationCancelled":
+        if ctx.cancelled or isinstance(exc, GenerationCancelled):
             raise JobCancelled(ctx.job.id) from exc
         if is_out_of_memory(exc):
             release_gpu_memory(runtime.device)
-        if type(exc).__name__ == "GenerationError":
-            code = getattr(exc, "code", "")
-            raise JobError(ErrorCode.GENERATION_ERROR, str(exc),
-                           detail=f"code: {code}" if code else "") from exc
+        if isinstance(exc, GenerationError):
+            raise JobError(ErrorCode.GENERATION_ERROR, exc.plain,
+                           detail=f"code: {exc.code}") from exc
         raise
 
 

@@ -226,8 +226,8 @@ def test_compat_model_tiny_clip_runs(tmp_path):
 
 
 def test_training_resume_continues_the_same_trajectory(tmp_path):
-    from ainur_studio.training.clasp_data import collate_clips
     from ainur_studio.training.loop import TrainConfig, Trainer
+    from ainur_studio.training.recipes.clasp_data import collate_clips
 
     gen = torch.Generator().manual_seed(5)
     items = [{"audio": 0.1 * torch.randn(2, 9_600 + 480 * i, generator=gen), "text": f"clip {i}",

@@ -13,8 +13,9 @@ import pytest
 import soundfile as sf
 import torch
 
-from ainur_studio.training.run import train
-from ainur_studio.training.run_spec import RunSpec
+from ainur_studio.progress import Callbacks
+from ainur_studio.training.spec import RunSpec
+from ainur_studio.training.train import train
 
 RATE = 48_000
 BROKEN = {"empty.wav": "unreadable", "truncated.wav": "unreadable", "notes.wav": "unreadable",
@@ -73,7 +74,8 @@ def test_lora_finetune_end_to_end(clips, tmp_path, one_thread):
     result = train(spec(clips, out, steps=40, batch_size=4, preview_every=40,
                         preview_seconds=1.0, preview_prompts=["tone 1, warm synth pad"],
                         holdout=0.2),
-                   callback=lambda info: info["event"] == "step" and losses.append(info["loss"]))
+                   progress=Callbacks(report=lambda info: info["event"] == "step"
+                                      and losses.append(info["loss"])))
     assert {s["path"]: s["reason"] for s in result["skipped"]} == BROKEN
     assert result["steps"] == 40 and not result["stopped"]
     assert len(losses) == 40
@@ -109,8 +111,9 @@ def _check_lora_pack(folder: Path) -> None:
 def test_stop_request_checkpoints_and_resume_finishes(clips, tmp_path, one_thread):
     out = tmp_path / "run"
     seen: list[int] = []
-    result = train(spec(clips, out, steps=6, save_every=0), callback=lambda i: seen.append(i["step"]),
-                   should_stop=lambda: len(seen) >= 3)
+    result = train(spec(clips, out, steps=6, save_every=0),
+                   progress=Callbacks(report=lambda i: seen.append(i["step"]),
+                                      should_stop=lambda: len(seen) >= 3))
     assert result["stopped"] and result["steps"] == 3 and result["pack"] is None
     assert (out / "checkpoints" / "step-00000003" / "state.json").is_file()
     with pytest.raises(RuntimeError, match="already holds checkpoints"):
@@ -147,7 +150,7 @@ class _FakeTrainer:
 
 def test_out_of_memory_halves_the_batch_until_it_fits():
     from ainur_studio.training.batch_size import batch_for_memory, pick_batch_size
-    from ainur_studio.training.run_common import fit
+    from ainur_studio.training.runs import fit
 
     built: list[int] = []
     messages: list[str] = []
@@ -200,7 +203,7 @@ def test_no_usable_recordings_is_a_clear_error(tmp_path):
 
 def test_clasp_retrieval_over_held_out_items():
     from ainur_studio.data.datasets import LatentItem
-    from ainur_studio.training.validation import clasp_retrieval
+    from ainur_studio.training.recipes.prior_previews import clasp_retrieval
     from tests.ainur_studio.debug_pack import shared_debug_pack
 
     clasp = shared_debug_pack().clasp
@@ -225,7 +228,7 @@ def test_clasp_retrieval_over_held_out_items():
 def test_clasp_vector_of_a_crop_follows_its_lyrics():
     from ainur_studio.data.datasets import LatentItem
     from ainur_studio.lyrics.lrc import parse_lrc
-    from ainur_studio.training.finetune import ClaspVectors
+    from ainur_studio.training.recipes.prior_objective import ClaspVectors
     from tests.ainur_studio.debug_pack import shared_debug_pack
 
     clasp = shared_debug_pack().clasp

@@ -14,7 +14,7 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
-from ainur_studio.training.run import train
+from ainur_studio.training.train import train
 from tests.ainur_studio.test_finetune import make_clips, spec
 
 REPO = Path(__file__).resolve().parents[2]
@@ -23,20 +23,22 @@ KILLED_RUN = """
 import json, os, signal, sys
 import torch
 torch.set_num_threads(1)
-from ainur_studio.training.run import train
+from ainur_studio.progress import Callbacks
+from ainur_studio.training.train import train
 spec, kill_at = json.loads(sys.argv[1]), int(sys.argv[2])
 def callback(info):
     if info["step"] == kill_at:
         os.kill(os.getpid(), signal.SIGKILL)
-train(spec, callback=callback)
+train(spec, progress=Callbacks(report=callback))
 """
 
 DDP_RUN = """
 import json, os, sys
 import torch
 from safetensors.torch import save_file
-import ainur_studio.training.run as run
+import ainur_studio.training.recipes.prior as run
 from ainur_studio.training.distributed import cleanup_distributed
+from ainur_studio.training.train import train
 fit = run.fit
 def fit_and_save(*args, **kwargs):
     trainer, summary, stopped = fit(*args, **kwargs)
@@ -45,7 +47,7 @@ def fit_and_save(*args, **kwargs):
     save_file(weights, os.path.join(sys.argv[2], f"rank{trainer.dist.rank}.safetensors"))
     return trainer, summary, stopped
 run.fit = fit_and_save
-run.train(json.loads(sys.argv[1]), device="cpu")
+train(json.loads(sys.argv[1]), device="cpu")
 cleanup_distributed()
 """
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from ainur_studio.training.run import train
-from ainur_studio.training.run_sources import load_sources
+from ainur_studio.training.sources import load_sources
+from ainur_studio.training.train import train
 from tests.ainur_studio.test_finetune import make_clips
 
 

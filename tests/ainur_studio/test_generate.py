@@ -17,6 +17,7 @@ from ainur_studio.inference.generate import generate
 from ainur_studio.inference.tasks import Job
 from ainur_studio.models.factory import load_config
 from ainur_studio.models.pretrained import build_pack
+from ainur_studio.progress import Callbacks
 from ainur_studio.types import GenerationRequest, LyricLine, Lyrics, Task, TaskInputs
 from tests.ainur_studio.debug_pack import shared_debug_pack
 
@@ -77,7 +78,8 @@ def test_durations(pack, seconds):
 
 def test_long_form_chains_windows(short_window_pack):
     seen = []
-    r = generate(request(duration_s=4.0, steps=2), short_window_pack, progress=seen.append)
+    r = generate(request(duration_s=4.0, steps=2), short_window_pack,
+                 progress=Callbacks(report=seen.append))
     check_audio(r, 1, 4 * SR)
     passes = seen[-1]["passes"]
     assert passes >= 3 and len(seen) == 2 * passes
@@ -88,7 +90,7 @@ def test_long_form_chains_windows(short_window_pack):
 @pytest.mark.parametrize("sampler", ["v-ddim", "euler", "heun", "dpmpp-2m"])
 def test_progress_once_per_step(pack, sampler):
     seen = []
-    generate(request(steps=4, sampler=sampler), pack, progress=seen.append)
+    generate(request(steps=4, sampler=sampler), pack, progress=Callbacks(report=seen.append))
     assert [(s["step"], s["total"]) for s in seen] == [(i, 4) for i in range(1, 5)]
 
 
@@ -101,7 +103,8 @@ def test_cancel_stops_within_one_step(pack):
 
     seen = []
     with pytest.raises(GenerationCancelled):
-        generate(request(steps=10), pack, progress=seen.append, cancel=cancel)
+        generate(request(steps=10), pack, progress=Callbacks(report=seen.append,
+                                                             should_stop=cancel))
     assert len(seen) <= 2 and len(polls) == 3
 
 

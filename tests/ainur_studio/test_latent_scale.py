@@ -12,7 +12,7 @@ import torch
 from ainur_studio.inference.audio import decode, encode
 from ainur_studio.inference.context import RunContext, SamplingSettings
 from ainur_studio.models.factory import create_model_from_config, load_config
-from ainur_studio.training.finetune import PriorObjective
+from ainur_studio.training.recipes.prior_objective import PriorObjective
 from tests.ainur_studio.debug_pack import shared_debug_pack
 
 

@@ -20,7 +20,7 @@ from ainur_studio.data.datasets import (
     split_holdout,
 )
 from ainur_studio.lyrics.lrc import parse_lrc
-from ainur_studio.training import precache as pc
+from ainur_studio.training.recipes import prior_cache as pc
 from tests.ainur_studio.debug_pack import shared_debug_pack
 
 

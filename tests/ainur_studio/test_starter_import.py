@@ -1,5 +1,6 @@
-"""Importing a prior trained elsewhere (`scripts/starter_prior_latents.py`) into the starter
-pack: the weights and config land, the other components stay, steps and runs are recorded."""
+"""Importing a prior trained elsewhere (a `train(spec)` run of `scripts/starter_prior_latents.py`)
+into the starter pack: the weights and config land, the other components stay, steps and runs
+are recorded."""
 
 from __future__ import annotations
 
@@ -9,14 +10,12 @@ from pathlib import Path
 
 import pytest
 import torch
+from safetensors.torch import save_file
 
 from ainur_studio.models.pretrained import load_pack
-from ainur_studio.training.starter import (
-    StarterPaths,
-    import_prior,
-    piece_round_robin,
-    save_fp16_parts,
-)
+from ainur_studio.training import checkpoint as ckpt
+from ainur_studio.training.recipes.starter import StarterPaths, piece_round_robin
+from ainur_studio.training.recipes.starter_pack import import_prior
 
 PACK = Path(__file__).resolve().parents[2] / "resources" / "models" / "starter"
 
@@ -26,18 +25,22 @@ def shipped():
     return load_pack(PACK)
 
 
-def trained_prior(shipped, folder: Path, *, steps: int, init: str, scale: float) -> dict:
-    """A prior 'trained' by nudging the shipped weights, written as the GPU script does."""
-    folder.mkdir(parents=True)
+def trained_prior(shipped, run: Path, *, steps: int, mode: str, scale: float) -> dict:
+    """A prior run 'trained' by nudging the shipped weights: its newest checkpoint (EMA weights
+    named as the prior recipe's trainer names them), its spec and its loss history."""
     state = {k: v + 0.01 if v.is_floating_point() else v
              for k, v in shipped.diffusion.state_dict().items()}
-    save_fp16_parts(state, folder, "prior", parts=2)
     config = json.loads(json.dumps(shipped.configs["diffusion"]))
     config["config"]["latent_scale"] = scale
-    (folder / "config.json").write_text(json.dumps(config))
-    (folder / "log.json").write_text(json.dumps({"device": "test", "steps": steps, "init": init,
-                                                 "seconds": 1.0, "batch": 2, "lr": 1e-4,
-                                                 "latent_scale": scale, "last_loss": 0.1}))
+    folder = run / "checkpoints" / f"step-{steps:08d}"
+    folder.mkdir(parents=True)
+    save_file({f"diffusion.{k}": v.contiguous() for k, v in state.items()},
+              str(folder / "ema.safetensors"))
+    (folder / "state.json").write_text(json.dumps({"format_version": ckpt.FORMAT_VERSION,
+                                                   "step": steps, "model_config": config}))
+    (run / "spec.json").write_text(json.dumps({"mode": mode, "base": "starter", "lr": 1e-4,
+                                               "batch_size": 2, "crop_seconds": 9.9}))
+    (run / "history.jsonl").write_text(json.dumps({"step": steps, "loss": 0.1}) + "\n")
     return state
 
 
@@ -58,7 +61,7 @@ def test_import_prior_replaces_only_the_prior(shipped, tmp_path: Path) -> None:
                          shipped=pack_dir)
     bundle = latent_bundle(tmp_path / "bundle")
 
-    state = trained_prior(shipped, tmp_path / "scratch", steps=7, init="", scale=2.0)
+    state = trained_prior(shipped, tmp_path / "scratch", steps=7, mode="scratch", scale=2.0)
     import_prior(paths, tmp_path / "scratch", pack_dir, bundle=bundle)
     meta = json.loads((pack_dir / "pack.json").read_text())
     assert meta["components"]["autoencoder"] == before["components"]["autoencoder"]
@@ -75,7 +78,7 @@ def test_import_prior_replaces_only_the_prior(shipped, tmp_path: Path) -> None:
     key = next(k for k, v in state.items() if v.is_floating_point())
     assert torch.allclose(loaded[key], state[key].half().float())
 
-    trained_prior(shipped, tmp_path / "continued", steps=5, init=str(pack_dir), scale=2.0)
+    trained_prior(shipped, tmp_path / "continued", steps=5, mode="full", scale=2.0)
     import_prior(paths, tmp_path / "continued", pack_dir, bundle=bundle)
     meta = json.loads((pack_dir / "pack.json").read_text())
     assert meta["training"]["steps"]["prior"] == 12  # continued: steps add up
@@ -86,10 +89,11 @@ def test_import_prior_refuses_weights_of_another_shape(shipped, tmp_path: Path) 
     pack_dir = tmp_path / "pack"
     shutil.copytree(PACK, pack_dir)
     folder = tmp_path / "bad"
-    trained_prior(shipped, folder, steps=1, init="", scale=1.0)
-    config = json.loads((folder / "config.json").read_text())
-    config["config"]["unet"]["channels"] = [32, 64, 96, 128]
-    (folder / "config.json").write_text(json.dumps(config))
+    trained_prior(shipped, folder, steps=1, mode="scratch", scale=1.0)
+    state_file = folder / "checkpoints" / "step-00000001" / "state.json"
+    state = json.loads(state_file.read_text())
+    state["model_config"]["config"]["unet"]["channels"] = [32, 64, 96, 128]
+    state_file.write_text(json.dumps(state))
     paths = StarterPaths(manifest=tmp_path / "m.jsonl", runs=tmp_path / "runs", shipped=pack_dir)
     with pytest.raises((ValueError, RuntimeError)):
         import_prior(paths, folder, pack_dir, bundle=latent_bundle(tmp_path / "bundle"))

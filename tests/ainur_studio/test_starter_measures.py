@@ -1,4 +1,4 @@
-"""The music-likeness measures of the starter report (`scripts/starter_measures.py`) tell
+"""The music-likeness measures of the starter report (`ainur_studio.music_metrics`) tell
 apart what they claim to, on synthetic signals with a known answer."""
 
 from __future__ import annotations
@@ -7,10 +7,9 @@ import math
 
 import torch
 
-from tests.ainur_studio.script_module import load_script
+from ainur_studio import music_metrics as measures
 
 SR = 48_000
-measures = load_script("starter_measures")
 
 
 def organ(midi_notes: list[int], note_s: float, *, decay_s: float = 0.0) -> torch.Tensor:

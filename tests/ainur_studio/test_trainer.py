@@ -15,11 +15,12 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
+from ainur_studio.progress import Callbacks
 from ainur_studio.training import checkpoint as ckpt
 from ainur_studio.training import state_io
 from ainur_studio.training.data import ResumableBatchSampler
 from ainur_studio.training.ema import EMA
-from ainur_studio.training.loop import TrainConfig, Trainer, TrainingError
+from ainur_studio.training.loop import TrainConfig, Trainer, TrainingError, TrainingStopped
 from ainur_studio.training.schedule import cosine_with_warmup
 from tests.ainur_studio.trainer_toys import ToyRegressor, toy_dataset
 
@@ -108,20 +109,15 @@ def test_rotation_keeps_the_last_k_and_nothing_is_pickled(tmp_path):
     assert state["model_config"] == {"type": "toy"} and state["position"] == 10
 
 
-class _CancelAfter:
-    def __init__(self, n: int) -> None:
-        self.n = n
-
-    def check_cancelled(self) -> None:
-        self.n -= 1
-        if self.n < 0:
-            raise KeyboardInterrupt("cancelled")
+def stop_after(n: int) -> Callbacks:
+    polls = iter(range(-n, 10**9))
+    return Callbacks(should_stop=lambda: next(polls) >= 0)
 
 
 def test_cancellation_saves_and_resumes(tmp_path):
     trainer, _ = _trainer(tmp_path, checkpoint_every=0)
-    trainer.ctx = _CancelAfter(3)
-    with pytest.raises(KeyboardInterrupt):
+    trainer.progress = stop_after(3)
+    with pytest.raises(TrainingStopped, match="stopped at step 3"):
         trainer.fit()
     assert trainer.step == 3
     assert ckpt.latest_checkpoint(tmp_path).name == "step-00000003"

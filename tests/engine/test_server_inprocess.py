@@ -122,15 +122,8 @@ def test_out_of_memory_becomes_advice(tmp_path):
     assert "CUDA out of memory" in end.data["detail"]
 
 
-class GenerationError(ValueError):
-    """Same name and shape as the model core's error."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-
-
 def test_generation_errors_keep_their_message_and_code(tmp_path):
+    from ainur_studio.errors import GenerationError
     from engine.devices import DeviceChoice
     from engine.inprocess import InProcessEngine
 

@@ -24,6 +24,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ainur_studio.errors import GenerationCancelled
+from ainur_studio.progress import SILENT
+
 SAMPLE_RATE = 48_000
 
 
@@ -38,10 +41,6 @@ class FakeResult:
 class FakePack:
     name: str
     hash: str = "0" * 64
-
-
-class GenerationCancelled(Exception):
-    """Same name as the model core's exception, which the handler recognises."""
 
 
 def mode() -> str:
@@ -65,8 +64,7 @@ def tone(seconds: float, seed: int) -> np.ndarray:
 
 
 def fake_generate(request: tp.Any, pack: FakePack, *, device: str = "cpu",
-                  progress: tp.Callable[[dict], None] | None = None,
-                  cancel: tp.Callable[[], bool] | None = None) -> FakeResult:
+                  progress: tp.Any = SILENT) -> FakeResult:
     """Follows `ainur_studio.inference.generate.generate`'s contract."""
     behaviour = mode()
     delay = float(os.environ.get("AINUR_ENGINE_FAKE_STEP_S") or
@@ -77,30 +75,28 @@ def fake_generate(request: tp.Any, pack: FakePack, *, device: str = "cpu",
         if behaviour == "hang":
             while True:
                 time.sleep(1.0)
-        if cancel is not None and cancel():
+        if progress.should_stop():
             raise GenerationCancelled("cancelled")
         if behaviour == "crash" and step > request.steps // 2:
             sys.stderr.write("fake engine: about to crash on purpose\n")
             sys.stderr.flush()
             os.abort()
         time.sleep(delay)
-        if progress is not None:
-            progress({"step": step, "total": request.steps, "stage": "sample"})
+        progress.report(step, request.steps, stage="sample")
     seeds = [request.seed + i for i in range(request.variations)]
     return FakeResult(audio=[tone(request.duration_s, s) for s in seeds],
                       timings={"sample": 0.01}, meta=[{"seed": s} for s in seeds])
 
 
-def fake_train(spec: dict, *, device: str, precision: str, callback: tp.Callable[[dict], None],
-               should_stop: tp.Callable[[], bool],
-               log: tp.Callable[[str], None] | None = None) -> dict:
+def fake_train(spec: dict, *, device: str, precision: str, progress: tp.Any) -> dict:
+    """The contract of `ainur_studio.training.train.train`, with a made-up loss curve."""
     total = int(spec.get("steps", 10))
     for step in range(1, total + 1):
-        if should_stop():
+        if progress.should_stop():
             return {"steps_done": step - 1}
         time.sleep(float(spec.get("step_s", 0.0)))
-        callback({"step": step, "total": total, "loss": 1.0 / step, "lr": 1e-4,
-                  "samples_per_s": 10.0})
+        progress.report(step, total, stage="train", loss=1.0 / step, lr=1e-4,
+                        samples_per_s=10.0)
     return {"steps_done": total}
 
 

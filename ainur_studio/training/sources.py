@@ -1,8 +1,9 @@
 """Where training recordings come from: a folder of the user's files or a JSON-lines manifest.
 
 A manifest has one object per clip, paths relative to the manifest file. Both the corpus format
-(`audio_path`, `caption`, `lrc_path`, `split`) and the CLASP format (`path`, `text`, `lrc`) are
-read; `split: "test"` rows are held out. Every file goes through the same checks as a scanned
+(`audio_path`, `caption`, `lrc_path`, `split`) and the CLASP format (`path`, `text`, `lrc` or
+`lyrics`, plain unsynced text) are read; `split: "test"` rows are held out. A latent bundle (`latent_bundles`) gives the prior its
+items already encoded. Every file goes through the same checks as a scanned
 folder, so a broken file is reported with its reason instead of stopping the run.
 """
 
@@ -20,11 +21,25 @@ from ainur_studio.lyrics.lrc import read_lrc
 
 @dataclass
 class Sources:
-    """Usable recordings (`train`), recordings a manifest holds out (`held_out`), the report."""
+    """Usable recordings (`train`), recordings a manifest holds out (`held_out`), the report;
+    from a latent bundle, the encoded items instead (`latents`: train, held out)."""
 
     report: DatasetReport
     train: list[DatasetItem] = field(default_factory=list)
     held_out: list[DatasetItem] = field(default_factory=list)
+    latents: tuple[list[tp.Any], list[tp.Any]] | None = None
+
+    def summary(self) -> str:
+        """What will be trained on, for a person."""
+        if self.latents is None:
+            return self.report.summary()
+        train, held = self.latents
+        return (f"{len(train)} encoded items ({len(held)} held out) from the latent bundle "
+                f"{self.report.root}")
+
+    def skipped(self) -> list[dict[str, tp.Any]]:
+        """The files the report skipped, with their reasons, as JSON objects."""
+        return [dict(s.__dict__) for s in self.report.skipped]
 
 
 def load_sources(data: str | Path, *, min_seconds: float = 2.0) -> Sources:
@@ -35,6 +50,10 @@ def load_sources(data: str | Path, *, min_seconds: float = 2.0) -> Sources:
         ValueError: a manifest line that is not a JSON object with an audio path.
     """
     data = Path(data).expanduser()
+    if (data / "clips.json").is_file() and any(data.glob("lat-*.safetensors")):
+        from ainur_studio.training.latent_bundles import load_items
+
+        return Sources(DatasetReport(str(data)), latents=load_items(data))
     if data.is_dir():
         report = scan_folder(data, min_seconds=min_seconds)
         return Sources(report, train=list(report.items))
@@ -66,6 +85,8 @@ def _from_manifest(path: Path, *, min_seconds: float) -> Sources:
         if isinstance(caption, str) and caption.strip():
             result.prompt = caption.strip()
         _attach_lrc(result, path.parent, row.get("lrc_path", row.get("lrc")))
+        if result.lyrics is None and isinstance(row.get("lyrics"), str) and row["lyrics"].strip():
+            result.lyrics_text, result.lyrics_source = row["lyrics"].strip(), "manifest"
         sources.report.items.append(result)
         held = str(row.get("split", "train")).lower() in ("test", "val", "valid", "validation")
         (sources.held_out if held else sources.train).append(result)

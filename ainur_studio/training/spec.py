@@ -129,6 +129,23 @@ class RunSpec:
     def to_dict(self) -> dict[str, tp.Any]:
         return dataclasses.asdict(self)
 
+    def pack_name(self) -> str:
+        """The exported pack's name: `name`, else `<data name>-<mode>`."""
+        return self.name or f"{Path(self.data).stem or 'data'}-{self.mode}"
+
+    def train_config(self, batch_size: int, env: tp.Any, *, validates: bool = True) -> tp.Any:
+        """The trainer's `TrainConfig` for this run on `env` (a `runs.RunEnv`)."""
+        from ainur_studio.training.loop import TrainConfig
+
+        return TrainConfig(max_steps=self.steps, batch_size=batch_size,
+                           grad_accum=self.grad_accum, lr=self.lr,
+                           warmup_steps=min(self.warmup, self.steps // 10),
+                           clip_grad_norm=self.clip_grad_norm, ema_decay=self.ema_decay,
+                           precision=env.precision, compile=self.compile, seed=self.seed,
+                           checkpoint_every=self.save_every, keep_last=self.keep_last,
+                           validate_every=self.preview_every if validates else 0,
+                           device=str(env.dist.device))
+
     def run_folder(self, user_data: Path) -> Path:
         """`out`, or `<user_data>/training/<data name>-<mode>-<component>-<short hash>`."""
         if self.out:

@@ -1,37 +1,40 @@
-"""Pieces every training run shares: stop requests, progress reports, the loss history file,
-resume rules and the out-of-memory retry around `Trainer.fit`."""
+"""Pieces every training run shares, whatever its recipe: where it runs (`RunEnv`), progress
+reports, the loss history file, resume rules, the EMA swap for export and the out-of-memory
+retry around `Trainer.fit`."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import typing as tp
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 
+from ainur_studio.progress import SILENT, Progress
 from ainur_studio.training import checkpoint as ckpt
 from ainur_studio.training.batch_size import is_out_of_memory
-from ainur_studio.training.loop import Trainer
+from ainur_studio.training.distributed import DistInfo
+from ainur_studio.training.loop import Trainer, TrainingStopped
 
-Callback = tp.Callable[[dict[str, tp.Any]], None]
-Log = tp.Callable[[str], None]
 HISTORY = "history.jsonl"
 
 
-class TrainingStopped(Exception):
-    """Raised inside the trainer when the caller asked to stop (a checkpoint is written)."""
+@dataclass
+class RunEnv:
+    """Where and how a recipe runs: its run folder, the process group, the precision and the
+    progress contract (reports, stop requests, status lines; only the main rank reports)."""
 
+    out: Path
+    dist: DistInfo
+    precision: str = "auto"
+    progress: Progress = SILENT
 
-class StopContext:
-    """The trainer's `ctx`: raises `TrainingStopped` once `should_stop()` is true."""
-
-    def __init__(self, should_stop: tp.Callable[[], bool] | None) -> None:
-        self.should_stop = should_stop
-
-    def check_cancelled(self) -> None:
-        if self.should_stop is not None and self.should_stop():
-            raise TrainingStopped
+    def log(self, message: str) -> None:
+        if self.dist.is_main:
+            self.progress.log(message)
 
 
 class History:
@@ -53,6 +56,13 @@ class History:
             with self.path.open("a", encoding="utf-8") as handle:
                 handle.write(json.dumps(record) + "\n")
 
+    def first_loss(self) -> float | None:
+        """The training loss of the run's first recorded step."""
+        for record in self.read():
+            if "loss" in record:
+                return float(record["loss"])
+        return None
+
     def read(self) -> list[dict[str, tp.Any]]:
         if not self.path.is_file():
             return []
@@ -60,37 +70,46 @@ class History:
                 if line.strip()]
 
 
-def step_info(trainer: Trainer, previews: tp.Sequence[str] = (), *,
+def step_data(trainer: Trainer, previews: tp.Sequence[str] = (), *,
               event: str = "step") -> dict[str, tp.Any]:
-    """The progress dict of the engine's `train` contract for the trainer's current step;
-    `event` is "step" after an optimizer step, "validation" after a validation."""
-    return {"event": event, "step": trainer.step, "total": trainer.config.max_steps,
-            "loss": trainer.last_losses.get("loss", math.nan), "lr": trainer.lr,
+    """The figures of the trainer's current step that go with a progress report; `event` is
+    "step" after an optimizer step, "validation" after a validation."""
+    return {"event": event, "loss": trainer.last_losses.get("loss", math.nan), "lr": trainer.lr,
             "samples_per_s": trainer.samples_per_s, "eta": trainer.eta_s,
             "previews": list(previews), "validation": dict(trainer.last_validation)}
 
 
-def attach_reporting(trainer: Trainer, *, history: History, callback: Callback | None,
+def attach_reporting(trainer: Trainer, *, history: History, progress: Progress,
                      previews: tp.Callable[[], list[str]] = list) -> None:
-    """History lines and `callback(info)` after every step and every validation (main rank)."""
+    """History lines and a `progress.report(step, total, stage="train", ...)` after every
+    step and every validation (main rank)."""
+    def report(t: Trainer, data: dict[str, tp.Any]) -> None:
+        progress.report(t.step, t.config.max_steps, stage="train", **data)
+
     def on_step(t: Trainer) -> None:
         history.append({"step": t.step, "lr": t.lr, "samples_per_s": t.samples_per_s,
                         **t.last_losses})
-        if callback is not None:
-            callback(step_info(t))
+        report(t, step_data(t))
 
     def on_validation(t: Trainer) -> None:
         history.append({"step": t.step, "validation": t.last_validation,
                         "previews": previews()})
-        if callback is not None:
-            callback(step_info(t, previews(), event="validation"))
+        report(t, step_data(t, previews(), event="validation"))
 
     if trainer.dist.is_main:
         trainer.add_callback("on_batch_end", on_step)
         trainer.add_callback("on_validation", on_validation)
 
 
-def resume_or_start(trainer: Trainer, *, resume: bool, history: History) -> int:
+def ema_weights(trainer: Trainer) -> contextlib.AbstractContextManager:
+    """The EMA weights swapped into the model for the block (export them), if any."""
+    if trainer.ema is None:
+        return contextlib.nullcontext()
+    return trainer.ema.swapped_in(trainer.model)
+
+
+def resume_or_start(trainer: Trainer, *, resume: bool, history: History,
+                    log: tp.Callable[[str], None] | None = None) -> int:
     """Restore the newest checkpoint when `resume`; refuse to start over existing ones.
 
     Returns:
@@ -112,10 +131,13 @@ def resume_or_start(trainer: Trainer, *, resume: bool, history: History) -> int:
         return 0
     trainer.resume(found)
     history.truncate(trainer.step)
+    if log is not None:
+        log(f"resumed at step {trainer.step} from {found.name}")
     return trainer.step
 
 
-def fit(build: tp.Callable[[int], Trainer], batch_size: int, *, log: Log | None = None,
+def fit(build: tp.Callable[[int], Trainer], batch_size: int, *,
+        log: tp.Callable[[str], None] | None = None,
         before_fit: tp.Callable[[Trainer], None] | None = None
         ) -> tuple[Trainer, dict[str, tp.Any], bool]:
     """Build a trainer and fit it, halving the batch on out-of-memory before the first step.

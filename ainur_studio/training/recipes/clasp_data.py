@@ -1,23 +1,20 @@
 """Paired clips for CLASP training and evaluation: audio with a caption and/or lyrics.
 
-Sources: a folder of recordings (scanned by `ainur_studio.data.ingest`, with `NAME.txt` /
-`NAME.json` captions and `NAME.lrc` lyrics), or a JSON-lines manifest with one object per clip:
-`{"path": "a.wav", "text": "...", "lyrics": "..."}` (paths relative to the manifest; `lrc` may
-name a synced-lyrics file instead of `lyrics`). Each item is a crop of `crop_seconds` (random
-in training, from the start in evaluation); synced lyrics keep only the lines sung in the crop.
+The recordings come from `ainur_studio.training.sources` (a folder with `NAME.txt` /
+`NAME.json` captions and `NAME.lrc` lyrics, or a manifest). Each item is a crop of
+`crop_seconds` (random in training, from the start in evaluation); synced lyrics keep only the
+lines sung in the crop, unsynced lyrics are used whole.
 """
 
 from __future__ import annotations
 
 import typing as tp
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import soundfile as sf
 import torch
 
-from ainur_studio.fileio import read_jsonl
 from ainur_studio.types import Lyrics
 
 
@@ -29,44 +26,6 @@ class ClaspPair:
     text: str = ""                 # descriptor / caption
     lyrics: Lyrics | None = None   # synced lyrics (cropped with the audio)
     lyrics_text: str = ""          # unsynced lyrics (used whole)
-
-
-def pairs_from_folder(root: str | Path) -> list[ClaspPair]:
-    """Usable recordings of a folder with their captions and lyrics (broken files skipped)."""
-    from ainur_studio.data.ingest import scan_folder
-
-    report = scan_folder(root, min_seconds=0.5)
-    return [ClaspPair(path=item.path, text=item.prompt, lyrics=item.lyrics)
-            for item in report.items]
-
-
-def pairs_from_manifest(path: str | Path) -> list[ClaspPair]:
-    """Pairs from a JSON-lines manifest (see the module docstring)."""
-    from ainur_studio.lyrics.lrc import read_lrc
-
-    path = Path(path)
-    pairs = []
-    for n, row in read_jsonl(path):
-        if not isinstance(row.get("path"), str):
-            raise ValueError(f'{path}:{n}: expected an object with a "path" string')
-        lyrics = read_lrc(path.parent / row["lrc"])[0] if row.get("lrc") else None
-        pairs.append(ClaspPair(path=str(path.parent / row["path"]), text=row.get("text", ""),
-                               lyrics=lyrics, lyrics_text=row.get("lyrics", "")))
-    return pairs
-
-
-def load_pairs(source: str | Path) -> list[ClaspPair]:
-    """Pairs from a folder or a `.jsonl` manifest; raises when nothing usable is found."""
-    source = Path(source)
-    if not source.exists():
-        raise FileNotFoundError(f"{source} does not exist: give a folder of recordings or a "
-                                ".jsonl manifest")
-    pairs = pairs_from_folder(source) if source.is_dir() else pairs_from_manifest(source)
-    usable = [p for p in pairs if p.text.strip() or p.lyrics_text.strip() or p.lyrics]
-    if not usable:
-        raise ValueError(f"{source}: no recording has a caption or lyrics to pair with; add "
-                         "NAME.txt captions or NAME.lrc lyrics beside the audio files")
-    return usable
 
 
 def read_window(path: str, start_s: float, seconds: float, *, sample_rate: int) -> torch.Tensor:

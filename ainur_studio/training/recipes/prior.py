@@ -1,0 +1,163 @@
+"""The prior's recipe: LoRA, full fine-tuning or a fresh prior on a base pack's encoder.
+
+Read the data, encode it once into the run's cache (`prior_cache`), train `PriorObjective` on
+random latent crops with the shared trainer (checkpoints, exact resume, validation with
+previews), and export a pack (`prior_export`).
+"""
+
+from __future__ import annotations
+
+import typing as tp
+from pathlib import Path
+
+import torch
+
+from ainur_studio.data.datasets import LatentCropDataset, collate_crops, crop_length, split_holdout
+from ainur_studio.training.batch_size import pick_batch_size
+from ainur_studio.training.distributed import barrier
+from ainur_studio.training.loop import Trainer
+from ainur_studio.training.recipes.module import resolve_config
+from ainur_studio.training.recipes.prior_cache import precache
+from ainur_studio.training.recipes.prior_export import export_prior
+from ainur_studio.training.recipes.prior_objective import (
+    ClaspVectors,
+    PriorObjective,
+    count_trainable,
+    prepare_prior,
+)
+from ainur_studio.training.recipes.prior_previews import Previews, make_validate_fn
+from ainur_studio.training.runs import History, RunEnv, attach_reporting, fit, resume_or_start
+from ainur_studio.training.sources import Sources
+from ainur_studio.training.spec import RunSpec
+
+
+def run(spec: RunSpec, sources: Sources, env: RunEnv) -> dict[str, tp.Any]:
+    """Train the prior as `spec` says; see the module docstring."""
+    pack = load_base(spec, env.dist.device)
+    base_hash = pack.hash
+    train_items, held = _encode(spec, sources, pack, env)
+    train_set, held_set = _datasets(spec, pack, train_items, held)
+    lora = prepare_prior(pack.diffusion, mode=spec.mode, rank=spec.rank, alpha=spec.alpha,
+                         target_kinds=spec.lora_targets, seed=spec.seed)
+    objective = PriorObjective(pack.diffusion)
+    prompts = spec.preview_prompts or [it.prompt or "music" for it in (held or train_items)[:2]]
+    previews = Previews(prompts=prompts, seconds=spec.preview_seconds, steps=spec.preview_steps,
+                        folder=env.out / "previews")
+    history = History(env.out, enabled=env.dist.is_main)
+    limit = max(1, len(train_set) // env.dist.world_size)
+    batch = pick_batch_size(spec.batch_size, env.dist.device,
+                            probe=_probe(objective, train_set), limit=limit)
+    env.log(f"training {spec.mode} on {len(train_set)} recordings ({len(held)} held out), "
+            f"crops of {train_set.crop_frames} frames, batch {batch}")
+
+    def build(batch_size: int) -> Trainer:
+        trainer = Trainer(model=objective, dataset=train_set, collate_fn=collate_crops,
+                          config=spec.train_config(batch_size, env),
+                          out_dir=env.out / "checkpoints", model_config=pack.configs["diffusion"],
+                          progress=env.progress,
+                          validate_fn=make_validate_fn(objective=objective, pack=pack,
+                                                       held_out=held_set, previews=previews,
+                                                       device=env.dist.device,
+                                                       step_of=lambda: trainer.step))
+        attach_reporting(trainer, history=history, progress=env.progress,
+                         previews=lambda: list(previews.written))
+        resume_or_start(trainer, resume=spec.resume, history=history, log=env.log)
+        return trainer
+
+    trainer, summary, stopped = fit(build, batch, log=env.log)
+    folder = None
+    if not stopped and env.dist.is_main:
+        folder = export_prior(spec, pack, trainer, lora=lora, base_hash=base_hash, out=env.out,
+                              log=env.log)
+    barrier()
+    return {**summary, "first_loss": history.first_loss(), "out": str(env.out),
+            "pack": str(folder) if folder else None, "stopped": stopped,
+            "batch_size": trainer.config.batch_size, "previews": list(previews.written),
+            "skipped": sources.skipped(),
+            "trainable_parameters": count_trainable(objective)[0]}
+
+
+def load_base(spec: RunSpec, device: torch.device) -> tp.Any:
+    """The base pack; in "scratch" mode its prior is replaced by a fresh one from `config`."""
+    from ainur_studio.models.pretrained import load_pack
+
+    pack = load_pack(spec.base)
+    if spec.mode == "scratch":
+        fresh_diffusion(pack, spec.config, seed=spec.seed)
+    return pack.to(device)
+
+
+def fresh_diffusion(pack: tp.Any, config: str, *, seed: int) -> None:
+    """Replace the pack's prior by a freshly initialised one built from `config`."""
+    from ainur_studio.models.factory import create_model_from_config
+    from ainur_studio.models.pretrained import PackError, check_components
+
+    cfg = resolve_config("prior", config)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        pack.diffusion = create_model_from_config(cfg)
+    pack.diffusion.attach_text_encoder(pack.text_encoder)
+    pack.configs["diffusion"] = cfg
+    problems = check_components(pack)
+    if problems:
+        raise PackError(f"prior config {config!r} does not fit base pack {pack.name!r}: "
+                        + "; ".join(problems))
+
+
+def _encode(spec: RunSpec, sources: Sources, pack: tp.Any, env: RunEnv) -> tuple[list, list]:
+    """(train, held-out) `LatentItem`s: a latent bundle's, or the recordings encoded into the
+    run's cache (the main rank encodes, the others read the cache)."""
+    if sources.latents is not None:
+        return _long_enough(spec, pack, *sources.latents, env)
+    if not sources.train:
+        raise ValueError(f"no usable recordings in {spec.data}:\n{sources.report.summary()}")
+    cache = Path(spec.cache_dir).expanduser() if spec.cache_dir else env.out / "cache"
+    everything = sources.train + sources.held_out
+
+    def progress(done: int, total: int, path: str) -> None:
+        env.log(f"encoded {done}/{total}: {Path(path).name}")
+
+    if env.dist.is_main:
+        precache(everything, pack, cache_dir=cache, progress=progress, prune=not spec.cache_dir)
+    barrier()
+    items = precache(everything, pack, cache_dir=cache)
+    train_items, held = items[: len(sources.train)], items[len(sources.train):]
+    if not held and spec.preview_every:  # hold out only when something validates on them
+        train_items, held = split_holdout(train_items, fraction=spec.holdout, seed=spec.seed)
+    return train_items, held
+
+
+def _long_enough(spec: RunSpec, pack: tp.Any, train: list, held: list, env: RunEnv
+                 ) -> tuple[list, list]:
+    """A bundle's items that give a whole crop (shorter clips are left out, not padded)."""
+    d = pack.diffusion
+    wanted = min(round(spec.crop_seconds * d.frame_rate), d.fixed_frames or d.max_frames)
+    kept = [it for it in train if it.frames >= wanted], [it for it in held if it.frames >= wanted]
+    dropped = len(train) + len(held) - len(kept[0]) - len(kept[1])
+    if dropped:
+        env.log(f"{dropped} items shorter than {wanted} latent frames left out")
+    return kept
+
+
+def _datasets(spec: RunSpec, pack: tp.Any, train_items: list, held: list
+              ) -> tuple[LatentCropDataset, LatentCropDataset | None]:
+    d = pack.diffusion
+    wanted = min(round(spec.crop_seconds * d.frame_rate), d.fixed_frames or d.max_frames)
+    frames = crop_length(train_items + held, wanted=wanted, multiple=d.length_multiple)
+    clasp_fn = ClaspVectors(pack.clasp) if d.clasp is not None else None
+    train_set = LatentCropDataset(train_items, crop_frames=frames, frame_rate=d.frame_rate,
+                                  clasp_fn=clasp_fn)
+    held_set = LatentCropDataset(held, crop_frames=frames, frame_rate=d.frame_rate,
+                                 clasp_fn=clasp_fn, random_crop=False) if held else None
+    return train_set, held_set
+
+
+def _probe(objective: PriorObjective, dataset: LatentCropDataset) -> tp.Callable[[int], None]:
+    def probe(batch: int) -> None:
+        device = objective.diffusion.device
+        with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
+            items = [dataset[i % len(dataset)] for i in range(batch)]
+            objective.training_losses(collate_crops(items))["loss"].backward()
+        objective.zero_grad(set_to_none=True)
+
+    return probe
