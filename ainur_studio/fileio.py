@@ -13,16 +13,27 @@ import os
 import secrets
 import shutil
 import time
+import typing as tp
 from pathlib import Path
 
 TEMP_SUFFIX = ".tmp"
 
 
-def _fsync_dir(folder: Path) -> None:
-    """Make a rename durable. Folders cannot be opened on Windows; there it is a no-op."""
+def fsync_dir(folder: str | Path) -> None:
+    """Make a rename in `folder` durable. Folders cannot be opened on Windows; there it is a
+    no-op."""
     if os.name != "posix":
         return
     fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def fsync_file(path: str | Path) -> None:
+    """Flush a closed file's content to the disk (opened for writing: Windows needs that)."""
+    fd = os.open(path, os.O_RDWR | getattr(os, "O_BINARY", 0))
     try:
         os.fsync(fd)
     finally:
@@ -42,13 +53,12 @@ def _open_temp(folder: Path, name: str) -> tuple[int, Path]:
     raise FileExistsError(f"cannot create a temporary file for {name} in {folder}")
 
 
-def _write_temp(path: Path, data: bytes) -> Path:
+def _write_temp(path: Path, write: tp.Callable[[Path], object]) -> Path:
     fd, temp = _open_temp(path.parent, path.name)
+    os.close(fd)
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
+        write(temp)
+        fsync_file(temp)
         with contextlib.suppress(FileNotFoundError):
             os.chmod(temp, path.stat().st_mode & 0o7777)  # keep the replaced file's mode
     except BaseException:
@@ -78,12 +88,17 @@ def _keep_backup(path: Path, backup: Path) -> None:
         raise
 
 
-def atomic_write_bytes(path: str | Path, data: bytes, *, backup: str | Path | None = None) -> Path:
-    """Write `data` to `path` atomically and durably.
+def atomic_write(path: str | Path, write: tp.Callable[[Path], object], *,
+                 backup: str | Path | None = None) -> Path:
+    """Create or replace `path` atomically and durably with what `write` puts in a file.
+
+    `write(temp)` writes the complete new content to the temporary path it is given (a
+    library writer such as ``safetensors.torch.save_file`` fits); the file is then fsynced,
+    renamed over `path` and the folder fsynced. Every crash-safe write goes through here.
 
     Args:
         path: the target file; its folder must exist.
-        data: the complete new content.
+        write: writes the content to the given path.
         backup: if given and `path` exists, its previous content ends up under this name
             (one backup, replaced on every write).
 
@@ -92,11 +107,12 @@ def atomic_write_bytes(path: str | Path, data: bytes, *, backup: str | Path | No
 
     Raises:
         OSError: when the folder is missing or not writable; the target is then untouched.
+            Whatever `write` raises also leaves the target untouched.
     """
     target = Path(path)
     if target.is_symlink():
         target = target.resolve()  # replace the file the link points to, keep the link
-    temp = _write_temp(target, bytes(data))
+    temp = _write_temp(target, write)
     try:
         if backup is not None:
             _keep_backup(target, Path(backup))
@@ -104,8 +120,14 @@ def atomic_write_bytes(path: str | Path, data: bytes, *, backup: str | Path | No
     except BaseException:
         temp.unlink(missing_ok=True)
         raise
-    _fsync_dir(target.parent)
+    fsync_dir(target.parent)
     return target
+
+
+def atomic_write_bytes(path: str | Path, data: bytes, *, backup: str | Path | None = None) -> Path:
+    """Write `data` to `path` atomically and durably; see ``atomic_write``."""
+    data = bytes(data)
+    return atomic_write(path, lambda temp: temp.write_bytes(data), backup=backup)
 
 
 def atomic_write_text(path: str | Path, text: str, *, encoding: str = "utf-8",

@@ -5,6 +5,8 @@ Every file is written to a temporary name in the destination folder, flushed, an
 published with a hard link (or an exclusive create plus rename where links are missing), so a
 reader never sees half a file and an existing file is never overwritten: a clash moves on to
 ``name-2``, ``name-3``, ...
+Temporaries are named ``.NAME.<8 hex digits>.part``; those a killed write left behind are
+removed the next time a take is written to the folder.
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ import json
 import logging
 import os
 import re
+import stat
 import string
+import time
 import typing as tp
 import uuid
 from dataclasses import dataclass
@@ -39,6 +43,12 @@ FORMATS = {  # name -> (container, subtype, suffix)
 }
 _MAX_CLASHES = 10_000
 _TAG_COMMENT_MAX = 2000
+MAX_TEMPLATE_CHARS = 255
+MAX_SPEC_NUMBER = 64   # the largest width or precision a template field may ask for
+# room for "-9999", ".json" and the temporary's "." + ".<8 hex>.part" within 255 bytes
+MAX_STEM_BYTES = 200
+STALE_PART_S = 15 * 60  # a take is written in seconds; older temporaries are left by a kill
+_PART_NAME = re.compile(r"^\..+\.[0-9a-f]{8}\.part$")
 
 
 @dataclass(frozen=True)
@@ -88,17 +98,45 @@ class TakeOptions:
 
 
 def check_template(template: str) -> None:
-    """Raise ValueError if `template` uses a field that does not exist or is malformed."""
+    """Raise ValueError if `template` is too long, uses a field that does not exist, or has a
+    malformed or oversized format spec (widths and precisions up to `MAX_SPEC_NUMBER`)."""
+    if len(template) > MAX_TEMPLATE_CHARS:
+        raise ValueError(f"file-name template {template[:40]!r}... is too long "
+                         f"({len(template)} characters); keep it to at most "
+                         f"{MAX_TEMPLATE_CHARS}")
     try:
-        fields = [f for _, f, _, _ in string.Formatter().parse(template) if f is not None]
+        parsed = list(string.Formatter().parse(template))
     except ValueError as exc:
         raise ValueError(f"file-name template {template!r} is malformed: {exc}") from exc
+    fields = [f for _, f, _, _ in parsed if f is not None]
     bad = [f for f in fields if f not in TEMPLATE_FIELDS]
     if bad:
         raise ValueError(f"file-name template {template!r} uses unknown field(s) "
                          f"{', '.join(bad)}; available: {', '.join(TEMPLATE_FIELDS)}")
     if not fields and not template.strip():
         raise ValueError("file-name template is empty")
+    for _, name, spec, _ in parsed:
+        if name is not None and spec:
+            _check_spec(template, name, spec)
+    try:
+        template.format(**_SAMPLE_VALUES)
+    except ValueError as exc:
+        raise ValueError(f"file-name template {template!r} has an invalid format spec: "
+                         f"{exc}") from exc
+
+
+_SAMPLE_VALUES = {"date": "2026-01-31", "time": "235959", "prompt_slug": "prompt", "seed": 1,
+                  "n": 1, "model": "model", "task": "new", "take_id": "0123456789ab"}
+
+
+def _check_spec(template: str, name: str, spec: str) -> None:
+    if "{" in spec or "}" in spec:
+        raise ValueError(f"file-name template {template!r}: {{{name}:{spec}}} has a nested "
+                         "field in its format spec; write the width as a number")
+    largest = max((int(d) for d in re.findall(r"\d+", spec)), default=0)
+    if largest > MAX_SPEC_NUMBER:
+        raise ValueError(f"file-name template {template!r}: {{{name}:{spec}}} asks for a width "
+                         f"or precision of {largest}; at most {MAX_SPEC_NUMBER} is allowed")
 
 
 def slugify(text: str, *, max_len: int = 40) -> str:
@@ -115,9 +153,43 @@ def render_name(template: str, *, request: GenerationRequest, seed: int, n: int,
               "prompt_slug": slugify(request.prompt), "seed": seed, "n": n,
               "model": slugify(request.model, max_len=24), "task": request.task.value,
               "take_id": take_id}
+    check_template(template)
     name = template.format(**values)
     name = re.sub(r'[\\/:*?"<>|\x00-\x1f]+', "_", name).strip(" .")
-    return name[:120] or take_id
+    return _fit(name[:120]) or take_id
+
+
+def _fit(name: str) -> str:
+    """`name` cut to `MAX_STEM_BYTES` of UTF-8 at a character boundary."""
+    cut = name.encode("utf-8")[:MAX_STEM_BYTES].decode("utf-8", errors="ignore")
+    return cut.strip(" .") if len(cut) < len(name) else name
+
+
+def remove_stale_parts(folder: str | Path, *, older_than_s: float = STALE_PART_S) -> list[Path]:
+    """Delete the temporaries (``.NAME.<8 hex>.part`` files) a killed write left in `folder`.
+
+    Only regular files named like ours and untouched for `older_than_s` are removed, so a
+    write in progress and anyone else's ``.part`` files are left alone.
+
+    Returns:
+        The files removed.
+    """
+    try:
+        with os.scandir(folder) as found:
+            entries = list(found)
+    except OSError:  # missing or unreadable: nothing of ours to clean
+        return []
+    cutoff = time.time() - older_than_s
+    removed = []
+    for entry in entries:
+        if not _PART_NAME.match(entry.name):
+            continue
+        with contextlib.suppress(OSError):
+            info = entry.stat(follow_symlinks=False)
+            if stat.S_ISREG(info.st_mode) and info.st_mtime < cutoff:
+                os.unlink(entry.path)
+                removed.append(Path(entry.path))
+    return removed
 
 
 def to_frames(audio: tp.Any) -> np.ndarray:
@@ -137,6 +209,7 @@ def to_frames(audio: tp.Any) -> np.ndarray:
 def write_take(audio: tp.Any, *, request: GenerationRequest, options: TakeOptions,
                index: int = 0, seed: int | None = None, model_id: str = "",
                model_hash: str = "", timings: tp.Mapping[str, float] | None = None,
+               meta: tp.Mapping[str, tp.Any] | None = None,
                sample_rate: int = SAMPLE_RATE, now: _dt.datetime | None = None) -> Take:
     """Normalise, limit and write one take with its sidecar JSON and LRC.
 
@@ -146,6 +219,8 @@ def write_take(audio: tp.Any, *, request: GenerationRequest, options: TakeOption
         options: Folder, format, loudness, ceiling, naming template.
         index: Position among the request's outputs (``n`` in the template is index + 1).
         seed: The seed of this output; defaults to ``request.seed + index``.
+        meta: What generation says about this output (score, rank, label, t); kept in the
+            `Take` and its sidecar, with ``seed`` set to the seed above.
 
     Returns:
         The `Take` record, with `path`, `sidecar_path` and `lrc_path` filled in.
@@ -167,13 +242,16 @@ def write_take(audio: tp.Any, *, request: GenerationRequest, options: TakeOption
                        take_id=take_id, now=now)
     out_dir = Path(options.out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
+    for stale in remove_stale_parts(out_dir):
+        log.info("removed %s, left by an interrupted write", stale.name)
     tags = _tags(request, seed=seed, model_id=model_id, now=now)
     lyrics = request.lyrics if request.lyrics and request.lyrics.lines else None
     audio_path = _publish_audio(out_dir, stem, suffix, frames, sample_rate, container, subtype,
                                 tags, with_lrc=lyrics is not None)
     take = Take(take_id=take_id, path=str(audio_path), request=request, model_id=model_id,
                 model_hash=model_hash, sample_rate=sample_rate, channels=2,
-                frames=len(frames), timings=dict(timings or {}), created=now.isoformat())
+                frames=len(frames), timings=dict(timings or {}),
+                meta={**dict(meta or {}), "seed": seed}, created=now.isoformat())
     if lyrics is not None:
         take.lrc_path = str(audio_path.with_suffix(".lrc"))
         write_new(Path(take.lrc_path), format_lyrics(lyrics).encode("utf-8"))

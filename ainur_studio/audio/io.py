@@ -171,6 +171,22 @@ def _match_channels(wav: torch.Tensor, channels: int) -> torch.Tensor:
 
 
 def _check_file(path: Path) -> None:
+    try:
+        _check_structure(path)
+    except OSError as exc:  # permissions, a vanished network share, an I/O error
+        raise _os_error(path, exc) from exc
+
+
+def _os_error(path: Path, exc: OSError) -> AudioReadError:
+    if isinstance(exc, PermissionError):
+        return AudioReadError(path, "permission denied: this user may not read the file",
+                              "Make it readable (e.g. chmod u+r) or copy it to a folder you "
+                              "own.")
+    return AudioReadError(path, f"the file cannot be opened ({exc.strerror or exc})",
+                          "Check the disk or network share, then try again.")
+
+
+def _check_structure(path: Path) -> None:
     if not path.exists():
         raise AudioReadError(path, "the file does not exist",
                              "Check the path, or whether the file was moved or renamed.")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import typing as tp
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -47,7 +47,8 @@ class DatasetItem:
 @dataclass
 class Skipped:
     path: str
-    reason: str          # "unreadable" | "too short" | "silent" | "unsupported"
+    reason: str  # "unreadable" | "too short" | "silent" | "unsupported" | "contains NaN samples"
+    #              | "contains infinite samples"
     detail: str
 
 
@@ -69,15 +70,13 @@ class DatasetReport:
         return counts
 
     def to_dict(self) -> dict[str, tp.Any]:
-        from ainur_studio.types import to_jsonable
-
         return {"root": self.root, "usable_files": len(self.items),
                 "total_seconds": round(self.total_seconds, 3),
                 "with_lyrics": sum(i.lyrics is not None for i in self.items),
                 "with_prompt": sum(bool(i.prompt) for i in self.items),
                 "conversions": self.conversions(),
                 "skipped": [asdict(s) for s in self.skipped],
-                "items": [to_jsonable(i) for i in self.items]}
+                "items": [_item_dict(i) for i in self.items]}
 
     def summary(self) -> str:
         lines = [f"{len(self.items)} usable files, {self.total_seconds / 60:.1f} min of audio "
@@ -87,6 +86,24 @@ class DatasetReport:
         for s in self.skipped:
             lines.append(f"  skipped {s.path}: {s.reason} ({s.detail})")
         return "\n".join(lines)
+
+
+MAX_REPORTED_WARNINGS = 20
+MAX_WARNING_CHARS = 300
+
+
+def _item_dict(item: DatasetItem) -> dict[str, tp.Any]:
+    """An item for the JSON report: lyrics summarised and warnings capped, so a huge or
+    broken lyrics file cannot blow up what is printed."""
+    from ainur_studio.lyrics.summary import summarise_lyrics
+    from ainur_studio.types import to_jsonable
+
+    data = to_jsonable(replace(item, lyrics=None, warnings=[]))
+    data["lyrics"] = None if item.lyrics is None else summarise_lyrics(item.lyrics)
+    warnings = [w[:MAX_WARNING_CHARS] for w in item.warnings[:MAX_REPORTED_WARNINGS]]
+    extra = len(item.warnings) - MAX_REPORTED_WARNINGS
+    data["warnings"] = warnings + ([f"... and {extra} more"] if extra > 0 else [])
+    return data
 
 
 def scan_folder(root: str | Path, *, min_seconds: float = MIN_SECONDS,
@@ -123,25 +140,61 @@ def inspect_file(path: Path, *, min_seconds: float = MIN_SECONDS,
         return Skipped(str(path), "too short",
                        f"{info.duration_s:.3f} s; at least {min_seconds:g} s is needed")
     try:
-        peak = _peak(path)
-    except (RuntimeError, sf.LibsndfileError) as exc:
+        scan = _scan_samples(path)
+    except (RuntimeError, sf.LibsndfileError, OSError) as exc:
         return Skipped(str(path), "unreadable", f"audio data cannot be decoded: {exc}")
-    peak_db = 20 * np.log10(max(peak, 1e-12))
-    if peak_db < silence_dbfs:
-        return Skipped(str(path), "silent", f"peak {peak_db:.1f} dBFS < {silence_dbfs:g} dBFS")
+    problem = scan.problem(silence_dbfs)
+    if problem is not None:
+        return Skipped(str(path), *problem)
     item = DatasetItem(str(path), info.duration_s, info.sample_rate, info.channels,
                        conversions=_conversions(info.sample_rate, info.channels))
     _attach_text(item, path)
     return item
 
 
-def _peak(path: Path, block: int = 262_144) -> float:
-    peak = 0.0
+@dataclass
+class _SampleScan:
+    """What one pass over a file's samples found."""
+
+    samples: int = 0
+    nan: int = 0
+    inf: int = 0
+    peak: float = 0.0  # of the finite samples
+
+    def add(self, chunk: np.ndarray) -> None:
+        """Count one block of float samples `(T, C)`."""
+        self.samples += chunk.size
+        finite = np.isfinite(chunk)
+        if not finite.all():
+            nan = int(np.isnan(chunk).sum())
+            self.nan += nan
+            self.inf += int(chunk.size - finite.sum()) - nan
+            chunk = chunk[finite]
+        if chunk.size:
+            self.peak = max(self.peak, float(np.max(np.abs(chunk))))
+
+    def problem(self, silence_dbfs: float) -> tuple[str, str] | None:
+        """(reason, detail) when the file cannot train, else None."""
+        fix = "re-render or re-export it from its source; the float data is corrupt"
+        if self.nan:
+            return "contains NaN samples", f"{self._share(self.nan)} are NaN; {fix}"
+        if self.inf:
+            return "contains infinite samples", f"{self._share(self.inf)} are infinite; {fix}"
+        peak_db = 20 * np.log10(max(self.peak, 1e-12))
+        if peak_db < silence_dbfs:
+            return "silent", f"peak {peak_db:.1f} dBFS < {silence_dbfs:g} dBFS"
+        return None
+
+    def _share(self, count: int) -> str:
+        return "all samples" if count == self.samples else f"{count} of {self.samples} samples"
+
+
+def _scan_samples(path: Path, block: int = 262_144) -> _SampleScan:
+    scan = _SampleScan()
     with sf.SoundFile(str(path)) as f:
         for chunk in f.blocks(blocksize=block, dtype="float32", always_2d=True):
-            if chunk.size:
-                peak = max(peak, float(np.max(np.abs(chunk))))
-    return peak
+            scan.add(chunk)
+    return scan
 
 
 def _conversions(rate: int, channels: int) -> list[str]:

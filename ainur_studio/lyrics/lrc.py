@@ -8,18 +8,27 @@ What a line may hold:
 
 - ``[ar:Artist]`` and other ID tags (keys lower-cased, values stripped), several per line;
 - ``[00:12.00][01:10.00]Text``: one ``LyricLine`` per stamp, spaces between stamps allowed;
-- ``<00:12.00>Word <00:12.40>word <00:13.00>``: word stamps; a stamp followed by no text ends
-  the previous word (``LyricWord.end_ms``); text before the first word stamp becomes a word
-  starting with the line. Word texts are stripped; the line text keeps the spacing between
-  them. On a multi-stamp line the words move with each copy of the line.
-- ``[00:12.00]Text[00:15.50]``: a stamp at the very end of the text is the line's end
-  (``LyricLine.end_ms``), the form ``format_lrc`` writes for explicit line ends;
+- ``<00:12.00>Word <00:12.40>word <00:13.00>`` (A2 enhanced LRC): word stamps; a stamp
+  followed by no text ends the previous word (``LyricWord.end_ms``), and a second such stamp
+  after the last word is the line's end (``LyricLine.end_ms``); text before the first word
+  stamp becomes a word starting with the line. Word texts are stripped; the line text keeps
+  the spacing between them. ``[00:12.40]`` stamps after text are word stamps too (the
+  foobar2000 / ESLyric form ``[00:01.00]word[00:01.50]word[00:02.00]``). Spaces inside any
+  stamp's brackets are allowed, and a BOM at the start of any line is ignored.
+- ``[00:12.00]Text <00:15.50>`` or ``[00:12.00]Text[00:15.50]``: a single stamp at the very end
+  of plain text is the line's end; so is a ``[..]`` after ``<..>`` word stamps (the form
+  earlier versions wrote);
 - ``[00:30.00]`` alone: an instrumental line (empty text).
+
+On a multi-stamp line the words move with each copy of the line, for at most
+``MAX_REPEATED_WORDS`` word objects per line: later copies keep the text without words and
+the cut is reported, so parsing stays linear in the size of the file.
 
 Offsets: ``[offset:+500]`` means the lyrics should appear 500 ms sooner, so it is subtracted
 from every time (clamped at 0) wherever the tag stands in the file. The tag stays in
 ``Lyrics.tags["offset"]``; ``format_lrc`` writes it back and adds it to the times again, so the
-written stamps match the source file and a parse -> format -> parse round trip is lossless.
+written stamps match the source file; a parse -> format -> parse round trip is lossless with
+``format_lrc(..., milliseconds=True)`` (by default times are rounded to centiseconds).
 
 Lines come out sorted by start time; lines with equal starts keep their file order.
 """
@@ -40,9 +49,22 @@ __all__ = ["LrcError", "LrcProblem", "format_lrc", "parse_lrc", "read_lrc", "wri
 
 _BRACKET = re.compile(r"\s*\[([^\[\]]*)\]")
 _TAG = re.compile(r"([A-Za-z#][A-Za-z0-9_#-]*)\s*:(.*)", re.S)
-_WORD_STAMP = re.compile(r"<\s*(\d+:\d{1,2}(?::\d{1,2}\.\d+|[.:]\d+)?)\s*>")
-_END_STAMP = re.compile(r"\[\s*(\d+:\d{1,2}(?::\d{1,2}\.\d+|[.:]\d+)?)\s*\]\s*$")
+_TIME = r"\d+:\d{1,2}(?::\d{1,2}\.\d+|[.:]\d+)?"
+_INLINE_STAMP = re.compile(rf"<\s*({_TIME})\s*>|\[\s*({_TIME})\s*\]")
 _NEWLINE = re.compile(r"\r\n|\r|\n")
+_BOM = "\ufeff"
+
+MAX_REPEATED_WORDS = 2_000  # word objects one multi-stamp line may create (see above)
+
+
+@dataclass
+class _Stamp:
+    """An inline (word) stamp and the text after it, up to the next stamp."""
+
+    ms: int
+    column: int
+    square: bool  # written as [..] (foobar2000 / ESLyric) rather than <..>
+    after: str
 
 
 @dataclass
@@ -70,10 +92,10 @@ class _Parser:
         self.problems.append(problem)
 
     def parse_line(self, lineno: int, raw: str) -> None:
-        if not raw.strip():
+        if not raw.lstrip(_BOM).strip():
             return
         stamps: list[int] = []
-        pos = 0
+        pos = len(raw) - len(raw.lstrip(_BOM))  # files joined together keep their BOMs
         had_bad_stamp = False
         while match := _BRACKET.match(raw, pos):
             content = match.group(1)
@@ -106,9 +128,8 @@ class _Parser:
                         "their own time-stamped line")
 
     def parse_lyric(self, lineno: int, raw: str, pos: int, stamps: list[int], bad: bool) -> None:
-        rest = raw[pos:]
-        body = self.parse_body(lineno, pos, rest)
-        if not stamps and body is not None and body.first_stamp_ms is not None:
+        body = self.parse_body(lineno, pos, raw[pos:])
+        if not stamps and body.first_stamp_ms is not None:
             stamps = [body.first_stamp_ms]  # word-stamped line without a line stamp
         if not stamps:
             if not bad:
@@ -116,46 +137,52 @@ class _Parser:
                 self.report(lineno, column, "no time stamp: expected [mm:ss.xx] or an ID tag "
                             "such as [ar:Artist]")
             return
-        if body is None:
-            return
-        for stamp in stamps:
-            self.lines.append(_place(body, stamp, stamps[0]))
+        copies = len(stamps) if not body.words else max(1, MAX_REPEATED_WORDS // len(body.words))
+        if copies < len(stamps):
+            self.report(lineno, 1, f"a line with {len(body.words)} word stamps repeated at "
+                        f"{len(stamps)} time stamps: words kept on the first {copies} repeats "
+                        f"only (at most {MAX_REPEATED_WORDS} words per line); split the repeats "
+                        "into lines of their own to time each one")
+        for index, stamp in enumerate(stamps):
+            self.lines.append(_place(body, stamp, stamps[0], words=index < copies))
 
-    def parse_body(self, lineno: int, pos: int, rest: str) -> _Body | None:
-        end_ms = None
-        end = _END_STAMP.search(rest)
-        if end and _WORD_STAMP.sub("", rest[:end.start()]).strip():
+    def parse_body(self, lineno: int, pos: int, rest: str) -> _Body:
+        matches = list(_INLINE_STAMP.finditer(rest))
+        if not matches:
+            return _Body(rest.strip())
+        bounds = [m.start() for m in matches[1:]] + [len(rest)]
+        pre = rest[:matches[0].start()]
+        afters = [rest[m.end():bound] for m, bound in zip(matches, bounds, strict=True)]
+        text = (pre + "".join(afters)).strip()
+        stamps = []
+        for match, after in zip(matches, afters, strict=True):
             try:
-                end_ms = parse_timestamp(end.group(1))
-                rest = rest[:end.start()]
+                ms = parse_timestamp(match.group(1) or match.group(2))
             except ValueError as exc:
-                self.report(lineno, pos + end.start(1) + 1, f"bad end stamp: {exc}")
-        pieces = _WORD_STAMP.split(rest)
-        try:
-            times = [parse_timestamp(p) for p in pieces[1::2]]
-        except ValueError as exc:
-            self.report(lineno, pos + 1, f"bad word stamp, words dropped: {exc}")
-            return _Body("".join(pieces[0::2]).strip(), [], end_ms)
-        columns = [pos + m.start() + 1 for m in _WORD_STAMP.finditer(rest)]
-        words = self.build_words(lineno, pieces[0], list(zip(times, columns, strict=True)),
-                                 pieces[2::2])
-        first = times[0] if times else None
-        return _Body("".join(pieces[0::2]).strip(), words, end_ms, first)
+                self.report(lineno, pos + match.start() + 2, f"bad word stamp, words "
+                            f"dropped: {exc}")
+                return _Body(text)
+            stamps.append(_Stamp(ms, pos + match.start() + 1, match.group(2) is not None, after))
+        end_ms = stamps.pop().ms if text and _ends_line(stamps) else None
+        words, end_ms = self.build_words(lineno, pre, stamps, end_ms)
+        return _Body(text, words, end_ms, stamps[0].ms if stamps else None)
 
-    def build_words(self, lineno: int, pre: str, stamps: list[tuple[int, int]],
-                    segments: list[str]) -> list[LyricWord]:
-        """Words from the text between word stamps; `stamps` holds (time, column) pairs."""
+    def build_words(self, lineno: int, pre: str, stamps: list[_Stamp],
+                    end_ms: int | None) -> tuple[list[LyricWord], int | None]:
+        """Words from the text between word stamps, and the line's end."""
         words: list[LyricWord] = []
         if stamps and pre.strip():
             words.append(LyricWord(start_ms=-1, text=pre.strip()))  # starts with the line
-        for (time, column), segment in zip(stamps, segments, strict=True):
-            if segment.strip():
-                words.append(LyricWord(start_ms=time, text=segment.strip()))
+        for index, stamp in enumerate(stamps):
+            if stamp.after.strip():
+                words.append(LyricWord(start_ms=stamp.ms, text=stamp.after.strip()))
             elif words and words[-1].end_ms is None:
-                words[-1].end_ms = time
+                words[-1].end_ms = stamp.ms
+            elif words and end_ms is None and index == len(stamps) - 1:
+                end_ms = stamp.ms  # a second closing stamp: the line ends after its last word
             else:
-                self.report(lineno, column, "a word stamp with no word after it was ignored")
-        return words
+                self.report(lineno, stamp.column, "a word stamp with no word after it was ignored")
+        return words, end_ms
 
     def finish(self) -> Lyrics:
         offset = 0
@@ -169,16 +196,25 @@ class _Parser:
         return Lyrics(lines=lines, tags=dict(self.tags))
 
 
-def _place(body: _Body, stamp: int, first: int) -> LyricLine:
+def _ends_line(stamps: list[_Stamp]) -> bool:
+    """Whether the last inline stamp is the line's end rather than a word's: the only stamp,
+    after plain text (``Text <00:12.00>``), or a ``[..]`` after ``<..>`` word stamps (the form
+    earlier versions wrote: ``<00:10.00>la<00:11.00>[00:12.00]``)."""
+    if not stamps or stamps[-1].after.strip():
+        return False
+    return len(stamps) == 1 or (stamps[-1].square and not any(s.square for s in stamps[:-1]))
+
+
+def _place(body: _Body, stamp: int, first: int, *, words: bool = True) -> LyricLine:
     """A line at `stamp`; word and end stamps move with it when a line has several stamps."""
     delta = stamp - first
-    words = [
+    moved = [
         LyricWord(start_ms=stamp if w.start_ms < 0 else max(0, w.start_ms + delta), text=w.text,
                   end_ms=None if w.end_ms is None else max(0, w.end_ms + delta))
         for w in body.words
-    ]
+    ] if words else []
     end_ms = None if body.end_ms is None else max(0, body.end_ms + delta)
-    return LyricLine(start_ms=stamp, text=body.text, words=words, end_ms=end_ms)
+    return LyricLine(start_ms=stamp, text=body.text, words=moved, end_ms=end_ms)
 
 
 def _shift(line: LyricLine, delta: int) -> LyricLine:
@@ -211,7 +247,6 @@ def parse_lrc(source: str | bytes, *, strict: bool = False) -> tuple[Lyrics, lis
         text = source
     else:
         raise TypeError(f"parse_lrc expects str or bytes, got {type(source).__name__}")
-    text = text.removeprefix("\ufeff")
     for index, raw in enumerate(_NEWLINE.split(text)):
         parser.parse_line(index + 1, raw)
     return parser.finish(), parser.problems

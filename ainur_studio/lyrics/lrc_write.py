@@ -7,15 +7,22 @@ the stamps read as they did in the source file; if that would make a stamp negat
 possible for lyrics edited after parsing), the times are written as they are and the
 ``[offset:]`` tag is left out, so the file still plays at the same times.
 
-Word stamps are written when the words line up with the line text (each word found in order,
-separated only by whitespace); otherwise the line text wins and the words are left out.
-An explicit ``LyricLine.end_ms`` is written as a stamp after the text; instrumental (empty)
-lines cannot carry one.
+Word stamps are written in the A2 enhanced form most players read,
+``[00:12.00]<00:12.00>Word <00:12.40>word <00:13.00>``, when the words line up with the line
+text (each word found in order, separated only by whitespace); otherwise the line text wins
+and the words are left out. The text's own spacing stands between a word and the next stamp;
+a word's end is a ``<..>`` stamp before the next word's. After the last word come its end and,
+when the line has one, the line's end (``word <00:13.00><00:13.50>``); a line end with no end
+for its last word closes that word too, since A2 has one closing tag for both. A plain line's
+end is a ``<..>`` stamp after its text (``[00:12.00]Text <00:15.50>``); instrumental (empty)
+lines cannot carry one. Times are rounded half up to centiseconds (``mm:ss.xx``);
+``milliseconds=True`` keeps them exact (``mm:ss.xxx`` where needed).
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 from ainur_studio.fileio import atomic_write_text
@@ -25,10 +32,19 @@ from ainur_studio.types import LyricLine, Lyrics
 _TAG_ORDER = ("ti", "ar", "al", "au", "by", "length", "offset")
 _TAG_KEY = re.compile(r"[A-Za-z#][A-Za-z0-9_#-]*")
 _FORBIDDEN = re.compile(r"[\r\n]")
+_SPACE = re.compile(r"\s*")
 
 
-def _stamp(ms: int, offset: int, bracket: str = "[]") -> str:
-    return f"{bracket[0]}{format_timestamp(ms + offset)}{bracket[1]}"
+@dataclass(frozen=True)
+class _Clock:
+    """Writes times as stamps: the file's offset added back, then rounded (see timecode)."""
+
+    offset: int = 0
+    milliseconds: bool = False
+
+    def stamp(self, ms: int, bracket: str = "[]") -> str:
+        text = format_timestamp(ms + self.offset, milliseconds=self.milliseconds)
+        return f"{bracket[0]}{text}{bracket[1]}"
 
 
 def _tag_lines(tags: dict[str, str], *, keep_offset: bool) -> list[str]:
@@ -66,23 +82,34 @@ def _line_times(line: LyricLine) -> list[int]:
     return times
 
 
-def _words_body(line: LyricLine, offset: int) -> str | None:
+def _words_body(line: LyricLine, clock: _Clock) -> str | None:
     """Text with word stamps, or None when the words do not line up with the text."""
     text, pos, parts = line.text, 0, []
-    for word in line.words:
-        gap_end = pos + len(text[pos:]) - len(text[pos:].lstrip())
-        if not word.text or word.text != word.text.strip() or (pos == 0 and gap_end != 0):
+    for index, word in enumerate(line.words):
+        if index:  # the spacing of the text, then the previous word's end
+            gap_end = _SPACE.match(text, pos).end()
+            parts.append(text[pos:gap_end])
+            if line.words[index - 1].end_ms is not None:
+                parts.append(clock.stamp(line.words[index - 1].end_ms, "<>"))
+            pos = gap_end
+        if not word.text or word.text != word.text.strip() or not text.startswith(word.text, pos):
             return None
-        if not text.startswith(word.text, gap_end):
-            return None
-        parts += [text[pos:gap_end], _stamp(word.start_ms, offset, "<>"), word.text]
-        if word.end_ms is not None:
-            parts.append(_stamp(word.end_ms, offset, "<>"))
-        pos = gap_end + len(word.text)
-    return "".join(parts) if pos == len(text) else None
+        parts += [clock.stamp(word.start_ms, "<>"), word.text]
+        pos += len(word.text)
+    return "".join(parts) + _closing(line, clock) if pos == len(text) else None
 
 
-def format_line(line: LyricLine, *, offset: int = 0, words: bool = True) -> str:
+def _closing(line: LyricLine, clock: _Clock) -> str:
+    """The stamps after the last word: its end, then the line's end when it has one."""
+    word_end = line.words[-1].end_ms
+    if line.end_ms is None:
+        return "" if word_end is None else " " + clock.stamp(word_end, "<>")
+    word_end = line.end_ms if word_end is None else word_end
+    return " " + clock.stamp(word_end, "<>") + clock.stamp(line.end_ms, "<>")
+
+
+def format_line(line: LyricLine, *, offset: int = 0, words: bool = True,
+                milliseconds: bool = False) -> str:
     """One LRC line; `offset` (ms) is added to every time.
 
     Raises:
@@ -91,17 +118,22 @@ def format_line(line: LyricLine, *, offset: int = 0, words: bool = True) -> str:
     if _FORBIDDEN.search(line.text):
         raise ValueError(f"lyric line at {line.start_ms} ms contains a line break; "
                          "split it into two lines")
-    body = (_words_body(line, offset) if words and line.words else None) or line.text
-    end = _stamp(line.end_ms, offset) if line.end_ms is not None and line.text else ""
-    return _stamp(line.start_ms, offset) + body + end
+    clock = _Clock(offset, milliseconds)
+    body = _words_body(line, clock) if words and line.words else None
+    if body is None:
+        end = line.end_ms is not None and line.text
+        body = line.text + (" " + clock.stamp(line.end_ms, "<>") if end else "")
+    return clock.stamp(line.start_ms) + body
 
 
-def format_lrc(lyrics: Lyrics, *, words: bool = True) -> str:
+def format_lrc(lyrics: Lyrics, *, words: bool = True, milliseconds: bool = False) -> str:
     """Render lyrics as LRC text.
 
     Args:
         lyrics: times with the offset applied, as ``parse_lrc`` returns them.
         words: write word stamps (enhanced LRC) where the lines have words.
+        milliseconds: write ``mm:ss.xxx`` where a time is not a whole centisecond, so
+            every time comes back exactly; by default times are rounded to centiseconds.
 
     Returns:
         The file text, ending with a newline.
@@ -112,10 +144,12 @@ def format_lrc(lyrics: Lyrics, *, words: bool = True) -> str:
     offset = _file_offset(lyrics)
     out = _tag_lines(lyrics.tags, keep_offset=offset is not None)
     lines = sorted(lyrics.lines, key=lambda line: line.start_ms)
-    out += [format_line(line, offset=offset or 0, words=words) for line in lines]
+    out += [format_line(line, offset=offset or 0, words=words, milliseconds=milliseconds)
+            for line in lines]
     return "\n".join(out) + "\n"
 
 
-def write_lrc(path: str | Path, lyrics: Lyrics, *, words: bool = True) -> Path:
-    """Write lyrics to `path` atomically as UTF-8; returns the path."""
-    return atomic_write_text(path, format_lrc(lyrics, words=words))
+def write_lrc(path: str | Path, lyrics: Lyrics, *, words: bool = True,
+              milliseconds: bool = False) -> Path:
+    """Write lyrics to `path` atomically as UTF-8 (see ``format_lrc``); returns the path."""
+    return atomic_write_text(path, format_lrc(lyrics, words=words, milliseconds=milliseconds))

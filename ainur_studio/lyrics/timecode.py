@@ -7,9 +7,9 @@ Accepted forms (the content between the brackets, surrounding spaces ignored):
 - ``mm:ss:xx``: a colon before the fraction, a common quirk (``00:12:34`` is 12.34 s);
 - ``h:mm:ss.xx``: hours, recognised only when a ``.`` fraction follows the third group.
 
-Written stamps are ``mm:ss.xx`` when the time is a whole number of centiseconds and
-``mm:ss.xxx`` otherwise, with minutes beyond 59 kept as minutes (``[75:03.20]``), the form most
-players read.
+Written stamps are ``mm:ss.xx`` (times rounded half up to centiseconds; ``milliseconds=True``
+writes ``mm:ss.xxx`` where a time is not a whole centisecond), with minutes beyond 59 kept as
+minutes (``[75:03.20]``), the form most players read.
 """
 
 from __future__ import annotations
@@ -64,19 +64,23 @@ def parse_timestamp(content: str) -> int:
     return (total_min * 60 + int(seconds)) * 1000 + _fraction_ms(frac)
 
 
-def format_timestamp(ms: int) -> str:
-    """Milliseconds -> ``mm:ss.xx`` (or ``mm:ss.xxx`` when centiseconds would lose precision).
+def format_timestamp(ms: int, *, milliseconds: bool = False) -> str:
+    """Milliseconds -> ``mm:ss.xx``, rounded half up to whole centiseconds.
+
+    Rounding is monotonic, so times in order stay in order. With ``milliseconds`` the time is
+    exact: ``mm:ss.xxx`` when centiseconds would lose precision, else ``mm:ss.xx``.
 
     Raises:
         ValueError: for a negative time.
     """
     if ms < 0:
         raise ValueError(f"LRC times cannot be negative, got {ms} ms")
-    minutes, rest = divmod(int(ms), 60_000)
-    seconds, frac = divmod(rest, 1000)
-    if frac % 10 == 0:
-        return f"{minutes:02d}:{seconds:02d}.{frac // 10:02d}"
-    return f"{minutes:02d}:{seconds:02d}.{frac:03d}"
+    ms = int(ms)
+    if milliseconds and ms % 10:
+        minutes, rest = divmod(ms, 60_000)
+        return f"{minutes:02d}:{rest // 1000:02d}.{rest % 1000:03d}"
+    minutes, rest = divmod((ms + 5) // 10, 6_000)  # in centiseconds
+    return f"{minutes:02d}:{rest // 100:02d}.{rest % 100:02d}"
 
 
 def parse_offset(value: str) -> int:

@@ -117,15 +117,17 @@ def resume_or_start(trainer: Trainer, *, resume: bool, history: History,
 
     Raises:
         RuntimeError: checkpoints exist but `resume` is False.
+        CheckpointError: `resume`, but every checkpoint is damaged.
     """
     folder = trainer.out_dir
-    found = ckpt.latest_checkpoint(folder) if folder is not None else None
-    if not resume:
-        if found is not None:
-            raise RuntimeError(f"{folder} already holds checkpoints (newest {found.name}); "
-                               "resume that run or choose another output folder")
-        history.truncate(0)
-        return 0
+    existing = ckpt.list_checkpoints(folder) if folder is not None else []
+    if existing and not resume:  # damaged ones count too: a run never mixes with another
+        raise RuntimeError(f"{folder} already holds checkpoints (newest {existing[-1].name}); "
+                           "resume that run or choose another output folder")
+    found = ckpt.latest_checkpoint(folder) if existing else None  # the newest intact one
+    if existing and found is None:
+        raise ckpt.CheckpointError(f"every checkpoint in {folder} is damaged; delete them to "
+                                   "start the run over")
     if found is None:
         history.truncate(0)
         return 0

@@ -12,11 +12,8 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from ainur_studio.data.corpus.build import BuildProgress
+from ainur_studio.progress import Callbacks, throttled
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -64,7 +61,7 @@ def _build(args: argparse.Namespace) -> int:
                          renders=args.renders, workers=args.workers, soundfont=args.soundfont,
                          collections=[c for c in args.collections.split(",") if c] or None)
     try:
-        state = build(config, progress=_Printer())
+        state = build(config, progress=_printer())
     except MissingDependency as exc:
         print(f"ainur-studio corpus: {exc}", file=sys.stderr)
         return 1
@@ -78,18 +75,12 @@ def _build(args: argparse.Namespace) -> int:
     return 0
 
 
-class _Printer:
+def _printer(every_s: float = 5.0) -> Callbacks:
     """Progress lines at most every few seconds."""
+    def line(info: dict) -> None:
+        speed = info["audio_s"] / info["wall_s"] if info["wall_s"] else 0.0
+        print(f"{info['step']} clips | {info['pieces']} pieces, {info['skipped']} skipped this "
+              f"run | {info['audio_s'] / 3600:.2f} h at {speed:.1f}x real time | "
+              f"{info['message']}", flush=True)
 
-    def __init__(self, every_s: float = 5.0) -> None:
-        self.every_s, self.last = every_s, 0.0
-
-    def __call__(self, state: BuildProgress) -> None:
-        now = time.monotonic()
-        if now - self.last < self.every_s:
-            return
-        self.last = now
-        speed = state.audio_s / state.wall_s if state.wall_s else 0.0
-        print(f"{state.clips} clips | {state.pieces} pieces, {state.skipped} skipped this run"
-              f" | {state.audio_s / 3600:.2f} h at {speed:.1f}x real time | {state.last_piece}",
-              flush=True)
+    return Callbacks(report=throttled(line, every_s, stage="render"), log=print)

@@ -24,7 +24,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     output.add_argument("--json", dest="output", action="store_const", const="json",
                         help="print tags and lines with start/end times as JSON (default)")
     output.add_argument("--lrc", dest="output", action="store_const", const="lrc",
-                        help="print the lyrics as normalised LRC")
+                        help="print the lyrics as normalised LRC (A2 enhanced, centiseconds)")
+    parser.add_argument("--milliseconds", action="store_true",
+                        help="with --lrc: keep times that are not whole centiseconds exact "
+                             "(mm:ss.xxx) instead of rounding them")
     parser.set_defaults(output="json")
 
 
@@ -64,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
     for problem in problems:
         print(f"{args.file}:{problem.line}:{problem.column}: {problem.message}", file=sys.stderr)
     if args.output == "lrc":
-        sys.stdout.write(format_lrc(lyrics))
+        sys.stdout.write(format_lrc(lyrics, milliseconds=args.milliseconds))
     else:
         sys.stdout.write(json.dumps(_as_json(lyrics, problems), ensure_ascii=False, indent=2)
                          + "\n")

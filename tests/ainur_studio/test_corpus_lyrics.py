@@ -67,7 +67,7 @@ def test_enhanced_lrc_round_trip() -> None:
     lyrics = score_lyrics([_syl(0, "O", "single"), _syl(1, "Welt,", "single"),
                            _syl(2, "sieh", "single")], bpm=120, max_line_ql=16)
     text = format_lrc(lyrics)
-    assert text.splitlines()[0] == "[00:00.00]<00:00.00>O <00:00.50>Welt,<00:01.00>"
+    assert text.splitlines()[0] == "[00:00.00]<00:00.00>O <00:00.50>Welt, <00:01.00>"
     parsed, problems = parse_lrc(text, strict=True)
     assert problems == []
     assert [line.text for line in parsed.lines] == ["O Welt,", "sieh"]

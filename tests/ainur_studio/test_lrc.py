@@ -30,9 +30,17 @@ def test_bad_timestamps_say_what_is_wrong(content, message):
 
 
 @pytest.mark.parametrize("ms, text", [
-    (0, "00:00.00"), (12_340, "00:12.34"), (12_345, "00:12.345"), (4_530_000, "75:30.00")])
-def test_timestamp_writing(ms, text):
+    (0, "00:00.00"), (12_340, "00:12.34"), (12_345, "00:12.35"), (12_344, "00:12.34"),
+    (4_530_000, "75:30.00")])
+def test_timestamp_writing_rounds_to_centiseconds(ms, text):
     assert timecode.format_timestamp(ms) == text
+    assert timecode.parse_timestamp(text) == (ms + 5) // 10 * 10
+
+
+@pytest.mark.parametrize("ms, text", [
+    (0, "00:00.00"), (12_340, "00:12.34"), (12_345, "00:12.345"), (4_530_001, "75:30.001")])
+def test_timestamp_writing_in_milliseconds(ms, text):
+    assert timecode.format_timestamp(ms, milliseconds=True) == text
     assert timecode.parse_timestamp(text) == ms
 
 
@@ -116,7 +124,7 @@ def test_words_that_do_not_match_the_text_are_left_out():
     assert format_lrc(Lyrics(lines=[line])) == "[00:01.00]edited text\n"
     ok = LyricLine(1_000, "two  words", words=[LyricWord(1_000, "two", 1_200),
                                                LyricWord(1_500, "words")])
-    assert format_lrc(Lyrics(lines=[ok])) == "[00:01.00]<00:01.00>two<00:01.20>  <00:01.50>words\n"
+    assert format_lrc(Lyrics(lines=[ok])) == "[00:01.00]<00:01.00>two  <00:01.20><00:01.50>words\n"
     assert format_lrc(Lyrics(lines=[ok]), words=False) == "[00:01.00]two  words\n"
 
 

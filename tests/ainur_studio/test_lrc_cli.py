@@ -48,6 +48,14 @@ def test_lrc_output_is_normalised_and_reparses_identically(capsys):
     assert len(err.strip().splitlines()) == 7
 
 
+def test_lrc_output_rounds_to_centiseconds_unless_milliseconds_are_asked_for(capsys):
+    path = FIXTURES / "precision_mix.lrc"
+    _, out, _ = run_cli(capsys, "--lrc", str(path))
+    assert "[00:03.13]milliseconds" in out and "[00:05.12]four" in out
+    _, out, _ = run_cli(capsys, "--lrc", "--milliseconds", str(path))
+    assert "[00:03.125]milliseconds" in out and "[00:05.123]four" in out
+
+
 def test_strict_mode_fails_at_the_first_problem(capsys):
     code, out, err = run_cli(capsys, "--strict", str(FIXTURES / "garbage_lines.lrc"))
     assert code == 1 and out == ""
@@ -81,7 +89,7 @@ def test_every_fixture_from_the_command_line(capsys):
     for path in sorted(FIXTURES.glob("*.lrc")):
         unusable = path.name in ("binary_not_text.lrc", "tags_only.lrc")
         for output in ("--json", "--lrc"):
-            code, out, _ = run_cli(capsys, output, str(path))
+            code, out, _ = run_cli(capsys, output, "--milliseconds", str(path))
             assert code == (1 if unusable else 0), path.name
             if not unusable and output == "--lrc":
                 assert parse_lrc(out)[0] == parse_lrc(path.read_bytes())[0], path.name

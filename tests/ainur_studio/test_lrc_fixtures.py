@@ -32,7 +32,7 @@ def test_there_are_at_least_fifteen_distinct_fixtures():
 def test_every_fixture_round_trips_and_stays_sorted(name):
     lyrics, _ = load(name)
     assert starts(lyrics) == sorted(starts(lyrics))
-    again, problems = parse_lrc(format_lrc(lyrics))
+    again, problems = parse_lrc(format_lrc(lyrics, milliseconds=True))
     assert again == lyrics
     assert problems == []
 
@@ -158,6 +158,20 @@ def test_trailing_stamp_is_the_line_end():
     lyrics, _ = load("line_end_stamp.lrc")
     assert [line.end_ms for line in lyrics.lines] == [12_000, None, None]
     assert texts(lyrics)[0] == "This line ends early"
+
+
+def test_inline_square_word_stamps_spaced_brackets_and_a_bom_mid_file():
+    lyrics, problems = load("eslyric_inline_words.lrc")
+    assert problems == []
+    assert lyrics.tags == {"ti": "Inline Word Stamps", "ar": "Second Half"}
+    assert texts(lyrics) == ["Hello bright world", "你好世界", "spaced stamps", "after a BOM"]
+    hello, cjk, spaced, after = lyrics.lines
+    assert [(w.text, w.start_ms) for w in hello.words] == [("Hello", 1_000), ("bright", 1_500),
+                                                           ("world", 2_000)]
+    assert hello.words[-1].end_ms == 2_800 and cjk.words[-1].end_ms == 4_500
+    assert [w.text for w in cjk.words] == list("你好世界")
+    assert [(w.start_ms, w.end_ms) for w in spaced.words] == [(5_000, None), (5_400, 6_000)]
+    assert [w.start_ms for w in after.words] == [7_000, 7_500, 7_800]
 
 
 def test_legacy_encoding_read_with_a_warning_and_refused_when_strict():

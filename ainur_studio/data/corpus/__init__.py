@@ -14,6 +14,10 @@ Pipeline, one module per step:
 - ``piece`` renders one piece, ``manifest`` keeps the JSONL records, ``build`` runs it all,
   resumably, and ``summarise`` reports a corpus.
 
+``genres`` is the symbolic side of the modern-genre corpus: a seeded arranger that writes
+complete songs in 15 DAW genres (drums, bass, harmony, melody or vocals as separate stems) and
+their MIDI files, with no audio yet.
+
 music21 and FluidSynth are needed only to build the corpus, never to run the app: they are
 imported or looked up lazily, and ``deps`` names the packages to install when they are missing.
 """

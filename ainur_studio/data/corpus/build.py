@@ -19,7 +19,7 @@ import json
 import multiprocessing
 import subprocess
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,6 +29,7 @@ from ainur_studio.data.corpus.deps import find_fluidsynth, find_soundfont, requi
 from ainur_studio.data.corpus.piece import ClipSettings, PieceResult, render_piece
 from ainur_studio.data.corpus.scores import PieceRef, list_pieces, order_pieces
 from ainur_studio.fileio import atomic_write_text
+from ainur_studio.progress import SILENT, Progress
 
 
 @dataclass
@@ -53,9 +54,10 @@ class BuildProgress:
     last_piece: str = ""
 
 
-def build(config: BuildConfig, *, progress: Callable[[BuildProgress], None] | None = None,
-          cancel: Callable[[], bool] | None = None) -> BuildProgress:
-    """Render pieces until the corpus is complete, `config.limit` clips exist or `cancel()`."""
+def build(config: BuildConfig, *, progress: Progress = SILENT) -> BuildProgress:
+    """Render pieces until the corpus is complete, `config.limit` clips exist or
+    `progress.should_stop()`; `progress.report(clips, limit, stage="render", message=piece,
+    pieces=, skipped=, audio_s=, wall_s=)` after every piece."""
     out = Path(config.out)
     out.mkdir(parents=True, exist_ok=True)
     require_music21()
@@ -71,9 +73,10 @@ def build(config: BuildConfig, *, progress: Callable[[BuildProgress], None] | No
     for ref, render_index, result in _results(tasks, config):
         _record(out, ref, render_index, result, state)
         state.wall_s = time.monotonic() - started
-        if progress:
-            progress(state)
-        if (config.limit and state.clips >= config.limit) or (cancel and cancel()):
+        progress.report(state.clips, config.limit, stage="render", message=state.last_piece,
+                        pieces=state.pieces, skipped=state.skipped, audio_s=state.audio_s,
+                        wall_s=state.wall_s)
+        if (config.limit and state.clips >= config.limit) or progress.should_stop():
             break
     return state
 
