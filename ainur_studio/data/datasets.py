@@ -1,6 +1,6 @@
 """Training items over cached latents: a random crop of each recording per visit.
 
-Recordings are encoded once, whole (see `ainur_studio.training.precache`); each visit of an item
+Recordings are encoded once, whole (see `ainur_studio.training.recipes.prior_cache`); each visit of an item
 takes a crop of `crop_frames` latent frames at a random offset, so every epoch sees new windows
 without touching the audio again. Crops draw from torch's global generator, which the trainer
 saves with every checkpoint: a resumed run sees exactly the crops the uninterrupted run would

@@ -11,7 +11,7 @@ import torch
 
 from ainur_studio.training import checkpoint as ckpt
 from ainur_studio.training.loop import TrainConfig, Trainer
-from ainur_studio.training.run_common import History, resume_or_start
+from ainur_studio.training.runs import History, resume_or_start
 from tests.ainur_studio.trainer_toys import ToyRegressor, toy_dataset
 
 
