@@ -21,4 +21,8 @@ class GenerationError(ValueError):
 
 
 class GenerationCancelled(Exception):
-    """`cancel()` returned True; raised at the next sampler step."""
+    """`progress.should_stop()` returned True; raised at the next sampler step."""
+
+
+class PackError(ValueError):
+    """A pack is missing, damaged or its components do not fit together."""

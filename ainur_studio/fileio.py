@@ -9,6 +9,7 @@ truncated mix. Temporary names start with ``.`` and end with ``.tmp`` and are re
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import secrets
 import shutil
@@ -181,3 +182,12 @@ def read_jsonl(path: str | Path) -> list[tuple[int, dict]]:
             raise ValueError(f"{path}:{n}: expected a JSON object, got {type(row).__name__}")
         rows.append((n, row))
     return rows
+
+
+def sha256_file(path: str | os.PathLike, *, chunk_size: int = 1 << 20) -> str:
+    """Hex sha256 of a file, read in chunks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(chunk_size):
+            digest.update(block)
+    return digest.hexdigest()

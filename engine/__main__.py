@@ -23,7 +23,6 @@ import sys
 import threading
 import time
 import typing as tp
-from pathlib import Path
 
 from engine import protocol as p
 
@@ -44,13 +43,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--log-level", default="INFO",
                         choices=["DEBUG", "INFO", "WARNING", "ERROR"],
                         help="how much the engine logs to stderr and its log file (INFO)")
-
-
-def user_folder() -> Path:
-    """``$AINUR_STUDIO_HOME``, or the platform's user data folder for the app."""
-    from ainur_studio.project.autosave import user_data_dir
-
-    return user_data_dir()
 
 
 # --- stdio and process hygiene ------------------------------------------------------------
@@ -143,8 +135,10 @@ def setup_logging(level: str) -> TailHandler:
     root = logging.getLogger()
     root.setLevel(level)
     handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr), TailHandler()]
+    from ainur_studio.paths import user_data_dir
+
     try:
-        folder = user_folder() / "logs"
+        folder = user_data_dir() / "logs"
         folder.mkdir(parents=True, exist_ok=True)
         handlers.append(logging.handlers.RotatingFileHandler(
             folder / "engine.log", maxBytes=2_000_000, backupCount=3, encoding="utf-8"))
@@ -165,12 +159,13 @@ def build_server(args: argparse.Namespace, *, tail: TailHandler, token: str | No
 
     `seams` may replace `generate_fn`, `load_pack`, `train_fn` and `list_models`.
     """
+    from ainur_studio.paths import takes_dir
     from engine.devices import choose_device
     from engine.handlers import Runtime, build_handlers, default_list_models
     from engine.server import EngineServer
 
     device = choose_device(args.device, args.precision)
-    runtime = Runtime(device=device, takes_dir=user_folder() / "takes",
+    runtime = Runtime(device=device, takes_dir=takes_dir(),
                       generate_fn=seams.get("generate_fn"), load_pack=seams.get("load_pack"),
                       train_fn=seams.get("train_fn"))
     server = EngineServer(handlers=build_handlers(runtime), status_info=runtime.status_info,

@@ -23,8 +23,8 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
-from ainur_studio.models.clasp import ClaspBase
 from ainur_studio.models.clasp_audio import make_buffers_constant
+from ainur_studio.models.clasp_base import ClaspBase
 from ainur_studio.models.text_encoder import TextEncoderError
 
 CLIP_MEAN = (0.48145466, 0.4578275, 0.40821073)

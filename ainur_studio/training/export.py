@@ -18,8 +18,8 @@ from pathlib import Path
 import torch
 from safetensors.torch import load_file, save_file
 
+from ainur_studio.fileio import sha256_file
 from ainur_studio.models.pretrained import PACK_FORMAT, PackError, list_packs, load_pack, save_pack
-from ainur_studio.models.text_encoder import sha256_file
 from ainur_studio.training.lora import LoraSettings, add_lora, load_lora_weights, merge_lora
 
 ADAPTER = "diffusion_lora/adapter.safetensors"
@@ -167,7 +167,7 @@ def _lora_folder(name_or_path: str | Path) -> Path | None:
 def install_pack(folder: Path, name: str, log: tp.Callable[[str], None] | None = None) -> Path:
     """Copy an exported pack into `<user models>/<name>` (replacing an earlier install), so the
     app and `ainur-studio models` list it."""
-    from ainur_studio.models.pretrained import user_models_dir
+    from ainur_studio.paths import user_models_dir
 
     target = user_models_dir() / name
     staging = target.with_name(f".{name}.tmp")

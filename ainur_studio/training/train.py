@@ -12,22 +12,15 @@ from __future__ import annotations
 
 import json
 import typing as tp
-from pathlib import Path
 
 from ainur_studio.data.ingest import MIN_SECONDS
+from ainur_studio.paths import user_data_dir
 from ainur_studio.progress import SILENT, Progress
 from ainur_studio.training.distributed import setup_distributed
 from ainur_studio.training.recipes import get_recipe
 from ainur_studio.training.runs import RunEnv, json_safe
 from ainur_studio.training.sources import load_sources
 from ainur_studio.training.spec import RunSpec
-
-
-def user_data_dir() -> Path:
-    """The app's user data folder (`AINUR_STUDIO_HOME` overrides)."""
-    from ainur_studio.models.pretrained import user_models_dir
-
-    return user_models_dir().parent
 
 
 def train(spec: tp.Mapping[str, tp.Any] | RunSpec, *, device: str | None = None,

@@ -168,9 +168,9 @@ def _read_lyrics(path: str | None) -> tp.Any:
 
 
 def takes_folder(args: argparse.Namespace) -> Path:
-    from engine.__main__ import user_folder
+    from ainur_studio.paths import takes_dir
 
-    return Path(args.out).resolve() if args.out else user_folder() / "takes"
+    return Path(args.out).resolve() if args.out else takes_dir()
 
 
 def output_options(args: argparse.Namespace) -> dict[str, tp.Any]:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from ainur_studio.models.text_encoder import sha256_file
+from ainur_studio.fileio import sha256_file
 
 PACK = Path(__file__).resolve().parents[2] / "resources" / "models" / "starter"
 LIMIT_BYTES = 40 * 1024 * 1024

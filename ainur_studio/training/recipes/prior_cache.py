@@ -25,8 +25,7 @@ from safetensors.torch import load_file, save
 
 from ainur_studio.audio.io import audio_read
 from ainur_studio.data.datasets import LatentItem
-from ainur_studio.fileio import atomic_write_bytes
-from ainur_studio.models.text_encoder import sha256_file
+from ainur_studio.fileio import atomic_write_bytes, sha256_file
 
 CACHE_VERSION = 1
 SEGMENT_FRAMES = 2048     # latent frames encoded at once (bounds memory for long songs)
