@@ -48,7 +48,8 @@ screenshots: $(VENV)/.installed
 	QT_QPA_PLATFORM=offscreen $(PY) scripts/screenshots.py
 
 lint: $(VENV)/.installed-dev
-	$(PY) -m ruff check ainur_studio engine ui tests main.py
+	$(PY) -m ruff check ainur_studio engine ui tests scripts main.py
+	$(VENV)/bin/lint-imports
 
 clean-venv:
 	rm -rf $(VENV)
