@@ -7,24 +7,9 @@ from dataclasses import dataclass, field
 
 import torch
 
+from ainur_studio.errors import GenerationCancelled, GenerationError
 
-class GenerationError(ValueError):
-    """A request that cannot be served. `code` is stable (for the UI and the engine protocol);
-    the message says what is wrong and how to fix it.
-
-    Codes: unknown_task, unknown_sampler, empty_prompt, bad_prompt, duration_out_of_range,
-    bad_steps, bad_guidance, bad_strength, bad_region, bad_extend, bad_count, no_source,
-    reference_unreadable, reference_too_short, source_unreadable, source_too_short, source_too_long, bad_interpolation, no_clasp,
-    pack_mismatch.
-    """
-
-    def __init__(self, code: str, message: str) -> None:
-        self.code = code
-        super().__init__(f"{message} [{code}]")
-
-
-class GenerationCancelled(Exception):
-    """`cancel()` returned True; raised at the next sampler step."""
+__all__ = ["GenerationCancelled", "GenerationError", "GenerationResult"]
 
 
 @dataclass

@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ainur_studio.errors import GenerationCancelled
+
 SAMPLE_RATE = 48_000
 
 
@@ -38,10 +40,6 @@ class FakeResult:
 class FakePack:
     name: str
     hash: str = "0" * 64
-
-
-class GenerationCancelled(Exception):
-    """Same name as the model core's exception, which the handler recognises."""
 
 
 def mode() -> str:

@@ -1,0 +1,24 @@
+"""Errors that cross the model core's boundary, torch-free so the engine, the command line and
+the UI can catch them by type without loading the model libraries."""
+
+from __future__ import annotations
+
+
+class GenerationError(ValueError):
+    """A request that cannot be served. `code` is stable (for the UI and the engine protocol);
+    the message says what is wrong and how to fix it.
+
+    Codes: unknown_task, unknown_sampler, empty_prompt, bad_prompt, duration_out_of_range,
+    bad_steps, bad_guidance, bad_seed, bad_strength, bad_region, bad_extend, bad_count,
+    no_source, reference_unreadable, reference_too_short, source_unreadable, source_too_short,
+    source_too_long, bad_interpolation, no_clasp, pack_mismatch.
+    """
+
+    def __init__(self, code: str, message: str) -> None:
+        self.code = code
+        self.plain = message  # the sentence without the code, for a person to read
+        super().__init__(f"{message} [{code}]")
+
+
+class GenerationCancelled(Exception):
+    """`cancel()` returned True; raised at the next sampler step."""
