@@ -66,7 +66,24 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unknown command {command!r}")
     if args.command is None:
         args = parser.parse_args(["gui"])
+    if command == "gui":
+        _start_qt()
     return int(modules[command].run(args) or 0)
+
+
+def _start_qt() -> None:
+    """Create the QApplication (the app reuses it) while a message handler stands by to
+    explain a platform plugin that cannot load: which libraries are missing, and the fix."""
+    from PySide6.QtCore import qInstallMessageHandler
+
+    from ui.app import create_application
+    from ui.platform_check import PlatformDiagnosis
+
+    previous = qInstallMessageHandler(PlatformDiagnosis())
+    try:
+        create_application()
+    finally:
+        qInstallMessageHandler(previous)
 
 
 if __name__ == "__main__":

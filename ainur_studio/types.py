@@ -126,6 +126,8 @@ class Take:
     channels: int = 2
     frames: int = 0
     timings: dict[str, float] = field(default_factory=dict)  # stage -> seconds
+    # this output among the request's: seed, score, rank, label, t (generate's per-output meta)
+    meta: dict[str, tp.Any] = field(default_factory=dict)
     created: str = ""            # ISO 8601
     lrc_path: str = ""
     sidecar_path: str = ""

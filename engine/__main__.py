@@ -36,6 +36,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "port 0 picks a free one)")
     parser.add_argument("--token", help="TCP token the client must send in its hello "
                         "(default: $AINUR_ENGINE_TOKEN, else a random one that is printed)")
+    parser.add_argument("--handshake-timeout", type=_positive_seconds, default=10.0,
+                        metavar="SECONDS", help="TCP: close a connection that has not sent "
+                        "its hello with the token within this many seconds (10)")
     parser.add_argument("--device", default=os.environ.get("AINUR_ENGINE_DEVICE", "auto"),
                         help="auto (CUDA > MPS > CPU), cpu, cuda, cuda:N or mps")
     parser.add_argument("--precision", default=os.environ.get("AINUR_ENGINE_PRECISION", "auto"),
@@ -43,6 +46,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--log-level", default="INFO",
                         choices=["DEBUG", "INFO", "WARNING", "ERROR"],
                         help="how much the engine logs to stderr and its log file (INFO)")
+
+
+def _positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not 0 < value <= 86_400:  # also refuses nan
+        raise argparse.ArgumentTypeError(f"expected seconds between 0 and 86400, e.g. 10; "
+                                         f"got {text!r}")
+    return value
 
 
 # --- stdio and process hygiene ------------------------------------------------------------
@@ -161,14 +175,15 @@ def build_server(args: argparse.Namespace, *, tail: TailHandler, token: str | No
     """
     from ainur_studio.paths import takes_dir
     from engine.devices import choose_device
-    from engine.handlers import Runtime, build_handlers, default_list_models
+    from engine.handlers import Runtime, build_checks, build_handlers, default_list_models
     from engine.server import EngineServer
 
     device = choose_device(args.device, args.precision)
     runtime = Runtime(device=device, takes_dir=takes_dir(),
                       generate_fn=seams.get("generate_fn"), load_pack=seams.get("load_pack"),
                       train_fn=seams.get("train_fn"))
-    server = EngineServer(handlers=build_handlers(runtime), status_info=runtime.status_info,
+    server = EngineServer(handlers=build_handlers(runtime), checks=build_checks(runtime),
+                          status_info=runtime.status_info,
                           list_models=seams.get("list_models") or default_list_models,
                           log_tail=tail.tail, token=token, transport=transport,
                           engine_id=engine_id)
@@ -203,7 +218,10 @@ def parse_listen(listen: str) -> tuple[str, int]:
     return host, int(port)
 
 
-def serve_tcp(server: tp.Any, listen: str, token: str) -> None:
+def serve_tcp(server: tp.Any, listen: str, token: str, *,
+              handshake_s: float = 10.0) -> None:
+    from engine.tcp import TcpTransport
+
     host, port = parse_listen(listen)
     with socket.create_server((host, port)) as sock:
         bound = sock.getsockname()
@@ -213,29 +231,7 @@ def serve_tcp(server: tp.Any, listen: str, token: str) -> None:
         sys.stdout.write(f"ainur-studio engine listening on {bound[0]}:{bound[1]}\n")
         sys.stdout.flush()
         server.start()
-        while not server.stopping:
-            conn, addr = sock.accept()
-            _serve_connection(server, conn, addr)
-
-
-def _serve_connection(server: tp.Any, conn: socket.socket, addr: tp.Any) -> None:
-    log.info("connection from %s:%s", *addr[:2])
-    with conn, conn.makefile("rwb") as f:
-        def write(line: str) -> None:
-            f.write(line.encode("utf-8") + b"\n")
-            f.flush()
-
-        server.attach(write)
-        try:
-            server.serve(read_lines(f))
-        except OSError as exc:
-            log.warning("connection from %s:%s broke: %s", addr[0], addr[1], exc)
-        finally:
-            if not server.authenticated:
-                log.warning("refused and closed connection from %s:%s", addr[0], addr[1])
-            else:
-                server.cancel_all()
-            server.detach()
+        TcpTransport(server, handshake_s=handshake_s).serve(sock)
 
 
 def _write_line(proto: tp.TextIO, msg: p.Message) -> None:
@@ -276,7 +272,8 @@ def run_engine(args: argparse.Namespace, **seams: tp.Any) -> int:
                                              f"engine: {exc}", engine_id=engine_id))
         return 2
     if args.listen:
-        serve_tcp(server, args.listen, tp.cast(str, token))
+        serve_tcp(server, args.listen, tp.cast(str, token),
+                  handshake_s=args.handshake_timeout)
     else:
         serve_stdio(server, tp.cast(tp.TextIO, proto))
     server.shutdown(wait_s=2.0)

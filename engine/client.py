@@ -10,6 +10,7 @@ retries and exponential back-off. `engine.inprocess.InProcessEngine` has the sam
 from __future__ import annotations
 
 import collections
+import contextlib
 import logging
 import os
 import signal
@@ -318,6 +319,9 @@ class EngineClient(ClientBase):
         """Ask the engine to shut down; terminate, then kill it if it does not."""
         self._closing = True
         if self._sock is not None:
+            # The reader thread's file keeps the socket open: shut it down to really leave.
+            with contextlib.suppress(OSError):
+                self._sock.shutdown(socket.SHUT_RDWR)
             self._sock.close()
             return
         proc = self.proc

@@ -49,7 +49,9 @@ class DawLink:
 
         daw, host = str(params.get("daw", "auto")), str(params.get("host", "127.0.0.1"))
         try:
-            listener = DawListener(daw=daw, host=host, port=int(params.get("port") or 0),
+            port = params.get("port", "default")  # absent: the DAW's usual feedback port
+            listener = DawListener(daw=daw, host=host,
+                                   port=None if port == "default" else int(port),
                                    on_change=self._on_heard)
             listener.start()
             if params.get("subscribe"):

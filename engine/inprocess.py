@@ -13,7 +13,7 @@ from pathlib import Path
 
 from engine.client import ClientBase, Listener
 from engine.devices import DeviceChoice, choose_device
-from engine.handlers import Runtime, build_handlers, default_list_models
+from engine.handlers import Runtime, build_checks, build_handlers, default_list_models
 from engine.server import EngineServer
 
 log = logging.getLogger(__name__)
@@ -39,7 +39,7 @@ class InProcessEngine(ClientBase):
         super().__init__(on_event=on_event)
         self.runtime = Runtime(device=device or choose_device(), takes_dir=Path(takes_dir),
                                generate_fn=generate_fn, load_pack=load_pack, train_fn=train_fn)
-        self.server = EngineServer(handlers=build_handlers(self.runtime),
+        self.server = EngineServer(handlers=build_handlers(self.runtime), checks=build_checks(self.runtime),
                                    status_info=self.runtime.status_info,
                                    list_models=list_models or default_list_models,
                                    transport="inprocess")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import math
 import os
 import typing as tp
 from dataclasses import dataclass, field
@@ -82,6 +83,7 @@ class ErrorCode(str, Enum):
     UNKNOWN_METHOD = "unknown_method"
     BAD_PARAMS = "bad_params"
     UNAUTHORIZED = "unauthorized"        # TCP: hello without the right token
+    BUSY = "busy"                        # TCP: another client holds the engine
     NOT_FOUND = "not_found"              # unknown job or model
     MODEL_ERROR = "model_error"          # a pack could not be loaded
     GENERATION_ERROR = "generation_error"  # the request cannot be generated as asked
@@ -171,7 +173,8 @@ Message = Request | Reply | Event
 
 
 def encode(msg: Message) -> str:
-    """One message -> one JSON line (no trailing newline; no newline inside).
+    """One message -> one JSON line (no trailing newline; no newline inside), always valid
+    UTF-8: strings with lone surrogates are written as ``\\uXXXX`` escapes.
 
     Raises:
         ProtocolError: if the payload cannot be represented as JSON.
@@ -191,9 +194,12 @@ def encode(msg: Message) -> str:
     else:
         raise TypeError(f"encode() takes a Request, Reply or Event, not {type(msg).__name__}")
     try:
-        return json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False,
-                          default=_json_default)
-    except (TypeError, ValueError) as exc:
+        line = json.dumps(obj, ensure_ascii=False, **_DUMPS)
+        line.encode("utf-8")
+        return line
+    except UnicodeEncodeError:  # a lone surrogate (from a "\ud800" escape) has no UTF-8 form
+        return json.dumps(obj, ensure_ascii=True, **_DUMPS)
+    except (TypeError, ValueError, RecursionError) as exc:
         raise ProtocolError(ErrorCode.MALFORMED, f"cannot encode {obj.get('type')} "
                             f"{obj.get('method') or obj.get('event') or ''}: {exc}") from exc
 
@@ -202,8 +208,9 @@ def decode(line: str | bytes) -> Message:
     """One JSON line -> a `Request`, `Reply` or `Event`.
 
     Unknown extra fields are ignored (newer peers); missing or ill-typed envelope fields,
-    an unsupported `v` or an unknown `type` raise `ProtocolError`. Method and event
-    names are not checked here: the receiver decides what it understands.
+    an unsupported `v` or an unknown `type` raise `ProtocolError`, and so do numbers that are
+    not finite (``NaN``, ``Infinity``, ``1e999``), which `encode` could not send back. Method
+    and event names are not checked here: the receiver decides what it understands.
     """
     if isinstance(line, bytes):
         if len(line) > MAX_LINE_BYTES:
@@ -217,7 +224,9 @@ def decode(line: str | bytes) -> Message:
         raise ProtocolError(ErrorCode.LINE_TOO_LONG,
                             f"line of {len(line)} characters exceeds the limit of {MAX_LINE_BYTES}")
     try:
-        obj = json.loads(line)
+        obj = json.loads(line, parse_constant=_refuse_constant, parse_float=_finite_float)
+    except ProtocolError:
+        raise
     except (ValueError, RecursionError) as exc:
         raise ProtocolError(ErrorCode.MALFORMED, f"line is not JSON: {exc}") from exc
     if not isinstance(obj, dict):
@@ -234,6 +243,18 @@ def decode(line: str | bytes) -> Message:
         return _decode_event(obj, msg_id)
     raise ProtocolError(ErrorCode.UNKNOWN_TYPE, f"unknown message type {kind!r}; expected "
                         "'request', 'reply' or 'event'", request_id=msg_id)
+
+
+def _refuse_constant(name: str) -> tp.NoReturn:
+    raise ProtocolError(ErrorCode.MALFORMED, f"{name} is not JSON; numbers must be finite")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ProtocolError(ErrorCode.MALFORMED, f"number {text[:40]} is out of range; "
+                            "numbers must be finite (at most about 1.8e308)")
+    return value
 
 
 def _check_version(obj: dict[str, tp.Any], msg_id: str | None) -> None:
@@ -304,6 +325,10 @@ def _json_default(obj: tp.Any) -> tp.Any:
     if isinstance(obj, os.PathLike):
         return os.fspath(obj)
     raise TypeError(f"{type(obj).__name__} is not JSON serialisable")
+
+
+_DUMPS: dict[str, tp.Any] = {"separators": (",", ":"), "allow_nan": False,
+                             "default": _json_default}
 
 
 def error_event(code: ErrorCode | str, message: str, *, detail: str = "",

@@ -9,6 +9,7 @@ model job runs at a time (Jupyter's control channel, STYLE §1.3).
 
 from __future__ import annotations
 
+import hmac
 import logging
 import os
 import threading
@@ -37,6 +38,11 @@ def _engine_version() -> str:
         return "unknown"
 
 
+def _secret(text: str) -> bytes:
+    """A token as bytes for `hmac.compare_digest`; lone surrogates from JSON escapes too."""
+    return text.encode("utf-8", "surrogatepass")
+
+
 def new_engine_id() -> str:
     """A fresh id per engine start, e.g. ``e-3f9a1c2b``."""
     return f"e-{uuid.uuid4().hex[:8]}"
@@ -53,6 +59,8 @@ class EngineServer:
         token: When set, the first request must be `hello` with this token (TCP).
         transport: Reported in the `hello` reply (``stdio``, ``tcp``, ``inprocess``).
         engine_id: Defaults to a fresh random id.
+        checks: Job kind -> `check(params)`, run when a job is submitted; a `JobError` it
+            raises refuses the request before it is queued (milliseconds, no model loaded).
     """
 
     def __init__(self, *, handlers: tp.Mapping[str, Handler],
@@ -60,9 +68,11 @@ class EngineServer:
                  list_models: tp.Callable[[], list[dict[str, tp.Any]]] | None = None,
                  log_tail: tp.Callable[[], list[str]] | None = None,
                  token: str | None = None, transport: str = "stdio",
-                 engine_id: str | None = None):
+                 engine_id: str | None = None,
+                 checks: tp.Mapping[str, tp.Callable[[dict[str, tp.Any]], None]] | None = None):
         self.engine_id = engine_id or new_engine_id()
         self._handlers = dict(handlers)
+        self._checks = dict(checks or {})
         self._status_info = status_info or (lambda: {"device": "cpu", "precision": "fp32"})
         self._list_models = list_models or (lambda: [])
         self._log_tail = log_tail or (lambda: [])
@@ -142,13 +152,17 @@ class EngineServer:
             return  # a peer without the token learns nothing but why it was refused
         line = p.encode(msg)
         with self._write_lock:
-            if self._write is None:
+            write = self._write
+            if write is None:
                 return
             try:
-                self._write(line)
-            except (OSError, ValueError):
-                log.warning("peer went away while sending; dropping further messages")
+                write(line)
+                return
+            except (OSError, ValueError) as exc:
                 self._write = None
+                failure = exc
+        # Log only once the lock is released: warnings travel back here as `log` events.
+        log.warning("peer went away while sending (%s); dropping further messages", failure)
 
     def emit(self, event: str, data: dict[str, tp.Any], *, job: str | None = None,
              reply_to: str | None = None) -> None:
@@ -209,6 +223,9 @@ class EngineServer:
             self.send(p.error_reply(req, exc.code, exc.message, detail=exc.detail))
         except Exception as exc:  # a bug in a control handler must not kill the engine
             log.exception("control request %s failed", req.method)
+            if not self._authenticated:  # a refusal is all such a peer may receive
+                self._refuse(req, f"{req.method} failed: {exc}")
+                return False
             self.send(p.error_reply(req, p.ErrorCode.INTERNAL, f"{req.method} failed: {exc}",
                                     detail=traceback.format_exc()))
         return True
@@ -218,15 +235,42 @@ class EngineServer:
 
     def _refuse(self, req: p.Request, why: str) -> None:
         log.warning("refused connection: %s", why)
-        self.send(p.error_event(p.ErrorCode.UNAUTHORIZED, f"refused: {why}", reply_to=req.id))
+        self.send(self._refusal(req.id, why))
+
+    def check_hello(self, line: bytes | str) -> p.Event | None:
+        """None when `line` is a `hello` with the right token, else the `unauthorized`
+        event to send back: for transports that vet a peer before attaching it."""
+        try:
+            msg = p.decode(line.strip())
+        except p.ProtocolError as exc:
+            return self._refusal(exc.request_id, f"the first message must be hello "
+                                 f"({exc.message})")
+        why = (self._hello_problem(msg) if isinstance(msg, p.Request)
+               else f"the first message must be a hello request, not a {type(msg).__name__}")
+        return None if why is None else self._refusal(msg.id, why)
+
+    def _refusal(self, reply_to: str | None, why: str) -> p.Event:
+        return p.error_event(p.ErrorCode.UNAUTHORIZED, f"refused: {why}", reply_to=reply_to,
+                             engine_id=self.engine_id)
+
+    def _hello_problem(self, req: p.Request) -> str | None:
+        """Why `req` does not authenticate its peer (None: it does)."""
+        if req.method != p.Method.HELLO.value:
+            return f"{req.method!r} before hello: this engine requires a token"
+        token = req.params.get("token")
+        if token is None:
+            return "missing token"
+        if not isinstance(token, str):
+            return f"the token must be a string, got {type(token).__name__}"
+        if not hmac.compare_digest(_secret(token), _secret(self._token or "")):
+            return "wrong token"
+        return None
 
     def _on_hello(self, req: p.Request) -> bool:
         if not self._authenticated:
-            import hmac
-            token = req.params.get("token")
-            if not isinstance(token, str) or not hmac.compare_digest(
-                    token.encode(), (self._token or "").encode()):
-                self._refuse(req, "missing token" if token is None else "wrong token")
+            why = self._hello_problem(req)
+            if why is not None:
+                self._refuse(req, why)
                 return False
             self._authenticated = True
         theirs = req.params.get("protocol", p.PROTOCOL_VERSION)
@@ -306,6 +350,9 @@ class EngineServer:
             raise JobError(p.ErrorCode.UNKNOWN_METHOD, f"this engine cannot run "
                            f"{req.method!r} jobs")
         params = self._with_seconds(req) if "bars" in req.params else req.params
+        check = self._checks.get(req.method)
+        if check is not None:
+            check(params)
         job = Job(kind=req.method, params=params, reply_to=req.id)
         with self._jobs_lock:
             self._jobs[job.id] = job

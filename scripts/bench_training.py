@@ -26,6 +26,7 @@ import torch
 
 from ainur_studio.models.factory import load_config
 from ainur_studio.models.pretrained import build_pack, save_pack
+from ainur_studio.progress import Callbacks
 from ainur_studio.training.train import train
 
 REPO = Path(__file__).resolve().parents[1]
@@ -67,7 +68,8 @@ def bench(args: argparse.Namespace, base: Path, data: Path, work: Path, mode: st
             "save_every": 0, "holdout": 0.0, "rank": args.rank, "warmup": 0,
             "compile": args.compile}
     result = train(spec, device=args.device, precision=args.precision,
-                   callback=lambda info: stamps.append(time.perf_counter()))
+                   progress=Callbacks(report=lambda info: info["stage"] == "train"
+                                      and stamps.append(time.perf_counter())))
     intervals = np.diff(stamps[args.warmup:]).tolist()
     step_s = statistics.median(intervals) if intervals else float("nan")
     used = result["batch_size"]

@@ -12,7 +12,8 @@ from pathlib import Path
 
 # Pure, torch-free parts of the model core that the UI may use.
 UI_ALLOWED_CORE = ("ainur_studio", "ainur_studio.types", "ainur_studio.lyrics",
-                   "ainur_studio.project", "ainur_studio.descriptor", "ainur_studio.fileio")
+                   "ainur_studio.project", "ainur_studio.descriptor", "ainur_studio.fileio",
+                   "ainur_studio.errors", "ainur_studio.limits")
 UI_ALLOWED_ENGINE = ("engine", "engine.protocol", "engine.client")
 HEAVY = ("torch", "torchaudio", "transformers", "safetensors", "peft", "einops")
 QT = ("PySide6", "shiboken6", "PyQt5", "PyQt6")

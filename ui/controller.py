@@ -7,12 +7,14 @@ import typing as tp
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from ainur_studio.limits import request_problems
 from ainur_studio.types import Take
 from engine.protocol import Event, EventName, Method, Reply
 from ui.audio_file import Peaks, peaks_job
 from ui.engine_bridge import BridgeState, EngineBridge
 from ui.models.jobs_model import JobsModel
 from ui.models.lyric_document import LyricDocument
+from ui.models.packs import exported_pack_name
 from ui.models.prompt_state import PromptState, summarise
 from ui.models.takes_model import TakesModel
 from ui.settings import Settings
@@ -51,6 +53,7 @@ class StudioController(QObject):
         self._workers: list[tp.Any] = []
         self.cancel_grace_s = CANCEL_GRACE_S
         self._daw_engine = ""  # engine id the DAW listener was requested from
+        self._installs: dict[str, bool] = {}  # train request id -> pack installed when done
         bridge.reply_received.connect(self._on_reply)
         bridge.event_received.connect(self._on_event)
         bridge.engine_died.connect(self._on_engine_died)
@@ -69,6 +72,11 @@ class StudioController(QObject):
     def generate(self) -> str | None:
         """Send the prompt (with the lyrics) as a generate request; returns the request id."""
         request = self.prompt.to_request(self.lyrics.lyrics)
+        problems = request_problems(request)
+        if problems:  # refused here, before it is queued or a seed is spent
+            self.error.emit(f"Cannot generate: {problems[0].plain}.",
+                            "\n".join(p.plain for p in problems[1:]))
+            return None
         request_id = self._send(Method.GENERATE, {"request": request.to_dict(),
                                                   "output": output_options(self.settings)})
         if request_id is not None:
@@ -96,6 +104,7 @@ class StudioController(QObject):
         request_id = self._send(Method.TRAIN, {"spec": spec})
         if request_id is not None:
             self.jobs.add_pending(request_id, "train", f"Training on {spec.get('data_dir')}")
+            self._installs[request_id] = bool(spec.get("install"))
         return request_id
 
     def stop_training(self, job_id: str) -> None:
@@ -107,8 +116,11 @@ class StudioController(QObject):
     def listen_to_daw(self) -> None:
         """Ask the engine to follow the DAW's tempo and transport (Settings > DAW)."""
         daw = str(self.settings.get("osc/daw") or "auto")
-        port = None if daw == "off" else int(self.settings.get("osc/listen_port"))
-        self._send(Method.DAW_LISTEN, {"daw": daw, "port": port})
+        port = int(self.settings.get("osc/listen_port"))
+        if daw == "off":
+            self._send(Method.DAW_LISTEN, {"daw": daw, "port": None})
+        else:  # port 0: the engine picks the DAW's usual feedback port
+            self._send(Method.DAW_LISTEN, {"daw": daw, **({"port": port} if port else {})})
 
     # --- replies and events -----------------------------------------------------------------
     def _on_reply(self, reply: Reply) -> None:
@@ -140,11 +152,26 @@ class StudioController(QObject):
             self._on_take_ready(event)
         elif event.event == EventName.JOB_FAILED.value and row is not None:
             self.message.emit(f"Failed: {row.error}")
+        elif event.event == EventName.JOB_DONE.value and row is not None and row.kind == "train":
+            self._on_training_done(row.request_id, event.data)
         elif event.event == EventName.DAW_STATE.value:
             self.daw_state_changed.emit(dict(event.data))
         elif event.event == EventName.ERROR.value:
             self.error.emit(str(event.data.get("message", "engine error")),
                             str(event.data.get("detail", "")))
+
+    def _on_training_done(self, request_id: str, data: dict[str, tp.Any]) -> None:
+        """A finished run: list the models again, so its installed pack can be chosen."""
+        installed = self._installs.pop(request_id, False)
+        name = exported_pack_name(data)
+        if not name:
+            return
+        self.list_models()
+        if installed:
+            self.message.emit(f"Training done: pack {name!r} is in the Model list")
+        else:
+            self.message.emit(f"Training done: pack {name!r} in {data.get('pack')}; type that "
+                              "folder in the Model field to use it")
 
     def _on_take_ready(self, event: Event) -> None:
         try:

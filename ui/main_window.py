@@ -9,7 +9,6 @@ from PySide6.QtWidgets import (
     QDockWidget,
     QMainWindow,
     QMessageBox,
-    QScrollArea,
     QTabWidget,
     QWidget,
 )
@@ -26,6 +25,7 @@ from ui.models.takes_model import TakesModel
 from ui.player import Player
 from ui.project_actions import ProjectHandling
 from ui.project_session import ProjectSession
+from ui.region_link import RegionLink
 from ui.remote_bridge import RemoteEngineBridge, parse_address
 from ui.settings import Settings
 from ui.take_actions import TakeActions
@@ -74,6 +74,8 @@ class MainWindow(ProjectHandling, QMainWindow):
         self.addToolBar(build_toolbar(self, self.actions_))
         self._connect()
         self._restore_layout()
+        self.show_takes_folder()
+        self.status.set_model(self.prompt.request.model)
         self._update_title()
         self._fill_recent_menu()
         self.status.set_audio_note(self.player.unavailable_reason)
@@ -93,13 +95,10 @@ class MainWindow(ProjectHandling, QMainWindow):
         self.pages.addTab(QWidget(), "Training")   # created when first shown
         self.pages.addTab(QWidget(), "Settings")
         self.setCentralWidget(self.pages)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setWidget(self.prompt_panel)
-        scroll.setMinimumWidth(330)
+        self.prompt_panel.setMinimumWidth(330)  # its fields scroll, Generate stays in sight
         self.docks = {
-            "prompt": self._dock("Prompt", scroll, Qt.DockWidgetArea.LeftDockWidgetArea),
+            "prompt": self._dock("Prompt", self.prompt_panel,
+                                 Qt.DockWidgetArea.LeftDockWidgetArea),
             "takes": self._dock("Takes", self.takes_view, Qt.DockWidgetArea.RightDockWidgetArea),
             "queue": self._dock("Queue", self.queue, Qt.DockWidgetArea.RightDockWidgetArea),
         }
@@ -107,6 +106,8 @@ class MainWindow(ProjectHandling, QMainWindow):
         self.setStatusBar(self.status)
         self.take_actions = TakeActions(self, self.takes, self.prompt, self.prompt_panel,
                                         self.lyrics, self.settings)
+        # the region dragged on the waveform <-> the task's fields
+        self.region_link = RegionLink(self.prompt, self.prompt_panel, self.timeline, self)
         self.training_page = None
         self.settings_page = None
 
@@ -125,6 +126,7 @@ class MainWindow(ProjectHandling, QMainWindow):
         self.prompt_panel.generate_requested.connect(self.generate)
         self.prompt_panel.task_inputs.region_requested.connect(self._use_selected_region)
         self.prompt.changed.connect(lambda: self.timeline.set_bpm(self.prompt.request.fields.bpm))
+        self.prompt.changed.connect(lambda: self.status.set_model(self.prompt.request.model))
         self.queue.cancel_requested.connect(c.cancel)
         self.takes_view.take_selected.connect(self.set_current_take)
         self.takes_view.take_activated.connect(self.play_take)
@@ -200,6 +202,7 @@ class MainWindow(ProjectHandling, QMainWindow):
 
     # --- generation and playback ------------------------------------------------------------
     def generate(self) -> None:
+        self.take_actions.fill_empty_source(self.current_take)
         self.controller.generate()
         self.docks["queue"].raise_()
 

@@ -11,6 +11,8 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from ainur_studio.project import EXTENSION, ProjectError
 from ainur_studio.project.autosave import find_recoverable_autosaves as find_recoverable
+from ui.dialog_folders import start_file, start_folder
+from ui.models.takes_folder import read_takes_folder, takes_folder
 
 if tp.TYPE_CHECKING:
     from PySide6.QtWidgets import QMenu
@@ -53,15 +55,23 @@ class ProjectHandling:
 
     def new_project(self) -> None:
         if self.confirm_discard():
-            self.session.new()
+            self.show_takes_folder()
+
+    def show_takes_folder(self) -> None:
+        """No project open (at start, after New): an untitled project listing the takes
+        folder's takes, newest first, so takes made earlier are there after a restart."""
+        folder = takes_folder(self.settings.get("output/folder"))
+        self.session.new(takes=read_takes_folder(folder))
+        self.current_take = ""
+        self._load_peaks()
 
     def open_project(self, path: str | None = None) -> bool:
         if not self.confirm_discard():
             return False
         if path is None:
-            path, _ = QFileDialog.getOpenFileName(self, "Open project",
-                                                  self.settings.get("ui/last_folder"),
-                                                  PROJECT_FILTER)
+            path, _ = QFileDialog.getOpenFileName(
+                self, "Open project", start_folder("documents", self.settings.get("ui/last_folder")),
+                PROJECT_FILTER)
             if not path:
                 return False
         return self.load_project_file(path)
@@ -82,6 +92,9 @@ class ProjectHandling:
         self.settings.set("ui/last_folder", str(Path(path).parent))
         self._fill_recent_menu()
         self.current_take = ""
+        self._load_peaks()
+
+    def _load_peaks(self) -> None:
         for take in self.takes.all_takes:
             if not take.deleted and Path(take.path).exists():
                 self.controller.load_peaks(take)
@@ -92,9 +105,10 @@ class ProjectHandling:
         return self._save_to(self.session.path)
 
     def save_project_as(self) -> bool:
-        path, _ = QFileDialog.getSaveFileName(self, "Save project as",
-                                              self.settings.get("ui/last_folder"),
-                                              PROJECT_FILTER)
+        name = self.session.display_name()
+        name = name if name.endswith(EXTENSION) else f"{name}{EXTENSION}"
+        suggested = start_file("documents", name, self.settings.get("ui/last_folder"))
+        path, _ = QFileDialog.getSaveFileName(self, "Save project as", suggested, PROJECT_FILTER)
         return bool(path) and self._save_to(Path(path))
 
     def _save_to(self, path: Path) -> bool:
@@ -105,6 +119,7 @@ class ProjectHandling:
                                 f"{path}: {exc}\nYour work is still open; try another folder.")
             return False
         self.settings.add_recent_file(str(saved.resolve()))
+        self.settings.set("ui/last_folder", str(saved.parent))
         self._fill_recent_menu()
         self.status.show_info(f"Saved {saved.name}")
         return True

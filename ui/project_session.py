@@ -25,6 +25,7 @@ from ainur_studio.project.autosave import (
     load_autosave,
     write_autosave,
 )
+from ainur_studio.types import Take
 from ui.models.lyric_document import LyricDocument
 from ui.models.prompt_state import PromptState
 from ui.models.takes_model import TakesModel
@@ -80,8 +81,9 @@ class ProjectSession(QObject):
                        title=self.title)
 
     # --- documents --------------------------------------------------------------------------
-    def new(self) -> None:
-        self.load(Project(), None)
+    def new(self, *, takes: list[Take] | None = None) -> None:
+        """An untitled project (listing `takes`, e.g. those already in the takes folder)."""
+        self.load(Project(takes=list(takes or [])), None)
 
     def load(self, project: Project, path: Path | None) -> None:
         """Show `project` in the editors (the undo history starts afresh)."""

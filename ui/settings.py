@@ -16,7 +16,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 MAX_RECENT = 10
 
 
@@ -33,7 +33,8 @@ SETTINGS: dict[str, Setting] = {s.key: s for s in (
     Setting("output/format", str, "wav", "wav | flac"),
     Setting("output/loudness_lufs", float, -14.0, "integrated loudness target of takes"),
     Setting("osc/targets", list, [], "list of {name, host, port, adapter}"),
-    Setting("osc/listen_port", int, 9001, "where DAW tempo and transport arrive"),
+    Setting("osc/listen_port", int, 0, "where DAW tempo and transport arrive; 0 = the DAW's "
+            "usual feedback port, chosen by the engine (9000 for REAPER and Bitwig)"),
     Setting("osc/daw", str, "auto", "whose feedback to expect: auto | reaper | ableton | bitwig "
             "| ardour | off"),
     Setting("engine/device", str, "auto", "auto | cpu | cuda | mps"),
@@ -63,7 +64,14 @@ def _migrate_1_to_2(qs: QSettings) -> None:
     qs.remove("osc/port")
 
 
-MIGRATIONS: dict[int, tp.Callable[[QSettings], None]] = {2: _migrate_1_to_2}
+def _migrate_2_to_3(qs: QSettings) -> None:
+    """Schema 2 defaulted the DAW listen port to 9001, which no DAW sends to; a stored 9001 was
+    that default, so it becomes the DAW's own port (0)."""
+    if str(qs.value("osc/listen_port", "")) == "9001":
+        qs.remove("osc/listen_port")
+
+
+MIGRATIONS: dict[int, tp.Callable[[QSettings], None]] = {2: _migrate_1_to_2, 3: _migrate_2_to_3}
 
 
 def default_path() -> Path | None:

@@ -10,7 +10,7 @@ from PySide6.QtCore import QObject, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import QFileDialog, QWidget
 
-from ainur_studio.types import Take
+from ainur_studio.types import Take, Task
 from ui.daw_send import DawSender
 from ui.models.lyric_document import LyricDocument
 from ui.models.lyric_io import export_lrc
@@ -23,6 +23,11 @@ from ui.widgets.task_inputs import TASKS
 
 def task_index(label: str) -> int:
     return next(i for i, (name, _t, _s) in enumerate(TASKS) if name == label)
+
+
+def needs_source(task: Task) -> bool:
+    """Whether `task` works on a source take (variation, repaint, extend)."""
+    return any(t is task and needs for _name, t, needs in TASKS)
 
 
 class TakeActions(QObject):
@@ -79,9 +84,21 @@ class TakeActions(QObject):
 
     def _source_task(self, take: Take, label: str) -> None:
         self.panel.set_task_index(task_index(label))
+        self.use_as_source(take)
+        self.message.emit(f"{label}: set the options in the prompt panel, then Generate")
+
+    def use_as_source(self, take: Take) -> None:
+        """Make `take` the source of variation / repaint / extend (prompt and panel)."""
         self.prompt.update_inputs(source_audio=take.path)
         self.panel.task_inputs.set_source(take.path)
-        self.message.emit(f"{label}: set the options in the prompt panel, then Generate")
+
+    def fill_empty_source(self, take_id: str) -> None:
+        """A task that needs a source, with Source empty, uses the selected take."""
+        request, take = self.prompt.request, self.takes.take(take_id)
+        if take is None or request.inputs.source_audio or not needs_source(request.task):
+            return
+        self.use_as_source(take)
+        self.message.emit(f"Source: the selected take ({Path(take.path).name})")
 
     def do_variation(self, take: Take) -> None:
         self._source_task(take, "Variation")

@@ -14,7 +14,6 @@ import typing as tp
 import torch
 
 from ainur_studio.descriptor import build_prompt
-from ainur_studio.diffusion.samplers import SAMPLERS
 from ainur_studio.diffusion.schedules import SCHEDULES
 from ainur_studio.inference.audio import read_audio
 from ainur_studio.inference.conditioning import CondSpec
@@ -29,15 +28,15 @@ from ainur_studio.inference.tasks import (
     run_new,
     run_variation,
 )
+from ainur_studio.limits import LIMITS, MIN_AUDIO_SECONDS, check_request
 from ainur_studio.progress import SILENT, Progress
 from ainur_studio.types import GenerationRequest, PromptFields, Task
 
 __all__ = ["GenerationCancelled", "GenerationError", "GenerationResult", "generate"]
 
-MIN_SECONDS = 1.0
-MAX_LONG_SECONDS = 600.0  # new / best-of beyond one window: chained extensions
-MIN_REFERENCE_SECONDS = 1.0
-MAX_OUTPUTS = 16
+MIN_SECONDS = LIMITS["duration_s"].low
+MAX_LONG_SECONDS = LIMITS["duration_s"].high  # new / best-of beyond one window: extensions
+MIN_REFERENCE_SECONDS = MIN_AUDIO_SECONDS["reference_audio"]
 
 
 def generate(request: GenerationRequest, pack: tp.Any, *, device: str | torch.device = "cpu",
@@ -60,7 +59,8 @@ def generate(request: GenerationRequest, pack: tp.Any, *, device: str | torch.de
         GenerationCancelled: `progress.should_stop()` returned True.
     """
     start = time.perf_counter()
-    task = _task(request)
+    check_request(request)
+    task = Task(request.task)
     ctx = RunContext(pack=pack, device=torch.device(device), settings=_settings(request, pack),
                      progress=progress)
     _check_pack(pack)
@@ -93,27 +93,7 @@ def _run(ctx: RunContext, request: GenerationRequest, task: Task, job: Job) -> O
 
 # --- validation -------------------------------------------------------------------------------
 
-def _task(request: GenerationRequest) -> Task:
-    try:
-        return Task(request.task)
-    except ValueError:
-        known = ", ".join(t.value for t in Task)
-        raise GenerationError("unknown_task", f"unknown task {request.task!r}; use one of "
-                                              f"{known}") from None
-
-
 def _settings(request: GenerationRequest, pack: tp.Any) -> SamplingSettings:
-    if request.sampler not in SAMPLERS:
-        raise GenerationError("unknown_sampler", f"unknown sampler {request.sampler!r}; use one "
-                                                 f"of {', '.join(sorted(SAMPLERS))}")
-    if not isinstance(request.steps, int) or not 1 <= request.steps <= 1000:
-        raise GenerationError("bad_steps", f"steps must be an integer 1..1000, got "
-                                           f"{request.steps!r}")
-    if not math.isfinite(request.guidance) or not 0.0 <= request.guidance <= 50.0:
-        raise GenerationError("bad_guidance", f"guidance must be in 0..50, got {request.guidance}")
-    if not 1 <= request.variations <= MAX_OUTPUTS:
-        raise GenerationError("bad_count", f"variations must be 1..{MAX_OUTPUTS}, got "
-                                           f"{request.variations}")
     defaults = pack.defaults
     schedule = defaults.get("schedule", "karras")
     if schedule not in SCHEDULES:

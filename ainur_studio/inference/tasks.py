@@ -6,7 +6,6 @@ frame counts). Audio is [2, T] float32 on the CPU at the pack's sample rate.
 
 from __future__ import annotations
 
-import math
 import typing as tp
 from dataclasses import dataclass
 
@@ -50,11 +49,10 @@ def run_new(ctx: RunContext, request: GenerationRequest, job: Job) -> Outputs:
 
 
 def run_best_of(ctx: RunContext, request: GenerationRequest, job: Job) -> Outputs:
-    """Generate `best_of` candidates and return all of them ranked, best first, by CLASP
-    similarity to the lyrics, prompt and reference audio."""
+    """Generate `best_of` candidates, rank them by CLASP similarity to the lyrics, prompt and
+    reference audio, and keep the best `variations` (at most all of them), best first, each
+    with its score; the other candidates are discarded."""
     n = request.inputs.best_of
-    if not 1 <= n <= 64:
-        raise GenerationError("bad_count", f"best_of must be 1..64, got {n}")
     clasp = ctx.pack.clasp
     if clasp is None:
         raise GenerationError("no_clasp", "best-of ranking needs a CLASP model and this pack "
@@ -65,10 +63,11 @@ def run_best_of(ctx: RunContext, request: GenerationRequest, job: Job) -> Output
     audio = decode(ctx, z, job.samples)
     with ctx.stage("rank"):
         scores = _clasp_scores(ctx, job.spec, list(audio))
-    order = torch.argsort(scores, descending=True, stable=True)
-    return ([audio[i] for i in order],
-            [{"seed": seeds[i], "score": float(scores[i]), "rank": r}
-             for r, i in enumerate(order.tolist())])
+    kept = torch.argsort(scores, descending=True, stable=True)[: max(1, request.variations)]
+    return ([audio[i] for i in kept],
+            [{"seed": seeds[i], "score": float(scores[i]), "rank": r, "candidates": n,
+              "label": f"best {r + 1}/{n} (score {float(scores[i]):.3f})"}
+             for r, i in enumerate(kept.tolist())])
 
 
 def _clasp_scores(ctx: RunContext, spec: CondSpec, audio: list[torch.Tensor]) -> torch.Tensor:
@@ -92,8 +91,6 @@ def run_interpolate(ctx: RunContext, request: GenerationRequest, job: Job,
     """N outputs from the request's (prompt, seed) to (second prompt, second seed); the two
     end points equal the plain generations of each end."""
     n = request.inputs.interpolation_steps
-    if not 2 <= n <= 64:
-        raise GenerationError("bad_count", f"interpolation_steps must be 2..64, got {n}")
     seed_b = request.seed if request.inputs.second_seed is None else request.inputs.second_seed
     same_text = other.text == job.spec.text
     if same_text and seed_b == request.seed:
@@ -111,15 +108,14 @@ def run_interpolate(ctx: RunContext, request: GenerationRequest, job: Job,
         z = sample_new(ctx, [job.spec], [], job.frames, noise=slerp(noise_a, noise_b, t),
                        mixture_specs=mix)
         audio.append(decode(ctx, z, job.samples)[0])
-        meta.append({"seed": request.seed, "second_seed": seed_b, "t": t, "score": None})
+        meta.append({"seed": request.seed, "second_seed": seed_b, "t": t, "score": None,
+                     "label": f"interp {k + 1}/{n} (t={t:.2f})"})
     return audio, meta
 
 
 def run_variation(ctx: RunContext, request: GenerationRequest, job: Job) -> Outputs:
     """Audio-to-audio: noise the source to `strength` of the schedule and denoise it."""
     strength = request.inputs.strength
-    if not 0.0 <= strength <= 1.0:
-        raise GenerationError("bad_strength", f"strength must be in [0, 1], got {strength}")
     src = source_audio(ctx, request)
     seeds = _seeds(request, max(1, request.variations))
     if strength == 0.0:
@@ -152,7 +148,4 @@ def source_audio(ctx: RunContext, request: GenerationRequest, *, max_frames: int
 
 def crossfade_samples(request: GenerationRequest, sample_rate: int, limit: int) -> int:
     """The request's crossfade in samples, at least 0 and at most `limit`."""
-    cf = request.inputs.crossfade_s
-    if not math.isfinite(cf) or cf < 0:
-        raise GenerationError("bad_extend", f"crossfade_s must be >= 0, got {cf}")
-    return max(0, min(round(cf * sample_rate), limit))
+    return max(0, min(round(request.inputs.crossfade_s * sample_rate), limit))

@@ -87,6 +87,22 @@ class ModelPack:
 
 # --- where packs live -------------------------------------------------------------------------
 
+RUN_PACK = "pack"  # where a training run folder keeps the pack it exported
+
+
+def pack_folder(path: str | Path) -> Path | None:
+    """The pack folder `path` stands for: itself when it holds `pack.json`, its `pack/`
+    subfolder when it is a training run folder; None when it is neither (or not a folder).
+
+    The one place where a folder becomes a pack folder (`load_pack`, LoRA packs, the CLI).
+    """
+    folder = Path(path).expanduser()
+    for candidate in (folder, folder / RUN_PACK):
+        if (candidate / "pack.json").is_file():
+            return candidate
+    return None
+
+
 def list_packs() -> list[PackInfo]:
     """The built-in debug pack, then packs in `resources/models/` and the user folder."""
     found = [PackInfo(BUILTIN, load_config(f"pack_{BUILTIN}")["version"], None)]
@@ -150,7 +166,8 @@ def build_pack(recipe: dict[str, tp.Any], *, seed: int | None = None) -> ModelPa
 
 
 def load_pack(name_or_path: str | Path, *, device: str | torch.device = "cpu") -> ModelPack:
-    """Load and verify a pack by name (see `list_packs`) or folder path.
+    """Load and verify a pack by name (see `list_packs`) or folder path (a pack folder, or a
+    training run folder holding its exported pack in `pack/`).
 
     Raises:
         PackError: not found, a missing or damaged file (sha256 mismatch), bad weights, or
@@ -158,7 +175,12 @@ def load_pack(name_or_path: str | Path, *, device: str | torch.device = "cpu") -
     """
     path = Path(name_or_path).expanduser()
     if path.is_dir():
-        return _load_folder(path).to(device)
+        folder = pack_folder(path)
+        if folder is None:
+            raise PackError(f"{path} is not a model pack: it has no pack.json (nor "
+                            f"{RUN_PACK}/pack.json, as a training run folder has); fix: pass "
+                            "the folder of a pack or of a finished training run")
+        return _load_folder(folder).to(device)
     if str(name_or_path) == BUILTIN:
         return build_pack(load_config(f"pack_{BUILTIN}")).to(device)
     packs = list_packs()

@@ -19,7 +19,14 @@ import torch
 from safetensors.torch import load_file, save_file
 
 from ainur_studio.fileio import sha256_file
-from ainur_studio.models.pretrained import PACK_FORMAT, PackError, list_packs, load_pack, save_pack
+from ainur_studio.models.pretrained import (
+    PACK_FORMAT,
+    PackError,
+    list_packs,
+    load_pack,
+    pack_folder,
+    save_pack,
+)
 from ainur_studio.training.lora import LoraSettings, add_lora, load_lora_weights, merge_lora
 
 ADAPTER = "diffusion_lora/adapter.safetensors"
@@ -91,7 +98,7 @@ def load_lora_pack(folder: str | Path, *, base: str | Path | None = None,
     """Load a LoRA pack: its base pack with the adapters merged into the prior.
 
     Args:
-        folder: the LoRA pack folder.
+        folder: the LoRA pack folder (or the training run folder that holds it in `pack/`).
         base: the base pack (name or folder); default: the name, then the path, in pack.json.
         device: where to put the result.
 
@@ -99,7 +106,7 @@ def load_lora_pack(folder: str | Path, *, base: str | Path | None = None,
         PackError: not a LoRA pack, damaged adapter file, or a base whose hash differs from the
             one the adapters were trained on.
     """
-    folder = Path(folder)
+    folder = pack_folder(folder) or Path(folder)
     meta = read_lora_meta(folder)
     if meta is None:
         raise PackError(f"{folder} is not a LoRA pack (pack.json missing or without "
@@ -156,7 +163,8 @@ def load_any_pack(name_or_path: str | Path, *, device: str | torch.device = "cpu
 def _lora_folder(name_or_path: str | Path) -> Path | None:
     path = Path(name_or_path).expanduser()
     if path.is_dir():
-        return path if read_lora_meta(path) is not None else None
+        folder = pack_folder(path)
+        return folder if folder is not None and read_lora_meta(folder) is not None else None
     for info in list_packs():
         if info.name == str(name_or_path) and info.path is not None \
                 and read_lora_meta(info.path) is not None:

@@ -1,6 +1,9 @@
 """`ainur-studio corpus build --out DIR [--seed N] [--limit N] [--clip-seconds S] [--workers N]`
 renders the music21 corpus with FluidSynth into 48 kHz stereo FLAC clips with captions, synced
-LRC and a manifest; `ainur-studio corpus stats DIR` summarises a corpus folder.
+LRC and a manifest; `--kind genres [--genres pop,lofi,...]` renders the genre arranger's songs
+as stems (drums, bass, harmony, melody, vocals) with their MIDI and labels instead;
+`ainur-studio corpus stats DIR` summarises a corpus folder (hours per genre and stem role for
+a genre corpus).
 
 Building needs music21 (pip) and FluidSynth with a General MIDI SoundFont (Debian/Ubuntu:
 apt-get install fluidsynth fluid-soundfont-gm); running the app does not. Builds resume where
@@ -33,17 +36,60 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     build.add_argument("--collections", default="",
                        help="comma-separated music21 corpus folders (default: all)")
     build.add_argument("--soundfont", default=None, help="GM SoundFont (.sf2) to render with")
+    build.add_argument("--kind", choices=("scores", "genres"), default="scores",
+                       help="scores: the music21 corpus as mixed clips; genres: arranged "
+                            "songs in 15 genres as stems")
+    build.add_argument("--genres", default="",
+                       help="comma-separated genres for --kind genres (default: all 15)")
+    build.add_argument("--songs-per-genre", type=int, default=400,
+                       help="songs per genre for --kind genres")
     stats = sub.add_parser("stats", help="print statistics of a corpus folder as JSON")
     stats.add_argument("folder")
 
 
 def run(args: argparse.Namespace) -> int:
     if args.corpus_command == "stats":
-        from ainur_studio.data.corpus.build import summarise
-
-        print(json.dumps(summarise(args.folder), indent=2))
+        print(json.dumps(_summary(args.folder), indent=2))
         return 0
-    return _build(args)
+    return _build_genres(args) if args.kind == "genres" else _build(args)
+
+
+def _summary(folder: str) -> dict:
+    from ainur_studio.data.corpus.genres.stats import is_genre_corpus, summarise_genres
+
+    from ainur_studio.data.corpus.build import summarise
+
+    return summarise_genres(folder) if is_genre_corpus(folder) else summarise(folder)
+
+
+def _build_genres(args: argparse.Namespace) -> int:
+    from ainur_studio.data.corpus.genres.build import GenreBuildConfig, build_genres
+    from ainur_studio.data.corpus.genres.stats import summarise_genres
+
+    from ainur_studio.data.corpus.deps import MissingDependency
+    from ainur_studio.progress import Callbacks
+
+    if args.workers < 1 or args.songs_per_genre < 1:
+        print("ainur-studio corpus: need --workers >= 1 and --songs-per-genre >= 1",
+              file=sys.stderr)
+        return 2
+    config = GenreBuildConfig(out=args.out, seed=args.seed, limit=args.limit,
+                              genres=[g for g in args.genres.split(",") if g] or None,
+                              songs_per_genre=args.songs_per_genre, workers=args.workers)
+    printer = _GenrePrinter()
+    try:
+        state = build_genres(config, progress=Callbacks(report=printer, log=None))
+    except (MissingDependency, ValueError) as exc:
+        print(f"ainur-studio corpus: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("ainur-studio corpus: interrupted; run the same command again to resume",
+              file=sys.stderr)
+        return 130
+    print(f"rendered {state.rendered} clips ({state.skipped} skipped), "
+          f"{state.audio_s / 3600:.2f} h of audio in {state.wall_s / 60:.1f} min")
+    print(json.dumps(summarise_genres(args.out), indent=2))
+    return 0
 
 
 def _build(args: argparse.Namespace) -> int:

@@ -12,7 +12,9 @@ import time
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     sub = parser.add_subparsers(dest="daw_command", metavar="ACTION", required=True)
     listen = sub.add_parser("listen", help="listen for DAW feedback and print the state")
-    listen.add_argument("--port", type=int, default=9000, help="port the DAW sends feedback to")
+    listen.add_argument("--port", type=int, default=None,
+                        help="port the DAW sends feedback to (default: the DAW's usual port, "
+                             "9000 for REAPER, Bitwig and auto; 11001 Ableton; 8000 Ardour)")
     listen.add_argument("--host", default="127.0.0.1", help="address to bind")
     listen.add_argument("--daw", default="auto",
                         choices=["auto", "reaper", "ableton", "bitwig", "ardour"])
@@ -29,9 +31,12 @@ def run(args: argparse.Namespace) -> int:
     try:
         listener = DawListener(daw=args.daw, host=args.host, port=args.port).start()
     except OSError as exc:
-        print(f"ainur-studio daw: cannot listen on {args.host}:{args.port}: {exc}",
+        port = args.port if args.port is not None else "the DAW's default port"
+        print(f"ainur-studio daw: cannot listen on {args.host}:{port}: {exc}",
               file=sys.stderr)
         return 1
+    print(f"listening on {listener.server.where} for {args.seconds:g} s", file=sys.stderr,
+          flush=True)
     try:
         if args.subscribe:
             listener.subscribe(args.daw, parse_osc_url(args.subscribe))
@@ -46,4 +51,7 @@ def run(args: argparse.Namespace) -> int:
                           "dropped": listener.dropped}))
     else:
         print(state.summary())
+        if listener.dropped:
+            print(f"{listener.dropped} messages dropped (malformed, or not DAW feedback)",
+                  file=sys.stderr)
     return 0

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import json
 import os
 import random
@@ -45,7 +46,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--variations", type=int, default=1, metavar="N",
                    help="how many takes (consecutive seeds)")
     g.add_argument("--model", default="starter", metavar="PACK",
-                   help="model pack name or folder (see `ainur-studio models`)")
+                   help="model pack name or folder, or a training run folder (its pack/); "
+                        "see `ainur-studio models`")
     t = parser.add_argument_group("task (default: new)")
     t.add_argument("--task", choices=TASKS, default="new", help="what to do")
     t.add_argument("--source", metavar="F.wav", help="take to vary, repaint or extend")
@@ -122,17 +124,51 @@ def build_request(args: argparse.Namespace) -> tp.Any:
         inputs.region_start_s, inputs.region_end_s = args.region
     if args.task in ("variation", "repaint", "extend") and not inputs.source_audio:
         raise UsageError(f"--task {args.task} needs --source F.wav")
-    return GenerationRequest(
+    request = GenerationRequest(
         prompt=args.prompt, fields=PromptFields(bpm=args.bpm), lyrics=_read_lyrics(args.lyrics),
         duration_s=10.0 if duration is None else duration,
         seed=random.randrange(2**31) if args.seed is None else args.seed,
-        **_sampling(args), variations=args.variations,
+        **_given_sampling(args), variations=args.variations,
         task=Task(args.task), inputs=inputs, model=args.model)
+    check_arguments(request)  # before the pack's defaults, which need the pack registry
+    return dataclasses.replace(request, **_sampling(args))
+
+
+# The request field each option sets, so a limit is reported in the option's words.
+OPTION_OF = {"duration_s": "--duration", "steps": "--steps", "guidance": "--guidance",
+             "variations": "--variations", "seed": "--seed", "sampler": "--sampler",
+             "inputs.strength": "--strength", "inputs.extend_s": "--extend-s",
+             "inputs.interpolation_steps": "--interpolation-steps",
+             "inputs.best_of": "--best-of", "inputs.region_start_s": "--region",
+             "inputs.region_end_s": "--region"}
+
+
+def check_arguments(request: tp.Any) -> None:
+    """Refuse a request outside `ainur_studio.limits` before any model loads."""
+    from ainur_studio.limits import audio_file_problems, request_problems
+
+    problems = request_problems(request) or audio_file_problems(request)
+    if problems:
+        text = problems[0].plain
+        for field, option in OPTION_OF.items():
+            if text.startswith(field + " "):
+                text = f"{option} ({field}){text[len(field):]}"
+                break
+        raise UsageError(text)
+
+
+BUILT_IN_SAMPLING = {"steps": 24, "guidance": 4.0, "sampler": "dpmpp-2m"}
+
+
+def _given_sampling(args: argparse.Namespace) -> dict[str, tp.Any]:
+    """Steps, guidance and sampler: as given, else the built-in defaults."""
+    return {key: default if getattr(args, key) is None else getattr(args, key)
+            for key, default in BUILT_IN_SAMPLING.items()}
 
 
 def _sampling(args: argparse.Namespace) -> dict[str, tp.Any]:
     """Steps, guidance and sampler: as given, else the pack's defaults, else the built-in ones."""
-    defaults = {"steps": 24, "guidance": 4.0, "sampler": "dpmpp-2m"}
+    defaults = dict(BUILT_IN_SAMPLING)
     if None in (args.steps, args.guidance, args.sampler):
         defaults.update({k: v for k, v in pack_defaults(args.model).items() if k in defaults})
     return {key: default if getattr(args, key) is None else getattr(args, key)
@@ -140,11 +176,12 @@ def _sampling(args: argparse.Namespace) -> dict[str, tp.Any]:
 
 
 def pack_defaults(model: str) -> dict[str, tp.Any]:
-    """The sampling defaults in a pack's pack.json ({} for unknown or built-in packs)."""
-    from ainur_studio.models.pretrained import list_packs
+    """The sampling defaults in a pack's pack.json ({} for unknown or built-in packs); `model`
+    is a pack name, a pack folder or a training run folder."""
+    from ainur_studio.models.pretrained import list_packs, pack_folder
 
-    folder = Path(model)
-    if not (folder / "pack.json").is_file():
+    folder = pack_folder(model)
+    if folder is None:
         found = [p.path for p in list_packs() if p.name == model and p.path is not None]
         if not found:
             return {}
@@ -244,6 +281,7 @@ def _generate(args: argparse.Namespace, seams: dict[str, tp.Any]) -> tuple[int, 
     except (UsageError, ValueError, OSError) as exc:
         sys.stderr.write(f"ainur-studio generate: error: {exc}\n")
         return 2, []
+    from engine.client import EngineError
     from engine.inprocess import InProcessEngine
 
     bar = ProgressBar()
@@ -261,6 +299,10 @@ def _generate(args: argparse.Namespace, seams: dict[str, tp.Any]) -> tuple[int, 
     try:
         job = engine.generate(request, output=output_options(args))
         end = engine.wait_job(job, timeout=None)
+    except EngineError as exc:  # refused when submitted: a bad request or output option
+        engine.close()
+        sys.stderr.write(f"ainur-studio generate: error: {exc.message}\n")
+        return (2 if exc.code == "bad_params" else 1), printed
     except KeyboardInterrupt:
         engine.close()
         sys.stderr.write("\ninterrupted\n")

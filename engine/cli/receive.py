@@ -29,7 +29,8 @@ def run(args: argparse.Namespace) -> int:
     receiver = StreamReceiver(args.out, on_written=written)
     try:
         server = OscServer(receiver.handle, host=args.host, port=args.port,
-                           protocol="tcp" if args.tcp else "udp", tick=receiver.expire)
+                           protocol="tcp" if args.tcp else "udp", tick=receiver.expire,
+                           rejected=lambda: receiver.stats.dropped)
     except OSError as exc:
         print(f"ainur-studio receive: cannot listen on {args.host}:{args.port}: {exc}",
               file=sys.stderr)

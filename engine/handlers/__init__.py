@@ -102,6 +102,7 @@ class PackCache:
         self._lock = threading.Lock()
 
     def loaded(self) -> list[str]:
+        """Names of the loaded packs, the most recently used last."""
         return list(self._packs)
 
     def get(self, name: str) -> tp.Any:
@@ -123,6 +124,7 @@ class PackCache:
                                    "reinstall the pack", detail=f"{type(exc).__name__}: {exc}"
                                    ) from exc
                 log.info("loaded model pack %s on %s", name, self._device.device)
+            self._packs[name] = self._packs.pop(name)  # most recently used last
             return self._packs[name]
 
 
@@ -156,3 +158,10 @@ def build_handlers(runtime: Runtime) -> dict[str, tp.Callable[[dict, JobContext]
     return {"generate": functools.partial(generate.run, runtime=runtime),
             "load_model": functools.partial(generate.run_load_model, runtime=runtime),
             "train": functools.partial(train.run, runtime=runtime)}
+
+
+def build_checks(runtime: Runtime) -> dict[str, tp.Callable[[dict], None]]:
+    """Job kind -> the check that refuses bad params when the job is submitted."""
+    from engine.handlers import generate
+
+    return {"generate": functools.partial(generate.check_params, runtime=runtime)}

@@ -14,6 +14,7 @@ import time
 import typing as tp
 
 from ainur_studio.errors import GenerationCancelled, GenerationError
+from ainur_studio.limits import audio_file_problems, request_problems
 from ainur_studio.types import GenerationRequest
 from engine.devices import DeviceChoice, is_out_of_memory, release_gpu_memory
 from engine.handlers import Runtime, default_generate_fn
@@ -25,12 +26,10 @@ if tp.TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-MAX_DURATION_S = 600.0
-MAX_VARIATIONS = 16
-
 
 def parse_request(params: tp.Mapping[str, tp.Any]) -> GenerationRequest:
-    """The `GenerationRequest` in ``params.request``, checked for obvious mistakes.
+    """The `GenerationRequest` in ``params.request``, checked against `ainur_studio.limits`
+    (ranges, the task's inputs, the headers of its audio files); no model is needed.
 
     Raises:
         JobError: `bad_params` naming the field and the allowed range.
@@ -44,20 +43,17 @@ def parse_request(params: tp.Mapping[str, tp.Any]) -> GenerationRequest:
     except (TypeError, ValueError, KeyError, AttributeError) as exc:
         raise JobError(ErrorCode.BAD_PARAMS, f"params.request is not a valid "
                        f"GenerationRequest: {exc}") from exc
-    checks = [
-        (isinstance(request.duration_s, (int, float)) and 0 < request.duration_s
-         <= MAX_DURATION_S, f"duration_s must be in (0, {MAX_DURATION_S:g}] seconds"),
-        (isinstance(request.steps, int) and 1 <= request.steps <= 1000,
-         "steps must be an integer from 1 to 1000"),
-        (isinstance(request.variations, int) and 1 <= request.variations <= MAX_VARIATIONS,
-         f"variations must be an integer from 1 to {MAX_VARIATIONS}"),
-        (isinstance(request.seed, int), "seed must be an integer"),
-        (isinstance(request.guidance, (int, float)), "guidance must be a number"),
-    ]
-    for ok, message in checks:
-        if not ok:
-            raise JobError(ErrorCode.BAD_PARAMS, f"params.request: {message}")
+    problems = request_problems(request) or audio_file_problems(request)
+    if problems:
+        raise JobError(ErrorCode.BAD_PARAMS, f"params.request: {problems[0].plain}",
+                       detail=f"code: {problems[0].code}")
     return request
+
+
+def check_params(params: tp.Mapping[str, tp.Any], *, runtime: Runtime) -> None:
+    """Refuse a bad request or output option when it is submitted, before it is queued."""
+    parse_request(params)
+    take_options(params, runtime)
 
 
 def take_options(params: tp.Mapping[str, tp.Any], runtime: Runtime) -> TakeOptions:
@@ -143,7 +139,7 @@ def _write(wav: tp.Any, request: GenerationRequest, options: TakeOptions, index:
     try:
         return write_take(wav, request=request, options=options, index=index,
                           seed=None if seed is None else int(seed), model_id=model_id,
-                          model_hash=model_hash, timings=timings)
+                          model_hash=model_hash, timings=timings, meta=meta)
     except ValueError as exc:
         raise JobError(ErrorCode.GENERATION_ERROR, str(exc)) from exc
     except OSError as exc:

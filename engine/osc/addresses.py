@@ -15,6 +15,11 @@ Receiver -> sender (to the datagram's source address, or over the same TCP conne
     /ainur/stream/nack    si...     stream_id, then (start_seq, count) pairs of missing ranges
     /ainur/stream/done    sis       stream_id, ok (1/0), sha256_hex or the reason it failed
     /ainur/stream/error   ss        stream_id, message
+
+Anyone -> any of our OSC listeners (`receive`, `daw listen`, the engine's DAW listener):
+    /ainur/status         (any)     ask for the listener's counters
+    /ainur/status/reply   iii       datagrams received, datagrams dropped (malformed, or the
+                                    handler failed), messages rejected (well-formed, not accepted)
 """
 
 TAKE = "/ainur/take"
@@ -29,6 +34,9 @@ STREAM_ACK = "/ainur/stream/ack"
 STREAM_NACK = "/ainur/stream/nack"
 STREAM_DONE = "/ainur/stream/done"
 STREAM_ERROR = "/ainur/stream/error"
+
+LISTENER_STATUS = "/ainur/status"
+LISTENER_STATUS_REPLY = "/ainur/status/reply"
 
 SAMPLE_FORMAT = "f32le"
 

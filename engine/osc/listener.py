@@ -11,8 +11,16 @@ from engine.osc.transport import OscTarget, UdpEndpoint
 
 # Where each DAW listens for commands by default (docs/daw-bridge.md); users can change all.
 DAW_COMMAND_PORTS = {"reaper": 8000, "ableton": 11000, "bitwig": 8000, "ardour": 3819}
-# Where each DAW sends feedback by default: the port we listen on.
-DAW_FEEDBACK_PORTS = {"reaper": 9000, "ableton": 11001, "bitwig": 9000, "ardour": 8000}
+# Where each DAW sends feedback by default: the port we listen on unless the user picks one.
+# The one default for the app, the command line and the setup texts in README.md.
+DEFAULT_FEEDBACK_PORT = 9000
+DAW_FEEDBACK_PORTS = {"reaper": DEFAULT_FEEDBACK_PORT, "ableton": 11001,
+                      "bitwig": DEFAULT_FEEDBACK_PORT, "ardour": 8000}
+
+
+def feedback_port(daw: str) -> int:
+    """The port `daw` sends its feedback to by default (`auto`: the REAPER/Bitwig one)."""
+    return DAW_FEEDBACK_PORTS.get(daw, DEFAULT_FEEDBACK_PORT)
 
 
 class DawListener:
@@ -21,9 +29,10 @@ class DawListener:
     def __init__(self, *, daw: str = "auto", host: str = "127.0.0.1", port: int | None = None,
                  on_change: tp.Callable[[DawState], None] | None = None) -> None:
         if port is None:
-            port = DAW_FEEDBACK_PORTS.get(daw, 9000)
+            port = feedback_port(daw)
         self.tracker = DawStateTracker(daw, on_change=on_change)
-        self.server = OscServer(self.tracker.handle, host=host, port=port)
+        self.server = OscServer(self.tracker.handle, host=host, port=port,
+                                rejected=lambda: self.tracker.ignored)
 
     @property
     def port(self) -> int:

@@ -1,6 +1,11 @@
 """Receiving streamed audio: reassemble chunks, verify CRC32 and SHA-256, write the WAV
 atomically into the output folder (never outside it, never over an existing file).
 
+Memory is allocated as chunks arrive, never from what a header claims: in-order chunks are
+appended to the stream's buffer, later ones (only inside the advertised window) wait in a
+small map. One stream may announce at most `max_stream_bytes`; all open streams together hold
+at most `max_total_bytes`.
+
 `StreamReceiver.handle(address, args, reply)` is transport-free; `serve_receiver()` runs it on
 a UDP port (or TCP with SLIP framing).
 """
@@ -8,7 +13,6 @@ a UDP port (or TCP with SLIP framing).
 from __future__ import annotations
 
 import io
-import re
 import time
 import typing as tp
 from dataclasses import dataclass, field
@@ -16,14 +20,16 @@ from pathlib import Path
 
 from engine.osc import addresses as A
 from engine.osc.pcm import crc32, pcm_to_array, sha256_hex
+from engine.osc.stream_checks import begin_problem, id_problem
 from engine.osc.transport import uint32
 
 Reply = tp.Callable[[str, list[tp.Any], str], None]  # (address, args, types)
 
-MAX_STREAM_BYTES = 2 * 1024**3          # about 93 minutes of 48 kHz stereo f32
-MAX_OPEN_STREAMS = 8
+MAX_STREAM_BYTES = 2 * 1024**3          # one stream: about 93 minutes of 48 kHz stereo f32
+MAX_TOTAL_BYTES = 2 * 1024**3           # audio held for all open streams together
+MAX_OPEN_STREAMS = 8                    # unfinished streams
+MAX_FINISHED = 64                       # finished streams remembered for resent `end`s
 IDLE_EXPIRY_S = 30.0
-_SAFE_ID = re.compile(r"^[A-Za-z0-9_.-]{1,80}$")
 
 
 @dataclass
@@ -35,8 +41,9 @@ class _Stream:
     chunk_frames: int
     total_chunks: int
     sha256: str
-    buffer: bytearray
-    have: bytearray
+    data: bytearray = field(default_factory=bytearray)      # chunks below next_expected
+    pending: dict[int, bytes] = field(default_factory=dict)  # later chunks, inside the window
+    held: int = 0                                            # bytes in data and pending
     next_expected: int = 0
     highest: int = -1
     unacked: int = 0
@@ -45,6 +52,16 @@ class _Stream:
     touched: float = field(default_factory=time.monotonic)
     result: tuple[int, str] | None = None
     path: Path | None = None
+
+    def add(self, seq: int, payload: bytes) -> None:
+        self.pending[seq] = payload
+        self.held += len(payload)
+        while self.next_expected in self.pending:
+            self.data += self.pending.pop(self.next_expected)
+            self.next_expected += 1
+
+    def free(self) -> None:
+        self.data, self.pending, self.held = bytearray(), {}, 0
 
 
 @dataclass
@@ -57,12 +74,20 @@ class ReceiverStats:
 
 class StreamReceiver:
     def __init__(self, out_dir: str | Path, *, window: int = 64,
-                 on_written: tp.Callable[[Path], None] | None = None) -> None:
+                 on_written: tp.Callable[[Path], None] | None = None,
+                 max_stream_bytes: int = MAX_STREAM_BYTES,
+                 max_total_bytes: int = MAX_TOTAL_BYTES) -> None:
         self.out_dir = Path(out_dir)
         self.window = window
         self.on_written = on_written
+        self.max_stream_bytes, self.max_total_bytes = max_stream_bytes, max_total_bytes
         self.streams: dict[str, _Stream] = {}
         self.stats = ReceiverStats()
+
+    @property
+    def held_bytes(self) -> int:
+        """Audio bytes held in memory for all streams."""
+        return sum(st.held for st in self.streams.values())
 
     def handle(self, address: str, args: list[tp.Any], reply: Reply) -> None:
         """Process one message; anything malformed is counted and dropped."""
@@ -72,60 +97,58 @@ class StreamReceiver:
             if handler is None:
                 raise ValueError(f"unexpected address {address}")
             handler(args, reply)
-        except (ValueError, TypeError, IndexError):
+        except (ValueError, TypeError, IndexError, OverflowError):
             self.stats.dropped += 1
 
     def expire(self, now: float | None = None) -> None:
         now = time.monotonic() if now is None else now
         for sid in [s for s, st in self.streams.items() if now - st.touched > IDLE_EXPIRY_S]:
-            del self.streams[sid]
+            self.streams.pop(sid).free()
 
     # --- messages -----------------------------------------------------------------------
     def _begin(self, args: list[tp.Any], reply: Reply) -> None:
         sid, rate, ch, frames, chunk_frames, chunks, fmt, sha = args[:8]
-        sid = _check_id(sid)
+        problem = id_problem(sid)
+        if problem:
+            self.stats.dropped += 1
+            reply(A.STREAM_ERROR, [str(sid), problem], "ss")
+            return
         if sid in self.streams:  # a resent begin: answer again
             reply(A.STREAM_READY, [sid, self.window], "si")
             return
-        problem = _check_begin(int(rate), int(ch), int(frames), int(chunk_frames), int(chunks),
-                               str(fmt), str(sha))
-        if problem is None and len(self.streams) >= MAX_OPEN_STREAMS:
-            problem = f"too many open streams (at most {MAX_OPEN_STREAMS})"
+        rate, ch, frames, chunk_frames, chunks = (int(v) for v in (rate, ch, frames,
+                                                                   chunk_frames, chunks))
+        problem = (begin_problem(rate, ch, frames, chunk_frames, chunks, str(fmt), str(sha))
+                   or self._room_problem(frames * ch * 4))
         if problem:
             reply(A.STREAM_ERROR, [sid, problem], "ss")
             return
-        nbytes = int(frames) * int(ch) * 4
-        self.streams[sid] = _Stream(sid, int(rate), int(ch), int(frames), int(chunk_frames),
-                                    int(chunks), str(sha).lower(), bytearray(nbytes),
-                                    bytearray(int(chunks)))
+        self.streams[sid] = _Stream(sid, rate, ch, frames, chunk_frames, chunks,
+                                    str(sha).lower())
         reply(A.STREAM_READY, [sid, self.window], "si")
 
     def _chunk(self, args: list[tp.Any], reply: Reply) -> None:
         sid, seq, offset, n, crc, payload = args[:6]
-        st = self.streams.get(str(sid))
-        if st is None or st.result is not None:
-            raise ValueError("chunk for an unknown or finished stream")
+        st = self._open_stream(sid)
         seq, offset, n = int(seq), int(offset), int(n)
-        frame_bytes = 4 * st.channels
-        expected_n = min(st.chunk_frames, st.total_frames - seq * st.chunk_frames)
-        if not (0 <= seq < st.total_chunks) or offset != seq * st.chunk_frames \
-                or n != expected_n or len(payload) != n * frame_bytes \
-                or crc32(payload) != uint32(int(crc)):
+        if not _chunk_fits(st, seq, offset, n, payload, int(crc)):
             self.stats.bad_chunks += 1
             reply(A.STREAM_NACK, [st.stream_id, seq, 1], "sii")
             return
+        if seq >= st.next_expected + self.window:
+            raise ValueError(f"chunk {seq} is beyond the receive window")
         st.touched = time.monotonic()
-        if not st.have[seq]:
-            st.buffer[offset * frame_bytes: (offset + n) * frame_bytes] = payload
-            st.have[seq] = 1
-            while st.next_expected < st.total_chunks and st.have[st.next_expected]:
-                st.next_expected += 1
+        if seq >= st.next_expected and seq not in st.pending:
+            if self.held_bytes + len(payload) > self.max_total_bytes:
+                self._refuse_for_memory(st, reply)
+                return
+            st.add(seq, bytes(payload))
         st.highest = max(st.highest, seq)
         st.unacked += 1
         self._maybe_ack(st, reply)
 
     def _end(self, args: list[tp.Any], reply: Reply) -> None:
-        st = self.streams.get(str(args[0]))
+        st = self.streams.get(args[0]) if isinstance(args[0], str) else None
         if st is None:
             raise ValueError("end for an unknown stream")
         st.touched = time.monotonic()
@@ -135,13 +158,48 @@ class StreamReceiver:
             return
         if st.result is None:
             st.result = self._complete(st)
+            self._forget_old_finished()
         ok, detail = st.result
         reply(A.STREAM_DONE, [st.stream_id, ok, detail], "sis")
 
     def _abort(self, args: list[tp.Any], reply: Reply) -> None:
-        self.streams.pop(str(args[0]), None)
+        st = self.streams.pop(args[0], None) if isinstance(args[0], str) else None
+        if st is not None:
+            st.free()
 
     # --- helpers ------------------------------------------------------------------------
+    def _open_stream(self, sid: tp.Any) -> _Stream:
+        st = self.streams.get(sid) if isinstance(sid, str) else None
+        if st is None or st.result is not None:
+            raise ValueError("chunk for an unknown or finished stream")
+        return st
+
+    def _room_problem(self, nbytes: int) -> str | None:
+        if nbytes > self.max_stream_bytes:
+            return f"stream too large ({nbytes} bytes; limit {self.max_stream_bytes})"
+        if sum(st.result is None for st in self.streams.values()) >= MAX_OPEN_STREAMS:
+            return f"too many open streams (at most {MAX_OPEN_STREAMS})"
+        held = self.held_bytes
+        if held + nbytes > self.max_total_bytes:
+            return (f"not enough room: open streams hold {held} bytes and this one needs "
+                    f"{nbytes}, over the {self.max_total_bytes}-byte limit for all open "
+                    "streams together; send it again when they finish")
+        return None
+
+    def _refuse_for_memory(self, st: _Stream, reply: Reply) -> None:
+        """Over the total limit mid-stream: abort this stream and free its memory at once."""
+        del self.streams[st.stream_id]
+        st.free()
+        reply(A.STREAM_ERROR, [st.stream_id, (
+            f"stream aborted: open streams hold {self.held_bytes} bytes, at the "
+            f"{self.max_total_bytes}-byte limit for all open streams together; send it again "
+            "when the others finish")], "ss")
+
+    def _forget_old_finished(self) -> None:
+        finished = [sid for sid, st in self.streams.items() if st.result is not None]
+        for sid in finished[:-MAX_FINISHED]:
+            del self.streams[sid]
+
     def _maybe_ack(self, st: _Stream, reply: Reply) -> None:
         now = time.monotonic()
         if st.unacked >= 8 or now - st.last_ack > 0.02 or st.next_expected == st.total_chunks:
@@ -154,19 +212,20 @@ class StreamReceiver:
         now = time.monotonic()
         if not force and now - st.last_nack < 0.03:
             return
-        ranges = _missing_ranges(st.have, st.next_expected, upto)[:64]
+        ranges = missing_ranges(st.pending, st.next_expected, upto)[:64]
         if ranges:
             flat = [v for pair in ranges for v in pair]
             reply(A.STREAM_NACK, [st.stream_id, *flat], "s" + "i" * len(flat))
             st.last_nack = now
 
     def _complete(self, st: _Stream) -> tuple[int, str]:
-        digest = sha256_hex(st.buffer)
+        digest = sha256_hex(st.data)
         if digest != st.sha256:
+            st.free()
             return 0, f"sha256 mismatch: got {digest}, announced {st.sha256}"
-        st.path = write_wav_atomic(self.out_dir, st.stream_id, st.buffer, st.channels,
+        st.path = write_wav_atomic(self.out_dir, st.stream_id, st.data, st.channels,
                                    st.sample_rate)
-        st.buffer = bytearray()  # free memory; the result stays for resent `end`s
+        st.free()  # the result stays for resent `end`s
         self.stats.completed += 1
         self.stats.written.append(st.path)
         if self.on_written:
@@ -174,37 +233,24 @@ class StreamReceiver:
         return 1, digest
 
 
-def _check_id(sid: tp.Any) -> str:
-    if not isinstance(sid, str) or not _SAFE_ID.match(sid):
-        raise ValueError("stream id must be 1-80 letters, digits, '.', '_' or '-'")
-    return sid
+def _chunk_fits(st: _Stream, seq: int, offset: int, n: int, payload: tp.Any, crc: int) -> bool:
+    """Whether a chunk is where the header says chunk `seq` is, with the right size and CRC."""
+    expected_n = min(st.chunk_frames, st.total_frames - seq * st.chunk_frames)
+    return (0 <= seq < st.total_chunks and offset == seq * st.chunk_frames
+            and n == expected_n and len(payload) == n * 4 * st.channels
+            and crc32(payload) == uint32(crc))
 
 
-def _check_begin(rate: int, ch: int, frames: int, chunk_frames: int, chunks: int, fmt: str,
-                 sha: str) -> str | None:
-    if fmt != A.SAMPLE_FORMAT:
-        return f"unsupported sample format {fmt!r}; only {A.SAMPLE_FORMAT!r}"
-    if not (1 <= rate <= 768_000 and 1 <= ch <= 64 and frames > 0 and chunk_frames > 0):
-        return "sample rate, channels, frames and chunk frames must be positive and sane"
-    if frames * ch * 4 > MAX_STREAM_BYTES:
-        return f"stream too large ({frames * ch * 4} bytes; limit {MAX_STREAM_BYTES})"
-    if chunks != -(-frames // chunk_frames):
-        return "total_chunks does not match total_frames / chunk_frames"
-    if not re.fullmatch(r"[0-9a-fA-F]{64}", sha):
-        return "sha256 must be 64 hex digits"
-    return None
-
-
-def _missing_ranges(have: bytearray, start: int, stop: int) -> list[tuple[int, int]]:
-    ranges, run_start = [], None
-    for seq in range(start, min(stop, len(have))):
-        if not have[seq] and run_start is None:
-            run_start = seq
-        elif have[seq] and run_start is not None:
-            ranges.append((run_start, seq - run_start))
-            run_start = None
-    if run_start is not None:
-        ranges.append((run_start, min(stop, len(have)) - run_start))
+def missing_ranges(received: tp.Iterable[int], start: int, stop: int) -> list[tuple[int, int]]:
+    """(first, count) gaps in [start, stop) between the `received` chunk numbers. The work
+    grows with the chunks received, never with the length of the stream."""
+    ranges, cursor = [], start
+    for seq in sorted(s for s in received if start <= s < stop):
+        if seq > cursor:
+            ranges.append((cursor, seq - cursor))
+        cursor = seq + 1
+    if cursor < stop:
+        ranges.append((cursor, stop - cursor))
     return ranges
 
 

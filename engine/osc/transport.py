@@ -2,26 +2,28 @@
 
 python-osc's stock UDP servers silently drop datagrams over 8192 bytes; this endpoint reads up
 to 65535 bytes and asks the kernel for a 4 MiB receive buffer, which is what keeps chunked audio
-loss-free on loopback (docs/daw-bridge.md).
+loss-free on loopback (docs/daw-bridge.md). Datagrams are decoded by `packet.decode_packet`.
 """
 
 from __future__ import annotations
 
 import select
 import socket
-import struct
 import typing as tp
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from pythonosc import slip
 from pythonosc.osc_message_builder import OscMessageBuilder
-from pythonosc.osc_packet import OscPacket, ParseError
+
+from engine.osc.packet import Message, decode_packet
+
+__all__ = ["Message", "decode_packet"]  # re-exported: callers decode through the transport
 
 MAX_DATAGRAM = 65_535
+MAX_TCP_FRAME = 1024 * 1024  # a SLIP frame longer than this is dropped, not buffered
 RECEIVE_BUFFER = 4 * 1024 * 1024
-
-Message = tuple[str, list[tp.Any]]
+_OVERSIZED = b"<oversized>"  # sentinel (compared by identity) for a dropped TCP frame
 
 
 class OscUrlError(ValueError):
@@ -81,15 +83,6 @@ def encode_message(address: str, args: tp.Sequence[tp.Any], types: str | None = 
     return builder.build().dgram
 
 
-def decode_packet(data: bytes) -> list[Message]:
-    """Messages of a datagram (bundles flattened). Raises ValueError for malformed data."""
-    try:
-        packet = OscPacket(data)
-    except (ParseError, IndexError, struct.error, UnicodeDecodeError, TypeError) as exc:
-        raise ValueError(f"malformed OSC packet: {exc}") from None
-    return [(m.message.address, list(m.message.params)) for m in packet.messages]
-
-
 def int32(value: int) -> int:
     """An unsigned 32-bit value (e.g. a CRC32) as the signed int32 OSC carries."""
     return value - (1 << 32) if value >= (1 << 31) else value
@@ -118,14 +111,21 @@ class UdpEndpoint:
 
     def receive(self, timeout: float) -> tuple[list[Message], tuple[str, int]] | None:
         """Wait up to `timeout` s for one datagram; malformed ones come back as []."""
+        item = self.receive_datagram(timeout)
+        if item is None:
+            return None
+        try:
+            return decode_packet(item[0]), item[1]
+        except ValueError:
+            return [], item[1]
+
+    def receive_datagram(self, timeout: float) -> tuple[bytes, tuple[str, int]] | None:
+        """Wait up to `timeout` s for one datagram: (raw bytes, sender), undecoded."""
         ready, _, _ = select.select([self.sock], [], [], max(timeout, 0.0))
         if not ready:
             return None
         data, sender = self.sock.recvfrom(MAX_DATAGRAM)
-        try:
-            return decode_packet(data), sender
-        except ValueError:
-            return [], sender
+        return data, sender
 
     def close(self) -> None:
         self.sock.close()
@@ -144,12 +144,23 @@ class TcpConnection:
                  sock: socket.socket | None = None) -> None:
         self.sock = sock or socket.create_connection(target, timeout=timeout)
         self._buffer = b""
+        self._skipping = False  # inside a frame longer than MAX_TCP_FRAME: drop to its end
 
     def send(self, target: tuple[str, int] | None, address: str, args: tp.Sequence[tp.Any] = (),
              types: str | None = None) -> None:
         self.sock.sendall(slip.encode(encode_message(address, args, types)))
 
     def receive(self, timeout: float) -> tuple[list[Message], tuple[str, int]] | None:
+        """Wait up to `timeout` s for one frame; malformed ones come back as []."""
+        try:
+            frame = self.receive_frame(timeout)
+            return None if frame is None else (decode_packet(frame), self.peer)
+        except ValueError:
+            return [], self.peer
+
+    def receive_frame(self, timeout: float) -> bytes | None:
+        """The next SLIP-decoded frame; None when none completed within `timeout` s. Raises
+        ValueError for a frame that cannot be unescaped or was longer than MAX_TCP_FRAME."""
         frame = self._next_frame()
         if frame is None:
             ready, _, _ = select.select([self.sock], [], [], max(timeout, 0.0))
@@ -161,18 +172,32 @@ class TcpConnection:
             self._buffer += data
             frame = self._next_frame()
             if frame is None:
-                return [], self.peer
+                return None
+        if frame is _OVERSIZED:
+            raise ValueError(f"OSC over TCP: a frame longer than {MAX_TCP_FRAME} bytes was "
+                             "dropped")
         try:
-            return decode_packet(slip.decode(slip.END + frame + slip.END)), self.peer
-        except (ValueError, slip.ProtocolError):
-            return [], self.peer
+            return slip.decode(slip.END + frame + slip.END)
+        except slip.ProtocolError as exc:
+            raise ValueError(f"OSC over TCP: bad SLIP framing: {exc}") from None
 
     def _next_frame(self) -> bytes | None:
+        """The next raw frame, `_OVERSIZED` where one too long ended, None if none is complete.
+        Memory stays bounded: an oversized frame is dropped as it arrives."""
         end = slip.END
         while True:
+            if self._skipping:
+                stop = self._buffer.find(end)
+                if stop < 0:
+                    self._buffer = b""
+                    return None
+                self._buffer, self._skipping = self._buffer[stop:], False
+                return _OVERSIZED
             start = 1 if self._buffer.startswith(end) else 0
             stop = self._buffer.find(end, start)
             if stop < 0:
+                if len(self._buffer) > MAX_TCP_FRAME:
+                    self._buffer, self._skipping = b"", True
                 return None
             frame, self._buffer = self._buffer[start:stop], self._buffer[stop:]
             if frame:

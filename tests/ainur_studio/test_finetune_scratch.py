@@ -93,5 +93,5 @@ def test_prior_from_scratch_on_a_manifest(clips, tmp_path):
     result = _run(manifest, tmp_path / "run", mode="scratch", component="prior",
                   config="prior_debug", ema_decay=0.9)
     assert result["steps"] == 2 and Path(result["pack"], "pack.json").is_file()
-    with pytest.raises(ValueError, match="no shipped config"):
+    with pytest.raises(ValueError, match="unknown config .huge. for the prior: use one of"):
         _run(manifest, tmp_path / "run2", mode="scratch", component="prior", config="huge")

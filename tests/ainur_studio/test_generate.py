@@ -109,7 +109,7 @@ def test_cancel_stops_within_one_step(pack):
 
 
 def test_best_of_ranks_by_clasp(pack):
-    r = generate(request(task=Task.BEST_OF, inputs=TaskInputs(best_of=3)), pack)
+    r = generate(request(task=Task.BEST_OF, variations=3, inputs=TaskInputs(best_of=3)), pack)
     check_audio(r, 3, int(1.5 * SR))
     scores = [m["score"] for m in r.meta]
     assert scores == sorted(scores, reverse=True) and len(set(scores)) == 3
@@ -195,7 +195,9 @@ def test_reference_audio_conditions(pack, source):
     ({"sampler": "magic"}, "unknown_sampler"),
     ({"steps": 0}, "bad_steps"),
     ({"inputs": TaskInputs(reference_audio="missing.wav")}, "reference_unreadable"),
-    ({"task": Task.REPAINT}, "source_unreadable"),
+    ({"task": Task.REPAINT}, "no_source"),
+    ({"task": Task.REPAINT, "inputs": TaskInputs(source_audio="missing.wav", region_end_s=1.0)},
+     "source_unreadable"),
 ])
 def test_bad_requests(pack, changes, code):
     with pytest.raises(GenerationError) as err:

@@ -10,7 +10,8 @@ import pytest
 import torch
 
 from ainur_studio.models.factory import create_model_from_config, load_config
-from ainur_studio.models.pretrained import PackError, load_pack, user_models_dir
+from ainur_studio.models.pretrained import PackError, load_pack
+from ainur_studio.paths import user_models_dir
 from ainur_studio.training.export import export_lora_pack, load_any_pack, load_lora_pack
 from ainur_studio.training.lora import (
     LoraSettings,

@@ -83,19 +83,27 @@ def test_control_requests_do_not_wait_behind_a_model_job(engine, fake_mode):
     engine.cancel(job)
 
 
-@pytest.mark.parametrize(("params", "code"), [
-    ({}, "bad_params"),
-    ({"request": small_request(duration_s=-1)}, "bad_params"),
-    ({"request": small_request(variations=0)}, "bad_params"),
-    ({"request": small_request(), "output": {"format": "mp3"}}, "bad_params"),
-    ({"request": small_request(), "output": {"template": "{nope}"}}, "bad_params"),
-    ({"request": small_request(model="missing")}, "model_error"),
+@pytest.mark.parametrize("params", [
+    {},
+    {"request": small_request(duration_s=-1)},
+    {"request": small_request(variations=0)},
+    {"request": small_request(), "output": {"format": "mp3"}},
+    {"request": small_request(), "output": {"template": "{nope}"}},
 ])
-def test_bad_generate_requests_fail_the_job_with_a_code(engine, params, code):
-    job = engine.request("generate", params)["job"]
+def test_bad_generate_requests_are_refused_before_they_are_queued(engine, params):
+    from engine.client import EngineError
+
+    with pytest.raises(EngineError) as err:
+        engine.request("generate", params)
+    assert err.value.code == "bad_params" and err.value.message
+    assert engine.request("status")["queued"] == 0
+
+
+def test_a_missing_model_fails_the_job_with_a_code(engine):
+    job = engine.request("generate", {"request": small_request(model="missing")})["job"]
     end = engine.wait_job(job, 10)
     assert end.event == "job_failed"
-    assert end.data["code"] == code and end.data["message"]
+    assert end.data["code"] == "model_error" and end.data["message"]
 
 
 def test_unwritable_output_folder_is_a_write_error(engine, tmp_path):

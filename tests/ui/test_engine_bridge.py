@@ -25,7 +25,7 @@ def test_generate_events_arrive_as_signals(make_bridge, qtbot):
     with qtbot.waitSignal(bridge.event_received, timeout=10000,
                           check_params_cb=lambda e: isinstance(e, Event)
                           and e.event == "job_done"):
-        bridge.send("generate", {"request": {"prompt": "test", "seed": 1, "duration_s": 0.5}})
+        bridge.send("generate", {"request": {"prompt": "test", "seed": 1, "duration_s": 1.0}})
     assert seen.index("accepted") < seen.index("started") < seen.index("progress")
     assert "take_ready" in seen
 

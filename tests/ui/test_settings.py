@@ -45,7 +45,7 @@ def test_corrupt_value_falls_back_to_default(tmp_path):
     raw.setValue("osc/targets", "{broken json")
     raw.sync()
     settings = Settings(path)
-    assert settings.get("osc/listen_port") == 9001
+    assert settings.get("osc/listen_port") == 0  # the default: the DAW's usual port
     assert settings.get("osc/targets") == []
 
 

@@ -10,7 +10,9 @@ from dataclasses import dataclass, field
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 
+from ainur_studio.types import Take
 from engine.protocol import ErrorCode, Event, EventName, JobStatus
+from ui.models.takes_model import made_in_s
 
 JobRole = Qt.ItemDataRole.UserRole + 1
 ACTIVE = (JobStatus.QUEUED, JobStatus.RUNNING)
@@ -32,6 +34,7 @@ class JobRow:
     stage: str = ""
     eta_s: float | None = None
     elapsed_s: float = 0.0
+    made_in_s: float | None = None  # the takes' generation time (see takes_model.made_in_s)
     message: str = ""
     error: str = ""
     detail: str = ""
@@ -107,8 +110,11 @@ class JobsModel(QAbstractListModel):
                 row.job_id = event.job
         if row is None:
             return None
+        was_active = row.active
         _APPLY.get(event.event, _ignore)(self, row, event.data)
         self._changed(row)
+        if was_active and not row.active:
+            self._advance_queue(row)
         return row
 
     def fail_active(self, message: str, detail: str = "") -> list[JobRow]:
@@ -125,9 +131,21 @@ class JobsModel(QAbstractListModel):
 
     def _finish(self, row: JobRow, status: JobStatus, message: str, detail: str = "",
                 code: str = "") -> None:
+        was_active = row.active
         row.status, row.error, row.detail, row.eta_s = status, message, detail, None
         row.message = code or message
         self._changed(row)
+        if was_active:
+            self._advance_queue(row)
+
+    def _advance_queue(self, gone: JobRow) -> None:
+        """`gone` left the engine's queue (done, failed, cancelled): every job queued behind
+        it has one job fewer ahead. Positions start from the engine's own count."""
+        behind = self._rows[self._rows.index(gone) + 1:]
+        for row in behind:
+            if row.status == JobStatus.QUEUED and row.job_id and row.position > 0:
+                row.position -= 1
+                self._changed(row)
 
     def _changed(self, row: JobRow) -> None:
         index = self.index(self._rows.index(row))
@@ -160,6 +178,14 @@ def _on_training_progress(model: JobsModel, row: JobRow, data: dict) -> None:
                               "message": f"loss {float(data.get('loss', 0.0)):.4f}"})
 
 
+def _on_take_ready(model: JobsModel, row: JobRow, data: dict) -> None:
+    try:
+        take = Take.from_dict(data["take"])
+    except (KeyError, TypeError, ValueError):
+        return  # the controller reports a take it cannot read
+    row.made_in_s = made_in_s(take)
+
+
 def _on_done(model: JobsModel, row: JobRow, data: dict) -> None:
     row.status, row.eta_s, row.message = JobStatus.SUCCEEDED, None, "done"
     row.takes = [str(p) for p in data.get("takes", [])]
@@ -188,6 +214,7 @@ _APPLY: dict[str, tp.Callable[[JobsModel, JobRow, dict], None]] = {
     EventName.ACCEPTED.value: _on_accepted,
     EventName.STARTED.value: _on_started,
     EventName.PROGRESS.value: _on_progress,
+    EventName.TAKE_READY.value: _on_take_ready,
     EventName.TRAINING_PROGRESS.value: _on_training_progress,
     EventName.JOB_DONE.value: _on_done,
     EventName.JOB_FAILED.value: _on_failed,

@@ -3,7 +3,9 @@
 The document owns an `ainur_studio.types.Lyrics` and a `QUndoStack`. Every public edit goes
 through the stack; views read `lines`, `line_end_ms()` and `problems()` and listen to
 `changed`. Times are integer milliseconds. Lines keep the order they are sung in; a line
-dragged over its neighbour is marked as an overlap rather than silently reordered.
+dragged over its neighbour is marked as an overlap rather than silently reordered. A line
+without an end of its own runs to the next line's start; moving it gives it its own end, so a
+move never changes its length. Tap-to-sync stamps keep the lines ordered and apart.
 """
 
 from __future__ import annotations
@@ -90,14 +92,18 @@ class LyricDocument(QObject):
     # --- gestures and the undo stack -------------------------------------------------------
     def begin_gesture(self) -> None:
         """Start a gesture (one drag): its edits merge into a single undo step."""
-        self._gesture = next(self._gestures)
+        self._gesture = self.new_gesture()
 
     def end_gesture(self) -> None:
         self._gesture = None
 
-    def _push(self, text: str, after: Lyrics) -> None:
-        self.undo_stack.push(SnapshotCommand(self, text, self._lyrics, after,
-                                             gesture=self._gesture))
+    def new_gesture(self) -> int:
+        """A fresh id for edits that merge into one undo step (a tap-to-sync session)."""
+        return next(self._gestures)
+
+    def _push(self, text: str, after: Lyrics, gesture: int | None = None) -> None:
+        gesture = self._gesture if gesture is None else gesture
+        self.undo_stack.push(SnapshotCommand(self, text, self._lyrics, after, gesture=gesture))
 
     def _restore(self, lyrics: Lyrics) -> None:
         self._lyrics = copy.deepcopy(lyrics)
@@ -120,10 +126,12 @@ class LyricDocument(QObject):
         self._push(text, lyrics)
 
     def move_line(self, index: int, start_ms: int) -> None:
-        """Move a line (and its words) so it starts at `start_ms`, keeping its length."""
+        """Move a line (and its words) so it starts at `start_ms`, keeping its length: a line
+        that ran to the next line's start gets that end as its own first."""
         self._check(index)
         after = self._edited()
         line = after.lines[index]
+        line.end_ms = self.line_end_ms(index)
         delta = max(0, int(start_ms)) - line.start_ms
         _shift_line(line, delta)
         self._push(f"Move line {index + 1}", after)
@@ -193,16 +201,18 @@ class LyricDocument(QObject):
         del after.lines[index + 1]
         self._push(f"Merge lines {index + 1} and {index + 2}", after)
 
-    def stamp_line(self, index: int, ms: int) -> None:
-        """Tap-to-sync: line `index` starts now; an earlier line that ran past now ends now."""
+    def stamp_line(self, index: int, ms: int, *, session: int | None = None) -> None:
+        """Tap-to-sync: line `index` starts now (after the line before it, which ends here);
+        later lines it would cover move on. `session` (from `new_gesture`) merges the stamps
+        of one tap session into a single "Tap sync" undo step."""
         self._check(index)
         after = self._edited()
-        _shift_line(after.lines[index], int(ms) - after.lines[index].start_ms)
-        _close_previous(after.lines, index, int(ms))
-        self._push(f"Sync line {index + 1}", after)
+        _stamp_line(after.lines, index, int(ms))
+        self._push(_stamp_text(session, f"Sync line {index + 1}"), after, session)
 
-    def stamp_word(self, index: int, word: int, ms: int) -> None:
-        """Tap-to-sync in word mode: word `word` of line `index` starts now."""
+    def stamp_word(self, index: int, word: int, ms: int, *, session: int | None = None) -> None:
+        """Tap-to-sync in word mode: word `word` of line `index` starts now; the first word
+        stamps the line itself (see `stamp_line`)."""
         self._check(index)
         after = self._edited()
         line = after.lines[index]
@@ -210,13 +220,14 @@ class LyricDocument(QObject):
             line.words = _words_from_text(line.text, line.start_ms, self.line_end_ms(index))
         if not 0 <= word < len(line.words):
             raise IndexError(f"line {index + 1} has no word {word + 1}")
-        line.words[word].start_ms = int(ms)
-        if word > 0:
-            line.words[word - 1].end_ms = int(ms)
         if word == 0:
-            line.start_ms = int(ms)
-            _close_previous(after.lines, index, int(ms))
-        self._push(f"Sync word {word + 1} of line {index + 1}", after)
+            ms = _stamp_line(after.lines, index, int(ms))
+        else:
+            line.words[word - 1].end_ms = int(ms)
+            _push_following(after.lines, index, int(ms) + MIN_LINE_MS)
+        line.words[word].start_ms = int(ms)
+        self._push(_stamp_text(session, f"Sync word {word + 1} of line {index + 1}"), after,
+                   session)
 
     def move_word(self, index: int, word: int, start_ms: int) -> None:
         self._check(index)
@@ -289,8 +300,30 @@ def _split(line: LyricLine, char_pos: int, end_ms: int) -> tuple[LyricLine, Lyri
     return first, second
 
 
-def _close_previous(lines: list[LyricLine], index: int, ms: int) -> None:
-    if index > 0:
-        prev = lines[index - 1]
-        if prev.end_ms is not None and prev.end_ms > ms:
-            prev.end_ms = ms if ms - prev.start_ms >= MIN_LINE_MS else None
+def _stamp_text(session: int | None, text: str) -> str:
+    return "Tap sync" if session is not None else text
+
+
+def _stamp_line(lines: list[LyricLine], index: int, ms: int) -> int:
+    """Start line `index` at `ms` (at least `MIN_LINE_MS` after the line before, which then
+    ends there unless it already ends sooner), keeping its own length, and move on the later
+    lines it would cover. Returns the start used."""
+    prev = lines[index - 1] if index > 0 else None
+    ms = max(ms, prev.start_ms + MIN_LINE_MS) if prev else max(0, ms)
+    _shift_line(lines[index], ms - lines[index].start_ms)
+    if prev is not None and (prev.end_ms is None or prev.end_ms > ms):
+        prev.end_ms = ms
+    _push_following(lines, index, ms + MIN_LINE_MS)
+    return ms
+
+
+def _push_following(lines: list[LyricLine], index: int, floor: int) -> None:
+    """Lines after `index` that would start before `floor` or inside the line before them
+    move later, each keeping its length, until one already starts late enough."""
+    for j in range(index + 1, len(lines)):
+        prev = lines[j - 1]
+        earliest = max(floor, prev.start_ms + MIN_LINE_MS, prev.end_ms or 0)
+        if lines[j].start_ms >= earliest:
+            return
+        _shift_line(lines[j], earliest - lines[j].start_ms)
+        floor = 0

@@ -24,6 +24,15 @@ from ui.audio_file import Peaks
 from ui.drag import mime_for_files
 from ui.models.prompt_state import summarise
 
+
+def made_in_s(take: Take) -> float | None:
+    """Seconds the engine measured for generating `take` (its sidecar's `timings.total`,
+    without loading the model or writing the file): the one "made in" figure the takes list
+    and the queue show. None when the take does not say."""
+    total = take.timings.get("total")
+    return float(total) if isinstance(total, (int, float)) and total > 0 else None
+
+
 TakeRole = Qt.ItemDataRole.UserRole + 1
 PeaksRole = Qt.ItemDataRole.UserRole + 2
 AnyIndex = QModelIndex | QPersistentModelIndex

@@ -2,7 +2,9 @@
 playback position.
 
 The clock is injected (`clock() -> ms`): the player's position in the app, a scripted clock
-in tests. Each tap is one undo step, so a missed tap is one Ctrl+Z away.
+in tests. Each tap starts its line and ends the line before; lines stay in order and never
+cover one another (`LyricDocument.stamp_line`). A whole session is one undo step, so a
+botched run is one Ctrl+Z away.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ class TapSync(QObject):
         self.words = words
         self.line = start_line
         self.word = 0
+        self._session = document.new_gesture()  # all the stamps: one undo step
 
     @property
     def done(self) -> bool:
@@ -47,9 +50,9 @@ class TapSync(QObject):
         line, word = target
         ms = int(self._clock())
         if word < 0:
-            self._document.stamp_line(line, ms)
+            self._document.stamp_line(line, ms, session=self._session)
         else:
-            self._document.stamp_word(line, word, ms)
+            self._document.stamp_word(line, word, ms, session=self._session)
         self._advance()
         return line, word, ms
 

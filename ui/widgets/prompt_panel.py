@@ -1,12 +1,13 @@
 """The prompt panel: task switcher, free text, structured fields and generation settings.
 
 Every control writes into the `PromptState`; `refresh()` pulls the state back into the
-controls (after opening a project or regenerating a take's settings).
+controls (after opening a project or regenerating a take's settings). The fields scroll; the
+Generate button stays pinned under them, in sight whatever the task pane's height.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSignalBlocker, Signal
+from PySide6.QtCore import QSignalBlocker, Qt, Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
@@ -16,12 +17,14 @@ from PySide6.QtWidgets import (
     QLabel,
     QPlainTextEdit,
     QPushButton,
+    QScrollArea,
     QSpinBox,
     QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
+from ainur_studio.limits import LIMITS
 from ainur_studio.types import Task
 from ui import theme
 from ui.models.prompt_state import KEYS, MAX_SEED, SAMPLERS, TIME_SIGNATURES, PromptState
@@ -70,12 +73,12 @@ class PromptPanel(QWidget):
         self.seed_dice.setIcon(theme.icon("dice"))
         self.seed_dice.setToolTip("New random seed")
         self.steps = QSpinBox()
-        self.steps.setRange(1, 500)
-        self.guidance = spin_box(0, 20, 4, 0.5, "", 1)
+        self.steps.setRange(int(LIMITS["steps"].low), int(LIMITS["steps"].high))
+        self.guidance = spin_box(LIMITS["guidance"].low, LIMITS["guidance"].high, 4, 0.5, "", 1)
         self.sampler = QComboBox()
         self.sampler.addItems(SAMPLERS)
         self.variations = QSpinBox()
-        self.variations.setRange(1, 16)
+        self.variations.setRange(int(LIMITS["variations"].low), int(LIMITS["variations"].high))
         self.model = QComboBox()
         self.model.setEditable(True)
         self.generate = QPushButton(theme.icon("generate"), "Generate")
@@ -87,8 +90,24 @@ class PromptPanel(QWidget):
 
     # --- layout -----------------------------------------------------------------------------
     def _build(self) -> None:
+        fields = QWidget()
+        self._build_fields(QVBoxLayout(fields))
+        self.scroll = QScrollArea()
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroll.setWidget(fields)
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(8, 6, 8, 8)
+        layout.setContentsMargins(0, 0, 0, 8)
+        layout.setSpacing(4)
+        layout.addWidget(self.scroll, 1)
+        footer = QHBoxLayout()
+        footer.setContentsMargins(8, 0, 8, 0)
+        footer.addWidget(self.generate)
+        layout.addLayout(footer)
+
+    def _build_fields(self, layout: QVBoxLayout) -> None:
+        layout.setContentsMargins(8, 6, 8, 4)
         layout.addWidget(_title("Task"))
         layout.addLayout(self._task_grid())
         layout.addWidget(self.task_inputs)
@@ -115,7 +134,6 @@ class PromptPanel(QWidget):
         gen.addRow("Model", self.model)
         layout.addLayout(gen)
         layout.addStretch(1)
-        layout.addWidget(self.generate)
 
     def _task_grid(self) -> QGridLayout:
         grid = QGridLayout()
@@ -225,6 +243,7 @@ class PromptPanel(QWidget):
         self.variations.setValue(r.variations)
         self.model.setCurrentText(r.model)
         del blockers
+        self.task_inputs.refresh()
         self._fill_task(r.task, bool(r.inputs.reference_audio))
 
     def _fill_task(self, task: Task, has_reference: bool) -> None:

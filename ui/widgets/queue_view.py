@@ -46,7 +46,9 @@ def describe_row(row: JobRow) -> str:
         return " · ".join(p for p in parts if p)
     if row.status == JobStatus.SUCCEEDED:
         takes = f"{len(row.takes)} take{'s' if len(row.takes) != 1 else ''}" if row.takes else ""
-        return " · ".join(p for p in ("done", takes, f"{row.elapsed_s:.1f} s") if p)
+        time = f"made in {row.made_in_s:.1f} s" if row.made_in_s is not None else \
+            f"{row.elapsed_s:.1f} s"
+        return " · ".join(p for p in ("done", takes, time) if p)
     if row.status == JobStatus.CANCELLED:
         return "cancelled"
     return f"failed: {row.error}"

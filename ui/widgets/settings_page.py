@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ui.dialog_folders import start_folder
 from ui.settings import OSC_ADAPTERS, Settings
 from ui.widgets.task_inputs import spin_box
 
@@ -46,7 +47,11 @@ class SettingsPage(QWidget):
         self.osc_table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.osc_table.verticalHeader().hide()
         self.listen_port = QSpinBox()
-        self.listen_port.setRange(1024, 65535)
+        self.listen_port.setRange(0, 65535)
+        self.listen_port.setSpecialValueText("the DAW's usual port")
+        self.listen_port.setToolTip("0: the port the chosen DAW sends feedback to by default "
+                                    "(9000 for REAPER and Bitwig, 11001 for Ableton, 8000 for "
+                                    "Ardour)")
         self.listen_port.setValue(settings.get("osc/listen_port"))
         self.daw = QComboBox()
         self.daw.addItems(["auto", "reaper", "ableton", "bitwig", "ardour", "off"])
@@ -172,7 +177,7 @@ class SettingsPage(QWidget):
 
     def _choose_folder(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Folder for takes",
-                                                  self.output_folder.text())
+                                                  start_folder("audio", self.output_folder.text()))
         if folder:
             self.output_folder.setText(folder)
 

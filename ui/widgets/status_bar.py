@@ -1,11 +1,13 @@
-"""The status bar: engine state, device, precision, model, memory, DAW sync, and the last
-message; an error keeps a "Details" link until the next one."""
+"""The status bar: engine state, device, precision, the chosen model, memory, DAW sync, and the
+last message; an error keeps a "Details" link until the next one."""
 
 from __future__ import annotations
 
 import typing as tp
 
 from PySide6.QtWidgets import QLabel, QMessageBox, QPushButton, QStatusBar, QWidget
+
+from ui.models.packs import model_label
 
 STATE_TEXT = {"stopped": "Engine stopped", "starting": "Engine starting…",
               "ready": "Engine ready", "busy": "Engine busy",
@@ -35,6 +37,7 @@ class StudioStatusBar(QStatusBar):
         self.details.hide()
         self.details.clicked.connect(self.show_details)
         self._detail = ("", "")
+        self._chosen = ""  # the model chosen in the prompt panel
         self.addWidget(self.details)
         for label in (self.audio, self.daw, self.memory, self.model, self.device, self.engine):
             self.addPermanentWidget(label)
@@ -56,9 +59,17 @@ class StudioStatusBar(QStatusBar):
         device = status.get("device") or "?"
         precision = status.get("precision") or ""
         self._show(self.device, f"{device} {precision}".strip())
-        self._show(self.model, f"model: {status.get('model')}" if status.get("model") else "")
+        loaded = status.get("model")
+        self.model.setToolTip(f"{self._chosen}\nthe engine last used {loaded}" if loaded
+                              else self._chosen)
         self._show(self.memory, memory_text(status.get("memory") or {}))
         self.set_daw_state(status.get("daw") or {})
+
+    def set_model(self, model: str) -> None:
+        """Show the model chosen in the prompt panel: the one the next take is made with."""
+        self._chosen = model
+        self._show(self.model, f"model: {model_label(model)}" if model else "")
+        self.model.setToolTip(model)
 
     def set_daw_state(self, daw: dict[str, tp.Any]) -> None:
         """Show e.g. "DAW ▶ 124 BPM 4/4" with the DAW's name in the tooltip."""

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 
 from ainur_studio.types import Take
 from ui import theme
-from ui.models.takes_model import PeaksRole, TakeRole, TakesModel
+from ui.models.takes_model import PeaksRole, TakeRole, TakesModel, made_in_s
 from ui.widgets.waveform_view import paint_peaks
 
 ROW_H = 58
@@ -46,13 +46,23 @@ TAKE_ACTIONS: list[tuple[str, str] | None] = [
 
 
 def take_details(take: Take) -> str:
-    made = sum(take.timings.values()) if take.timings else 0.0
-    parts = [f"seed {take.request.seed}", f"{take.duration_s:.1f} s"]
-    if made:
+    """The line under a take's title: its label (interpolation step, best-of rank and score),
+    its own seed, length, generation time and lyrics."""
+    parts = [str(take.meta["label"])] if take.meta.get("label") else []
+    parts += [seed_text(take), f"{take.duration_s:.1f} s"]
+    made = made_in_s(take)
+    if made is not None:
         parts.append(f"made in {made:.1f} s")
     if take.request.lyrics and take.request.lyrics.lines:
         parts.append(f"{len(take.request.lyrics.lines)} lyric lines")
     return " · ".join(parts)
+
+
+def seed_text(take: Take) -> str:
+    """This output's seed (an interpolation step shows both end seeds)."""
+    seed = take.meta.get("seed", take.request.seed)
+    second = take.meta.get("second_seed")
+    return f"seed {seed}→{second}" if second is not None and second != seed else f"seed {seed}"
 
 
 class TakeDelegate(QStyledItemDelegate):

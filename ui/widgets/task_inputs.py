@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QSignalBlocker, QSize, Qt, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QComboBox,
@@ -168,7 +168,8 @@ class TaskInputsWidget(QStackedWidget):
                                    ("Steps", self.interp_steps)]))
         self.addWidget(self._page([("Audio", self.reference)]))
         self.addWidget(self._page([("Candidates", self.best_of)],
-                                  "Keeps them ranked by how well they match the lyrics."))
+                                  "Keeps the best (Variations: how many), scored by how well "
+                                  "they match the lyrics and prompt."))
 
     def _region_button(self) -> QPushButton:
         button = QPushButton("Use the selected lyric line")
@@ -186,6 +187,28 @@ class TaskInputsWidget(QStackedWidget):
 
     def set_source(self, path: str) -> None:
         self.source.setText(path)
+
+    def refresh(self) -> None:
+        """Show the state's task inputs (after a project or a take's settings were loaded)
+        without writing them back; a field already showing its value is left as typed."""
+        i = self.state.inputs
+        edits = {self.source: i.source_audio, **dict.fromkeys(self._source_row.values(),
+                                                               i.source_audio),
+                 self.second_prompt: i.second_prompt, self.reference: i.reference_audio}
+        values = {self.strength: round(i.strength * 100), self.region_start: i.region_start_s,
+                  self.region_end: i.region_end_s, self.extend_s: i.extend_s,
+                  self.crossfade: i.crossfade_s, self.interp_steps: i.interpolation_steps,
+                  self.second_seed: -1 if i.second_seed is None else i.second_seed,
+                  self.best_of: i.best_of}
+        blockers = [QSignalBlocker(w) for w in (*edits, *values, self.extend_side)]
+        for edit, text in edits.items():
+            if edit.text() != text:
+                edit.setText(text)
+        for box, value in values.items():
+            if box.value() != value:
+                box.setValue(value)
+        self.extend_side.setCurrentText(i.extend_side)
+        del blockers
 
     def set_region(self, start_s: float, end_s: float) -> None:
         self.region_start.setValue(min(start_s, end_s))

@@ -3,7 +3,8 @@
 The canvas reads the `LyricDocument` and writes every edit back to it (each one undoable);
 it never edits its own copy. Mouse: drag a block to move it, drag its edges to resize, double
 click to edit its text (or to add a line on empty space), click the ruler to seek,
-Ctrl+wheel to zoom.
+Ctrl+wheel to zoom. A drag on the waveform lane (or a Shift+drag anywhere under the ruler)
+chooses a region: `region_dragged` reports it; `set_region` shows the one the task uses.
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ from ui.widgets.timeline_geometry import (
     snap_ms,
 )
 
+REGION_MIN_PX = 3.0  # a shorter drag is a click, not a region
+
 
 @dataclass
 class _Drag:
@@ -49,6 +52,7 @@ class TimelineCanvas(QWidget):
     selection_changed = Signal(int)   # selected line, -1 for none
     seek_requested = Signal(int)      # ms, from a click on the ruler
     zoom_requested = Signal(float, float)  # (factor, anchor x in canvas coordinates)
+    region_dragged = Signal(int, int)  # (start ms, end ms) chosen by a drag on the waveform
 
     def __init__(self, document: LyricDocument, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -63,6 +67,9 @@ class TimelineCanvas(QWidget):
         self.tap_target: tuple[int, int] | None = None
         self.peaks: Peaks | None = None
         self._drag: _Drag | None = None
+        self.region: tuple[int, int] | None = None  # shown shaded, e.g. the repaint region
+        self.region_label = ""
+        self._region_anchor: float | None = None  # x where a region drag began
         self._view_height = 0
         self._editor: QLineEdit | None = None
         self._editing = -1
@@ -87,6 +94,12 @@ class TimelineCanvas(QWidget):
 
     def set_peaks(self, peaks: Peaks | None) -> None:
         self.peaks = peaks
+        self.update()
+
+    def set_region(self, region: tuple[int, int] | None, label: str = "") -> None:
+        """Shade `region` (start ms, end ms) with `label`; None hides it."""
+        self.region = (min(region), max(region)) if region else None
+        self.region_label = label if region else ""
         self.update()
 
     def select(self, index: int) -> None:
@@ -130,6 +143,8 @@ class TimelineCanvas(QWidget):
                              geo.lanes_bottom(self.words_mode))
         paint.paint_grid(painter, geo, visible, self.height(), self.bpm)
         paint.paint_past_end(painter, geo, self.document.duration_ms, visible, self.height())
+        paint.paint_region(painter, geo, self.region, self.region_label, self.height(),
+                           geo.lanes_bottom(self.words_mode))
         paint.paint_ruler(painter, geo, visible)
         problems = {p.index: p.kind for p in self.document.problems()}
         for i in range(len(self.document.lines)):
@@ -163,6 +178,9 @@ class TimelineCanvas(QWidget):
         if pos.y() < RULER_H:
             self.seek_requested.emit(self.geometry_.ms_of(pos.x()))
             return
+        if self._on_waveform(pos) or event.modifiers() & Qt.KeyboardModifier.ShiftModifier:
+            self._region_anchor = pos.x()
+            return
         hit = self.geometry_.hit(self.document, pos, words=self.words_mode)
         if hit.kind == "empty":
             self.select(-1)
@@ -181,6 +199,9 @@ class TimelineCanvas(QWidget):
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt's name
         pos = event.position()
+        if self._region_anchor is not None:
+            self._drag_region(pos.x())
+            return
         if self._drag is None:
             self._update_cursor(pos)
             return
@@ -205,7 +226,26 @@ class TimelineCanvas(QWidget):
         except ValueError:
             pass  # a resize below the minimum length: keep the last valid shape
 
+    def _on_waveform(self, pos: QPointF) -> bool:
+        return pos.y() >= self.geometry_.lanes_bottom(self.words_mode)
+
+    def _drag_region(self, x: float) -> None:
+        anchor = self._region_anchor
+        if anchor is None or abs(x - anchor) < REGION_MIN_PX:
+            return
+        start, end = sorted((self.snapped(self.geometry_.ms_of(anchor)),
+                             self.snapped(self.geometry_.ms_of(x))))
+        if end > start:
+            self.set_region((start, end), self.region_label)
+            self.region_dragged.emit(start, end)
+
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt's name
+        if self._region_anchor is not None:
+            x, anchor = event.position().x(), self._region_anchor
+            self._drag_region(x)
+            self._region_anchor = None
+            if abs(x - anchor) < REGION_MIN_PX:
+                self.select(-1)  # a click, as on any empty space
         if self._drag is not None:
             self.document.end_gesture()
             self._drag = None
@@ -229,6 +269,11 @@ class TimelineCanvas(QWidget):
             event.ignore()
 
     def _update_cursor(self, pos: QPointF) -> None:
+        if self._on_waveform(pos):
+            self.setCursor(Qt.CursorShape.IBeamCursor)
+            self.setToolTip("Drag to choose the region to repaint (or, past the end, how much "
+                            "to extend)")
+            return
         hit = self.geometry_.hit(self.document, pos, words=self.words_mode)
         if hit.edge:
             self.setCursor(Qt.CursorShape.SizeHorCursor)

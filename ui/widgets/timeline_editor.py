@@ -2,7 +2,8 @@
 
 Lines (and words, in word mode) sit as blocks on a time ruler over the current take's
 waveform. Every edit goes through the document's undo stack. Tap-to-sync stamps the next line
-(or word) at the playback clock on each press of T (or the Tap button).
+(or word) at the playback clock on each press of T (or the Tap button), from the selected line
+on (playback starts at the line before it); a session is one undo step.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from ui import theme
 from ui.audio_file import Peaks
+from ui.dialog_folders import start_file, start_folder
 from ui.models.lyric_document import LyricDocument
 from ui.models.lyric_io import LyricFileError, export_lrc, import_lrc
 from ui.models.tap_sync import Clock, TapSync
@@ -44,6 +46,7 @@ class TimelineEditor(QWidget):
         self.document = document
         self.clock: Clock = clock or (lambda: 0)
         self.tap_sync: TapSync | None = None
+        self.last_folder = ""  # where the last lyric file was imported or exported
         self.canvas = TimelineCanvas(document)
         self.scroll = QScrollArea()
         self.scroll.setWidget(self.canvas)
@@ -108,7 +111,7 @@ class TimelineEditor(QWidget):
         footer = QHBoxLayout()
         footer.setContentsMargins(6, 2, 6, 2)
         hint = QLabel("Double-click: edit or add · drag: move · edges: resize · "
-                      "Ctrl+wheel: zoom · T: tap")
+                      "drag on the waveform: repaint region · Ctrl+wheel: zoom · T: tap")
         hint.setObjectName("hint")
         hint.setMinimumWidth(1)
         hint.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
@@ -209,8 +212,13 @@ class TimelineEditor(QWidget):
 
     # --- tap-to-sync ------------------------------------------------------------------------
     def start_tap_sync(self, start_line: int = 0) -> TapSync:
+        """Tap from `start_line` on; after the first line, playback starts at the line before
+        it, so the music leads into the first tap."""
+        start_line = max(0, start_line)
+        if 0 < start_line <= len(self.document.lines):
+            self.canvas.set_playhead(self.document.lines[start_line - 1].start_ms)
         self.tap_sync = TapSync(self.document, self.clock, words=self.canvas.words_mode,
-                                start_line=max(0, start_line), parent=self)
+                                start_line=start_line, parent=self)
         self.tap_sync.target_changed.connect(self._on_tap_target)
         self.tap_sync.finished.connect(self.stop_tap_sync)
         self._on_tap_target(*(self.tap_sync.target() or (-1, -1)))
@@ -259,18 +267,22 @@ class TimelineEditor(QWidget):
         return export_lrc(self.document, path, words=words)
 
     def choose_import(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Import synced lyrics", "",
+        path, _ = QFileDialog.getOpenFileName(self, "Import synced lyrics",
+                                              start_folder("documents", self.last_folder),
                                               "Synced lyrics (*.lrc);;All files (*)")
         if path:
+            self.last_folder = str(Path(path).parent)
             try:
                 self.import_file(path)
             except (LyricFileError, UnicodeError) as exc:
                 QMessageBox.warning(self, "Cannot import lyrics", str(exc))
 
     def choose_export(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Export synced lyrics", "lyrics.lrc",
-                                              "Synced lyrics (*.lrc)")
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Export synced lyrics", start_file("documents", "lyrics.lrc", self.last_folder),
+            "Synced lyrics (*.lrc)")
         if path:
+            self.last_folder = str(Path(path).parent)
             try:
                 self.export_file(path)
             except OSError as exc:

@@ -14,6 +14,7 @@ from ui.widgets.timeline_geometry import LINE_TOP, RULER_H, WORD_H, WORD_TOP, Ti
 from ui.widgets.waveform_view import paint_peaks
 
 _TICK_STEPS_S = (0.5, 1, 2, 5, 10, 15, 30, 60)
+REGION = QColor("#5fc4a8")  # the repaint / extend region: apart from blocks and playhead
 
 
 def tick_step_s(px_per_s: float, min_px: float = 70.0) -> float:
@@ -95,6 +96,28 @@ def paint_past_end(painter: QPainter, geo: TimelineGeometry, duration_ms: int,
         painter.fillRect(QRectF(x, RULER_H, visible.right() - x, height), shade)
         painter.setPen(QPen(theme.WARNING, 1, Qt.PenStyle.DashLine))
         painter.drawLine(QPointF(x, RULER_H), QPointF(x, height))
+
+
+def paint_region(painter: QPainter, geo: TimelineGeometry, region: tuple[int, int] | None,
+                 label: str, height: int, lane_top: float) -> None:
+    """The task's region: shaded over the waveform lane (faintly over the lyrics), with its
+    edges and `label`."""
+    if region is None:
+        return
+    x0, x1 = geo.x_of(region[0]), geo.x_of(region[1])
+    painter.save()
+    faint, strong = QColor(REGION), QColor(REGION)
+    faint.setAlpha(28)
+    strong.setAlpha(70)
+    painter.fillRect(QRectF(x0, RULER_H, x1 - x0, lane_top - RULER_H), faint)
+    painter.fillRect(QRectF(x0, lane_top, x1 - x0, height - lane_top), strong)
+    painter.setPen(QPen(REGION, 1.5))
+    for x in (x0, x1):
+        painter.drawLine(QPointF(x, RULER_H), QPointF(x, height))
+    if label:
+        painter.setPen(theme.TEXT)
+        painter.drawText(QPointF(x0 + 5, lane_top + 14), label)
+    painter.restore()
 
 
 def paint_line_block(painter: QPainter, geo: TimelineGeometry, document: LyricDocument,

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QFileDialog,
     QFormLayout,
@@ -25,6 +26,8 @@ from PySide6.QtWidgets import (
 
 from engine.protocol import Event, EventName
 from ui.dataset_report import DatasetReport, scan_folder
+from ui.dialog_folders import start_folder
+from ui.models.packs import exported_pack_name
 from ui.widgets.loss_plot import LossPlot
 from ui.widgets.task_inputs import spin_box
 from ui.workers import GeneratorWorker, start_worker
@@ -58,6 +61,10 @@ class TrainingPage(QWidget):
         self.rank = QSpinBox()
         self.rank.setRange(1, 256)
         self.rank.setValue(16)
+        self.install = QCheckBox("Install in the Model list when done")
+        self.install.setChecked(True)
+        self.install.setToolTip("Copy the finished pack into your models folder, so the "
+                                "Model list and `ainur-studio models` show it")
         self.start = QPushButton("Start")
         self.resume = QPushButton("Resume")
         self.stop = QPushButton("Stop")
@@ -84,6 +91,7 @@ class TrainingPage(QWidget):
         form.addRow("Learning rate", self.learning_rate)
         form.addRow("Batch", self.batch)
         form.addRow("LoRA rank", self.rank)
+        form.addRow(self.install)
         buttons = QHBoxLayout()
         for button in (self.start, self.resume, self.stop):
             buttons.addWidget(button)
@@ -131,7 +139,8 @@ class TrainingPage(QWidget):
         self.start.setEnabled(report.files > 0 and not self.job_id)
 
     def _choose_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Folder of recordings", self.folder.text())
+        folder = QFileDialog.getExistingDirectory(self, "Folder of recordings",
+                                                  start_folder("audio", self.folder.text()))
         if folder:
             self.folder.setText(folder)
             self.scan(folder)
@@ -141,7 +150,7 @@ class TrainingPage(QWidget):
         return {"data_dir": self.folder.text(), "component": self.component.currentText(),
                 "steps": self.steps.value(), "learning_rate": self.learning_rate.value(),
                 "batch_size": self.batch.value(), "lora_rank": self.rank.value(),
-                "resume": resume}
+                "install": self.install.isChecked(), "resume": resume}
 
     def request_training(self, *, resume: bool) -> None:
         if not self.folder.text():
@@ -169,10 +178,17 @@ class TrainingPage(QWidget):
                 self._add_preview(str(path))
         elif event.event in (EventName.JOB_DONE.value, EventName.JOB_FAILED.value,
                              EventName.CANCELLED.value):
-            message = event.data.get("message") or event.data.get("status", event.event)
-            self.state_label.setText(str(message))
+            self.state_label.setText(self._ended_text(event))
             self.job_id = ""
             self._set_running(False)
+
+    def _ended_text(self, event: Event) -> str:
+        name = exported_pack_name(event.data) if event.event == EventName.JOB_DONE.value else ""
+        if name and self.install.isChecked():
+            return f"done · pack {name!r} is in the Model list"
+        if name:
+            return f"done · pack {name!r} in {event.data.get('pack')}"
+        return str(event.data.get("message") or event.data.get("status", event.event))
 
     def _add_preview(self, path: str) -> None:
         if self.previews.findItems(Path(path).name, Qt.MatchFlag.MatchExactly):

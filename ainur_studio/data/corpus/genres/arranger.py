@@ -16,6 +16,7 @@ from ainur_studio.data.corpus.genres.drums import drum_part
 from ainur_studio.data.corpus.genres.form import SECTION_ROLES, sections_of
 from ainur_studio.data.corpus.genres.grooves import GROOVES
 from ainur_studio.data.corpus.genres.harmony_parts import COMPS, harmony_part
+from ainur_studio.data.corpus.genres.lyrics_text import write_lyrics
 from ainur_studio.data.corpus.genres.melody import Frame, melody_line
 from ainur_studio.data.corpus.genres.progressions import song_chords
 from ainur_studio.data.corpus.genres.song import Note, Part, Song
@@ -56,6 +57,9 @@ def lead_part(style: Style, sub: SubStyle, song: Song, rng: random.Random) -> Pa
     lifts = {name: r.lift for name, r in SECTION_ROLES.items()}
     notes, slots = melody_line(sections, frame, style.feel, rng, centre=(low + high) // 2 - 2,
                                lifts=lifts)
+    if sub.sung:   # its own generator, so the lyrics never change the music
+        slots = write_lyrics(slots, sections, song.genre,
+                             random.Random(f"{song.genre}/{song.seed}/lyrics"))
     return Part(role, instrument, program, notes, slots)
 
 
