@@ -6,15 +6,39 @@ import typing as tp
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QMainWindow, QMenu, QToolBar, QToolButton
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu, QMenuBar, QToolBar, QToolButton
 
 from ui import theme
 
 if tp.TYPE_CHECKING:
-    from ui.main_window import MainWindow
+    from ui.models.lyric_document import LyricDocument
+    from ui.widgets.timeline_editor import TimelineEditor
 
 
-def make_action(window: QMainWindow, text: str, slot: tp.Callable[..., object], *,
+class MenuHost(tp.Protocol):
+    """What the menus need of the main window: its collaborators and its slots."""
+
+    timeline: TimelineEditor
+    lyrics: LyricDocument
+    docks: dict[str, QDockWidget]
+    recent_menu: QMenu
+
+    def menuBar(self) -> QMenuBar: ...  # noqa: N802 - Qt's name
+    def addAction(self, action: QAction) -> None: ...  # noqa: N802 - Qt's name
+    def addToolBar(self, toolbar: QToolBar) -> None: ...  # noqa: N802 - Qt's name
+    def new_project(self) -> None: ...
+    def open_project(self) -> None: ...
+    def save_project(self) -> None: ...
+    def save_project_as(self) -> None: ...
+    def generate(self) -> None: ...
+    def cancel_all(self) -> None: ...
+    def restart_engine(self) -> None: ...
+    def toggle_playback(self) -> None: ...
+    def show_about(self) -> None: ...
+    def close(self) -> bool: ...
+
+
+def make_action(window: QMainWindow | MenuHost, text: str, slot: tp.Callable[..., object], *,
                 shortcuts: tuple[str | QKeySequence.StandardKey, ...] = (),
                 icon: str = "", tip: str = "") -> QAction:
     action = QAction(theme.icon(icon), text, window) if icon else QAction(text, window)
@@ -28,7 +52,7 @@ def make_action(window: QMainWindow, text: str, slot: tp.Callable[..., object], 
     return action
 
 
-def build_menus(w: MainWindow) -> dict[str, QAction]:
+def build_menus(w: MenuHost) -> dict[str, QAction]:
     """File, Edit, Generate, Playback, View and Help menus; returns the actions by name."""
     a: dict[str, QAction] = {}
     bar = w.menuBar()
@@ -86,7 +110,7 @@ def build_menus(w: MainWindow) -> dict[str, QAction]:
     return a
 
 
-def build_toolbar(w: MainWindow, actions: dict[str, QAction]) -> QToolBar:
+def build_toolbar(w: MenuHost, actions: dict[str, QAction]) -> QToolBar:
     bar = QToolBar("Transport")
     bar.setObjectName("transport")
     bar.setMovable(False)

@@ -17,7 +17,7 @@ from ainur_studio.errors import GenerationCancelled, GenerationError
 from ainur_studio.limits import audio_file_problems, request_problems
 from ainur_studio.types import GenerationRequest
 from engine.devices import DeviceChoice, is_out_of_memory, release_gpu_memory
-from engine.handlers import Runtime, default_generate_fn
+from engine.handlers.runtime import Runtime, default_generate_fn
 from engine.jobs import JobCancelled, JobContext, JobError
 from engine.protocol import ErrorCode, EventName
 

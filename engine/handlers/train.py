@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import typing as tp
 
-from engine.handlers import Runtime, import_model_function
+from engine.handlers.runtime import Runtime, import_model_function
 from engine.jobs import JobCancelled, JobContext, JobError
 from engine.protocol import ErrorCode
 

@@ -15,8 +15,11 @@ from PySide6.QtGui import QUndoCommand
 
 from ainur_studio.types import Lyrics
 
-if tp.TYPE_CHECKING:
-    from ui.models.lyric_document import LyricDocument
+
+class SnapshotTarget(tp.Protocol):
+    """The document a snapshot command restores (`LyricDocument`)."""
+
+    def _restore(self, lyrics: Lyrics) -> None: ...
 
 GESTURE_COMMAND_ID = 7301
 
@@ -24,7 +27,7 @@ GESTURE_COMMAND_ID = 7301
 class SnapshotCommand(QUndoCommand):
     """Replace the document's lyrics with `after`; undo puts `before` back."""
 
-    def __init__(self, document: LyricDocument, text: str, before: Lyrics, after: Lyrics,
+    def __init__(self, document: SnapshotTarget, text: str, before: Lyrics, after: Lyrics,
                  *, gesture: int | None = None) -> None:
         super().__init__(text)
         self._document = document
