@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 
-.PHONY: run test lint bench bench-training corpus check-learning screenshots starter clean-venv
+.PHONY: run test lint bench bench-training corpus corpus-genres check-learning screenshots starter clean-venv
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -37,9 +37,14 @@ starter: $(VENV)/.installed  ## resumable: each run continues the last checkpoin
 	nice -n 10 $(PY) scripts/train_starter.py --minutes $(MINUTES)
 	$(PY) scripts/evaluate_starter.py --json build/starter-eval.json --pictures docs/starter --update-pack
 
-corpus: $(VENV)/.installed  ## needs: apt-get install fluidsynth fluid-soundfont-gm
+corpus: $(VENV)/.installed  ## needs: apt-get install fluidsynth fluid-soundfont-gm musescore-general-soundfont timgm6mb-soundfont
 	$(PY) -m pip install --quiet -e ".[corpus]"
 	nice -n 15 $(PY) main.py corpus build --out corpus --limit 2500
+
+GENRE_LIMIT ?= 6000
+corpus-genres: $(VENV)/.installed  ## the genre songs as stems (resumable; see docs/corpus.md)
+	$(PY) -m pip install --quiet -e ".[corpus]"
+	nice -n 15 $(PY) main.py corpus build --kind genres --out corpus-genres --workers 2 --limit $(GENRE_LIMIT)
 
 check-learning: $(VENV)/.installed
 	$(PY) scripts/check_learning.py --threads 1 --out build/check-learning.json

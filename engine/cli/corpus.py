@@ -55,19 +55,16 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _summary(folder: str) -> dict:
-    from ainur_studio.data.corpus.genres.stats import is_genre_corpus, summarise_genres
-
     from ainur_studio.data.corpus.build import summarise
+    from ainur_studio.data.corpus.genres.stats import is_genre_corpus, summarise_genres
 
     return summarise_genres(folder) if is_genre_corpus(folder) else summarise(folder)
 
 
 def _build_genres(args: argparse.Namespace) -> int:
+    from ainur_studio.data.corpus.deps import MissingDependency
     from ainur_studio.data.corpus.genres.build import GenreBuildConfig, build_genres
     from ainur_studio.data.corpus.genres.stats import summarise_genres
-
-    from ainur_studio.data.corpus.deps import MissingDependency
-    from ainur_studio.progress import Callbacks
 
     if args.workers < 1 or args.songs_per_genre < 1:
         print("ainur-studio corpus: need --workers >= 1 and --songs-per-genre >= 1",
@@ -76,9 +73,8 @@ def _build_genres(args: argparse.Namespace) -> int:
     config = GenreBuildConfig(out=args.out, seed=args.seed, limit=args.limit,
                               genres=[g for g in args.genres.split(",") if g] or None,
                               songs_per_genre=args.songs_per_genre, workers=args.workers)
-    printer = _GenrePrinter()
     try:
-        state = build_genres(config, progress=Callbacks(report=printer, log=None))
+        state = build_genres(config, progress=_genre_printer())
     except (MissingDependency, ValueError) as exc:
         print(f"ainur-studio corpus: {exc}", file=sys.stderr)
         return 1
@@ -130,3 +126,13 @@ def _printer(every_s: float = 5.0) -> Callbacks:
               f"{info['message']}", flush=True)
 
     return Callbacks(report=throttled(line, every_s, stage="render"), log=print)
+
+
+def _genre_printer(every_s: float = 5.0) -> Callbacks:
+    """Genre build progress lines at most every few seconds."""
+    def line(info: dict) -> None:
+        speed = info["audio_s"] / info["wall_s"] if info["wall_s"] else 0.0
+        print(f"{info['step']}/{info['total']} clips | {info['audio_s'] / 3600:.2f} h this run "
+              f"at {speed:.1f}x real time | {info['message']}", flush=True)
+
+    return Callbacks(report=throttled(line, every_s, stage="corpus"))

@@ -16,7 +16,7 @@ Pipeline, one module per step:
 
 ``genres`` is the symbolic side of the modern-genre corpus: a seeded arranger that writes
 complete songs in 15 DAW genres (drums, bass, harmony, melody or vocals as separate stems) and
-their MIDI files, with no audio yet.
+their MIDI files; ``genres.build`` renders them as audio stems with labels (docs/corpus.md).
 
 music21 and FluidSynth are needed only to build the corpus, never to run the app: they are
 imported or looked up lazily, and ``deps`` names the packages to install when they are missing.

@@ -1,0 +1,168 @@
+"""A song -> one stereo stem per role (``song.STEM_ROLES``), all the same length, 48 kHz float.
+
+Per stem: each part is rendered by FluidSynth with a SoundFont drawn for it (``soundfonts``),
+panned and given a random gain; the parts are summed, the stem's effect chain (``effects``) is
+applied and the stem is levelled to its role's loudness with a random offset. Then ONE gain,
+the same for every stem, brings the mix (their sum) to the target loudness with peaks, of the
+mix and of every stem, at most -1 dBFS. So the mix is exactly the sum of the stems. Silent
+roles are zeros.
+
+Every role draws from its own ``random.Random`` seeded from the clip key and the role, so the
+vocals (``render_vocals``, to be replaced by the singing renderer) change nothing else.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ainur_studio.data.corpus.genres import effects
+from ainur_studio.data.corpus.genres.song import STEM_ROLES, Part, Song
+from ainur_studio.data.corpus.genres.soundfonts import (
+    DRUM_BANK,
+    KIT_NAMES,
+    SoundFont,
+    drum_kit,
+    pick_soundfont,
+)
+from ainur_studio.data.corpus.genres.synth import parts_midi, render_midi
+from ainur_studio.data.corpus.render import SAMPLE_RATE, RenderError
+
+TAIL_S = 2.0              # reverb and release after the last bar
+FADE_S = 0.05             # fade at the very end (the same on every stem)
+MIX_RMS_DB = -18.0
+PEAK_CEILING_DB = -1.0
+ROLE_RMS_DB = {"drums": -20.0, "bass": -21.0, "harmony": -24.0, "melody": -23.0,
+               "vocals": -21.0}
+PAN_RANGE = {"drums": (0.0, 0.1), "bass": (0.0, 0.05), "harmony": (0.15, 0.6),
+             "melody": (0.0, 0.35), "vocals": (0.0, 0.05)}
+
+
+@dataclass
+class StemAudio:
+    audio: np.ndarray                                        # float32 [T, 2]
+    parts: list[dict[str, Any]] = field(default_factory=list)  # what each part was rendered with
+
+
+@dataclass
+class StemRender:
+    stems: dict[str, np.ndarray]       # every role, float32 [T, 2]
+    settings: dict[str, Any]           # per role: parts, effects, level; the shared gain
+
+    @property
+    def mix(self) -> np.ndarray:
+        return sum_stems(self.stems)
+
+
+def sum_stems(stems: dict[str, np.ndarray]) -> np.ndarray:
+    """The mix: the sum of the stems, in float64 then float32."""
+    return np.sum([s.astype(np.float64) for s in stems.values()], axis=0).astype(np.float32)
+
+
+def song_frames(song: Song) -> int:
+    return round((song.seconds(song.length) + TAIL_S) * SAMPLE_RATE)
+
+
+def db(value: float) -> float:
+    return float(10 ** (value / 20))
+
+
+def rms(audio: np.ndarray) -> float:
+    return float(np.sqrt(np.mean(np.square(audio, dtype=np.float64))))
+
+
+def pan(audio: np.ndarray, position: float) -> np.ndarray:
+    """Balance a stereo part: -1 left, 0 unchanged, 1 right (constant power)."""
+    angle = (position + 1) * np.pi / 4
+    gains = np.array([np.cos(angle), np.sin(angle)], dtype=np.float32) * np.float32(np.sqrt(2))
+    return audio * gains
+
+
+def _pan_position(role: str, rng: random.Random) -> float:
+    low, high = PAN_RANGE[role]
+    return round(rng.uniform(low, high) * rng.choice((-1, 1)), 3)
+
+
+def render_parts(song: Song, parts: list[Part], *, frames: int, rng: random.Random,
+                 fonts: tuple[SoundFont, ...], kit: int | None = None) -> StemAudio:
+    """`parts` rendered one by one, panned, with random gains, summed (dry)."""
+    out = StemAudio(np.zeros((frames, 2), dtype=np.float32))
+    for part in parts:
+        bank, program = (DRUM_BANK, kit or 0) if part.is_drum else (0, part.program)
+        font = pick_soundfont(fonts, bank, program, rng)
+        gain_db, position = round(rng.uniform(-2.0, 2.0), 2), _pan_position(part.role, rng)
+        audio = render_midi(parts_midi(song, [part], kit), font.path, frames)
+        out.audio += pan(audio, position) * np.float32(db(gain_db))
+        out.parts.append({"instrument": part.instrument, "bank": bank, "program": program,
+                          "soundfont": font.name, "gain_db": gain_db, "pan": position})
+    return out
+
+
+def render_vocals(song: Song, *, frames: int, rng: random.Random,
+                  fonts: tuple[SoundFont, ...]) -> StemAudio:
+    """The vocals stem, dry: the sung line on a General MIDI voice patch (a placeholder
+    until the singing renderer replaces this function)."""
+    return render_parts(song, song.parts_of("vocals"), frames=frames, rng=rng, fonts=fonts)
+
+
+def _dry_stem(song: Song, role: str, frames: int, rng: random.Random,
+              fonts: tuple[SoundFont, ...]) -> tuple[StemAudio, dict[str, Any]]:
+    if role == "vocals":
+        return render_vocals(song, frames=frames, rng=rng, fonts=fonts), {}
+    if role == "drums":
+        kit = drum_kit(song.genre, rng)
+        return (render_parts(song, song.parts_of(role), frames=frames, rng=rng, fonts=fonts,
+                             kit=kit), {"kit": kit, "kit_name": KIT_NAMES.get(kit, str(kit))})
+    return render_parts(song, song.parts_of(role), frames=frames, rng=rng, fonts=fonts), {}
+
+
+def process_stem(song: Song, role: str, dry: StemAudio, rng: random.Random
+                 ) -> tuple[np.ndarray, dict[str, Any]]:
+    """Effects, then the role's level with a random offset; a silent stem stays zeros."""
+    if not dry.parts or rms(dry.audio) == 0.0:
+        return np.zeros_like(dry.audio), {"parts": dry.parts, "effects": [], "level_db": None}
+    chain = effects.stem_chain(role, song.genre, rng, beat_s=song.seconds(song.beat_ql))
+    wet = effects.apply_chain(dry.audio, chain)
+    level_db = round(ROLE_RMS_DB[role] + rng.uniform(-2.0, 2.0), 2)
+    if rms(wet) == 0.0:
+        raise RenderError(f"the {role} stem of {song.genre} seed {song.seed} is silent "
+                          "after its effects")
+    wet = wet * np.float32(db(level_db) / rms(wet))
+    return wet, {"parts": dry.parts, "effects": chain, "level_db": level_db}
+
+
+def fade_end(audio: np.ndarray) -> np.ndarray:
+    n = min(len(audio), round(FADE_S * SAMPLE_RATE))
+    audio[len(audio) - n:] *= np.linspace(1, 0, n, dtype=np.float32)[:, None]
+    return audio
+
+
+def normalise(stems: dict[str, np.ndarray]) -> float:
+    """One gain for every stem (in place): the mix at `MIX_RMS_DB` RMS, no peak of the mix
+    or of any stem above `PEAK_CEILING_DB`. Returns the gain in dB."""
+    mix = sum_stems(stems)
+    peak = max(float(np.max(np.abs(a))) for a in [mix, *stems.values()])
+    if peak == 0.0:
+        raise RenderError("every stem is silent")
+    gain = min(db(MIX_RMS_DB) / rms(mix), db(PEAK_CEILING_DB) / peak)
+    for role in stems:
+        stems[role] = (stems[role] * np.float32(gain)).astype(np.float32)
+    return round(20 * float(np.log10(gain)), 3)
+
+
+def render_stems(song: Song, *, key: str, fonts: tuple[SoundFont, ...]) -> StemRender:
+    """Every stem of `song`, drawn from `key` (the clip's seed string) and `fonts`."""
+    frames = song_frames(song)
+    stems, settings = {}, {}
+    for role in STEM_ROLES:
+        rng = random.Random(f"{key}/{role}")
+        dry, extra = _dry_stem(song, role, frames, rng, fonts)
+        stems[role], settings[role] = process_stem(song, role, dry, rng)
+        settings[role].update(extra)
+        fade_end(stems[role])
+    gain_db = normalise(stems)
+    return StemRender(stems, {"stems": settings, "gain_db": gain_db,
+                              "sample_rate": SAMPLE_RATE, "tail_s": TAIL_S})
