@@ -28,7 +28,7 @@ import torch
 from ainur_studio.inference.generate import generate
 from ainur_studio.models.factory import load_config
 from ainur_studio.models.pretrained import build_pack
-from ainur_studio.models.prior import count_parameters
+from ainur_studio.models.unet import count_parameters
 from ainur_studio.types import GenerationRequest
 
 SAMPLES = 1 << 20
@@ -78,7 +78,7 @@ def bench_one(config: str, device: str, *, runs: int) -> dict[str, float | int |
     audio_s = SAMPLES / RATE
     out: dict[str, float | int | str] = {
         "sampler": request.sampler, "steps": request.steps, "guidance": request.guidance,
-        "prior_params_m": round(count_parameters(pack.diffusion) / 1e6, 2),
+        "prior_params_m": round(count_parameters(pack.prior) / 1e6, 2),
         "audio_s": round(audio_s, 3), "text_s": med.get("text", 0.0),
         "prior_s": med["prior"], "prior_step_s": med["prior"] / request.steps,
         "decode_s": med["decode"], "total_s": med["total"],

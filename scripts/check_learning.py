@@ -30,8 +30,8 @@ import torch
 from ainur_studio.inference.conditioning import CondSpec
 from ainur_studio.inference.context import RunContext, SamplingSettings
 from ainur_studio.inference.windows import sample_new
-from ainur_studio.models.diffusion_model import create_diffusion_from_config
 from ainur_studio.models.pretrained import load_pack
+from ainur_studio.models.prior import create_prior_from_config
 from ainur_studio.training.loop import TrainConfig, Trainer
 
 SCRIPTS = Path(__file__).resolve().parent
@@ -78,7 +78,7 @@ def collate(items: list[tuple[torch.Tensor, str]]) -> dict[str, tp.Any]:
 def generated_distances(pack: tp.Any, model: tp.Any, latents: torch.Tensor,
                         prompts: tp.Sequence[str], *, samples: int, steps: int) -> dict:
     """Generate `samples` latents per prompt and compare them with every training latent."""
-    pack.diffusion = model.eval()
+    pack.prior = model.eval()
     ctx = RunContext(pack=pack, device=torch.device("cpu"),
                      settings=SamplingSettings("dpmpp-2m", "karras", steps, 2.0, 1.0))
     own, other, hits, k = [], [], 0, len(prompts)
@@ -101,7 +101,7 @@ def check_learning_prior(*, steps: int = 600, samples: int = 4, sample_steps: in
     torch.manual_seed(seed)
     pack = load_pack("debug")
     latents = clip_latents(pack, len(PROMPTS))
-    model = create_diffusion_from_config(pack.configs["diffusion"])
+    model = create_prior_from_config(pack.configs["prior"])
     model.attach_text_encoder(pack.text_encoder)
     before = generated_distances(pack, model, latents, PROMPTS, samples=samples,
                                  steps=sample_steps)
@@ -110,7 +110,7 @@ def check_learning_prior(*, steps: int = 600, samples: int = 4, sample_steps: in
                          min_lr_ratio=0.05, weight_decay=0.0, ema_decay=0.99, seed=seed,
                          device="cpu", clip_grad_norm=1.0)
     trainer = Trainer(model=model, dataset=ClipSet(latents, PROMPTS, 64), config=config,
-                      collate_fn=collate, model_config=pack.configs["diffusion"])
+                      collate_fn=collate, model_config=pack.configs["prior"])
     t0 = time.perf_counter()
     summary = trainer.fit()
     if trainer.ema is not None:

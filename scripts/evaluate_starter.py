@@ -110,7 +110,7 @@ def eval_prior_loss(pack: tp.Any, clips: list[dict], latents: list[torch.Tensor]
     nulled (what the conditions are worth)."""
     from ainur_studio.diffusion.denoiser import v_loss_at
 
-    d = pack.diffusion
+    d = pack.prior
     per_angle: dict[str, list[float]] = {f"{s:g}": [] for s in ANGLES}
     nulled, zero = [], []
     with torch.inference_mode():

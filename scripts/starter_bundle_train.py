@@ -139,8 +139,9 @@ def init(module: nn.Module, folder: str, stem: str) -> None:
         return
     from safetensors.torch import load_file
 
-    component = {"prior": "diffusion"}.get(stem, stem)
-    state = load_file(str(Path(folder) / component / "model.safetensors"))
+    from ainur_studio.models.pretrained import component_dir
+
+    state = load_file(str(component_dir(Path(folder), stem) / "model.safetensors"))
     _, unexpected = module.load_state_dict(state, strict=False)
     if unexpected or not state:
         raise ValueError(f"{folder}: {stem} weights do not fit: {unexpected[:3]}")

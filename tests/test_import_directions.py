@@ -21,7 +21,7 @@ def test_checker_catches_forbidden_imports():
     assert check_module("ui.app", "def f():\n    from torch import nn\n", "x")
     assert check_module("ui.app", "from engine.server import Server\n", "x")
     assert check_module("ui.app", "from ainur_studio.models import prior\n", "x")
-    assert check_module("ainur_studio.models.prior", "from PySide6 import QtCore\n", "x")
+    assert check_module("ainur_studio.models.unet", "from PySide6 import QtCore\n", "x")
     assert check_module("engine.jobs", "import PySide6.QtWidgets\n", "x")
     assert check_module("engine.protocol", "import torch\n", "x")
     assert check_module("ainur_studio.lyrics.lrc", "import torch\n", "x")
@@ -31,6 +31,18 @@ def test_checker_catches_forbidden_imports():
     assert not check_module("ui.app", "from engine.client import EngineClient\n", "x")
     assert not check_module("ui.app", "from ainur_studio.types import Take\n", "x")
     assert not check_module("engine.jobs", "import torch\n", "x")
+
+
+def test_checker_keeps_the_command_line_out_of_the_layers_below_it():
+    assert check_module("engine.server", "from commands import send\n", "x")
+    assert check_module("ainur_studio.types", "import commands.generate\n", "x")
+    assert check_module("ui.take_actions", "from commands.send import run\n", "x")
+    assert check_module("commands.send", "from PySide6.QtCore import QObject\n", "x")
+    assert check_module("commands.generate", "def run():\n    from ui.app import main\n", "x")
+    # commands use the engine and the core; `gui` alone opens the app (lazily)
+    assert not check_module("commands.send", "from engine.osc.delivery import deliver\n", "x")
+    assert not check_module("commands.train", "import torch\n", "x")
+    assert not check_module("commands.gui", "def run():\n    from ui.app import main\n", "x")
 
 
 def test_checker_flags_a_forbidden_import_added_to_a_copy_of_the_tree(tmp_path):

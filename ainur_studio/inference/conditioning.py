@@ -12,7 +12,7 @@ import torch
 from ainur_studio.diffusion.denoiser import GuidedDenoiser, cfg_weights
 from ainur_studio.inference.context import RunContext
 from ainur_studio.lyrics.align import window_text
-from ainur_studio.models.diffusion_model import Conditions
+from ainur_studio.models.prior import Conditions
 from ainur_studio.types import LyricLine, Lyrics, LyricWord
 
 

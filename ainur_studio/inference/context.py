@@ -54,7 +54,7 @@ class RunContext:
 
     @property
     def model(self) -> tp.Any:
-        return self.pack.diffusion
+        return self.pack.prior
 
     @contextlib.contextmanager
     def stage(self, name: str) -> tp.Iterator[None]:

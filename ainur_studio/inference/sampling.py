@@ -11,7 +11,7 @@ import torch
 from ainur_studio.diffusion.denoiser import InpaintDenoiser, keep_known
 from ainur_studio.inference.conditioning import guided_denoiser
 from ainur_studio.inference.context import RunContext
-from ainur_studio.models.diffusion_model import Conditions
+from ainur_studio.models.prior import Conditions
 
 
 def make_noise(seeds: tp.Sequence[int], channels: int, frames: int,

@@ -13,11 +13,13 @@ from importlib import resources
 # type -> (module, factory function)
 REGISTRY: dict[str, tuple[str, str]] = {
     "autoencoder": ("ainur_studio.models.autoencoder", "create_autoencoder_from_config"),
-    "latent_diffusion": ("ainur_studio.models.diffusion_model", "create_diffusion_from_config"),
-    "unet_v0": ("ainur_studio.models.prior", "create_prior_from_config"),
+    "prior": ("ainur_studio.models.prior", "create_prior_from_config"),
+    "unet_v0": ("ainur_studio.models.unet", "create_unet_from_config"),
     "clasp": ("ainur_studio.models.clasp", "create_clasp_from_config"),
     "text_encoder": ("ainur_studio.models.factory", "create_text_encoder_from_config"),
 }
+# Configs written before the latent diffusion model was named "prior" (packs, checkpoints).
+LEGACY_TYPES = {"latent_diffusion": "prior"}
 
 
 def create_model_from_config(cfg: dict[str, tp.Any]) -> tp.Any:
@@ -32,7 +34,7 @@ def create_model_from_config(cfg: dict[str, tp.Any]) -> tp.Any:
     if not isinstance(cfg, dict) or "type" not in cfg:
         raise ValueError("a model config must be an object with a 'type' key; known types: "
                          f"{', '.join(sorted(REGISTRY))}")
-    kind = cfg["type"]
+    kind = LEGACY_TYPES.get(cfg["type"], cfg["type"])
     if kind not in REGISTRY:
         raise ValueError(f"unknown model type {kind!r}; known types: {', '.join(sorted(REGISTRY))}")
     module, name = REGISTRY[kind]

@@ -2,7 +2,7 @@
 
 A pack folder holds `pack.json` (name, version, sample rate, component sha256s, text-encoder
 reference, license, training-data note, sampling defaults) and one folder per component
-(`autoencoder/`, `diffusion/`, optionally `clasp/`) with `model_config.json` +
+(`autoencoder/`, `prior/`, optionally `clasp/`) with `model_config.json` +
 `model.safetensors`. The frozen text encoder is a reference (the bundled MiniLM, a local
 folder, or a file-free scratch encoder), not a copy.
 
@@ -23,11 +23,14 @@ import torch
 
 from ainur_studio.errors import PackError
 from ainur_studio.fileio import sha256_file
-from ainur_studio.models.factory import create_model_from_config, load_config
+from ainur_studio.models.factory import LEGACY_TYPES, create_model_from_config, load_config
 from ainur_studio.paths import shipped_models_dir, user_models_dir
 
 PACK_FORMAT = 1
-WEIGHTED = ("autoencoder", "diffusion", "clasp")  # components with weights, in build order
+WEIGHTED = ("autoencoder", "prior", "clasp")  # components with weights, in build order
+# Packs written before the latent diffusion model was named "prior" call it "diffusion" (its
+# folder, its pack.json key) with config type "latent_diffusion"; they load under the new names.
+LEGACY_COMPONENTS = {"diffusion": "prior"}
 BUILTIN = "debug"
 
 
@@ -46,7 +49,7 @@ class ModelPack:
     """Loaded, verified components of a pack, in eval mode.
 
     Attributes:
-        autoencoder: `AudioAutoencoder`; diffusion: `LatentDiffusion` (text encoder attached);
+        autoencoder: `AudioAutoencoder`; prior: `Prior` (text encoder attached);
         text_encoder: `FrozenTextEncoder`; clasp: CLASP model or None.
         configs: component name -> config dict (text encoder included).
         info: the pack.json content (name, version, license, ...); defaults: sampling defaults.
@@ -56,7 +59,7 @@ class ModelPack:
     version: str
     sample_rate: int
     autoencoder: tp.Any
-    diffusion: tp.Any
+    prior: tp.Any
     text_encoder: tp.Any
     clasp: tp.Any | None
     configs: dict[str, dict]
@@ -66,14 +69,16 @@ class ModelPack:
 
     @property
     def hash(self) -> str:
-        """sha256 over the component hashes and configs: identifies the exact weights."""
-        blob = json.dumps({"components": self.info.get("components", {}),
-                           "configs": self.configs, "seed": self.info.get("seed")},
+        """sha256 over the component hashes and configs: identifies the exact weights. It is
+        taken over the pack format's first names (`legacy_view`), so a pack keeps its hash, and
+        LoRA packs made on it keep fitting, across the renaming."""
+        blob = json.dumps({"components": legacy_view(self.info.get("components", {})),
+                           "configs": legacy_view(self.configs), "seed": self.info.get("seed")},
                           sort_keys=True)
         return hashlib.sha256(blob.encode()).hexdigest()
 
     def modules(self) -> dict[str, torch.nn.Module]:
-        out = {"autoencoder": self.autoencoder, "diffusion": self.diffusion,
+        out = {"autoencoder": self.autoencoder, "prior": self.prior,
                "text_encoder": self.text_encoder}
         if self.clasp is not None:
             out["clasp"] = self.clasp
@@ -134,10 +139,10 @@ def _assemble(meta: dict[str, tp.Any], configs: dict[str, dict],
               modules: dict[str, tp.Any], path: Path | None) -> ModelPack:
     pack = ModelPack(name=str(meta["name"]), version=str(meta.get("version", "")),
                      sample_rate=int(meta["sample_rate"]), autoencoder=modules["autoencoder"],
-                     diffusion=modules["diffusion"], text_encoder=modules["text_encoder"],
+                     prior=modules["prior"], text_encoder=modules["text_encoder"],
                      clasp=modules.get("clasp"), configs=configs, info=meta,
                      defaults=dict(meta.get("defaults", {})), path=path)
-    pack.diffusion.attach_text_encoder(pack.text_encoder)
+    pack.prior.attach_text_encoder(pack.text_encoder)
     for module in pack.modules().values():
         module.eval().requires_grad_(False)
     problems = check_components(pack)
@@ -206,7 +211,8 @@ def _read_meta(folder: Path) -> dict[str, tp.Any]:
                if k not in meta]
     if missing:
         raise PackError(f"{meta_path} lacks {', '.join(missing)}")
-    for comp in ("autoencoder", "diffusion"):
+    meta["components"] = {LEGACY_COMPONENTS.get(k, k): v for k, v in meta["components"].items()}
+    for comp in ("autoencoder", "prior"):
         if comp not in meta["components"]:
             raise PackError(f"{meta_path}: the pack has no {comp!r} component")
     return meta
@@ -219,7 +225,7 @@ def load_component(folder: str | Path, comp: str) -> tuple[dict[str, tp.Any], to
     Raises:
         PackError: no such pack or component, or a damaged or mismatched weights file.
     """
-    folder = Path(folder)
+    folder, comp = Path(folder), LEGACY_COMPONENTS.get(comp, comp)
     meta = _read_meta(folder)
     if comp not in meta["components"]:
         raise PackError(f"{folder / 'pack.json'}: the pack has no {comp!r} component; it has "
@@ -230,7 +236,8 @@ def load_component(folder: str | Path, comp: str) -> tuple[dict[str, tp.Any], to
 def _load_component(folder: Path, comp: str, expected_sha: str) -> tuple[dict, tp.Any]:
     from safetensors.torch import load_model
 
-    cfg_path, weights = folder / comp / "model_config.json", folder / comp / "model.safetensors"
+    where = component_dir(folder, comp)
+    cfg_path, weights = where / "model_config.json", where / "model.safetensors"
     for p in (cfg_path, weights):
         if not p.is_file():
             raise PackError(f"pack {folder}: component {comp!r} is missing {p.name}")
@@ -240,6 +247,8 @@ def _load_component(folder: Path, comp: str, expected_sha: str) -> tuple[dict, t
                         "replaced; fix: reinstall the pack")
     try:
         cfg = json.loads(cfg_path.read_text(encoding="utf-8"))
+        if isinstance(cfg, dict) and cfg.get("type") in LEGACY_TYPES:
+            cfg = {**cfg, "type": LEGACY_TYPES[cfg["type"]]}
         module = create_model_from_config(cfg)
         # weights stored in fp16/bf16 are upcast to the module's dtype by load_state_dict
         missing, unexpected = load_model(module, str(weights), strict=False)
@@ -251,6 +260,26 @@ def _load_component(folder: Path, comp: str, expected_sha: str) -> tuple[dict, t
         raise PackError(f"pack {folder}: component {comp!r} does not match its config: "
                         f"missing {sorted(missing)[:5]}, unexpected {sorted(unexpected)[:5]}")
     return cfg, module
+
+
+def component_dir(folder: Path, comp: str) -> Path:
+    """`folder/comp`, or the component's folder under its first name in older packs."""
+    old = {new: old for old, new in LEGACY_COMPONENTS.items()}.get(comp)
+    if old is not None and not (folder / comp).is_dir() and (folder / old).is_dir():
+        return folder / old
+    return folder / comp
+
+
+def legacy_view(named: dict[str, tp.Any]) -> dict[str, tp.Any]:
+    """`named` (components or configs by component) under the pack format's first names."""
+    old_name = {new: old for old, new in LEGACY_COMPONENTS.items()}
+    old_type = {new: old for old, new in LEGACY_TYPES.items()}
+    out = {}
+    for key, value in named.items():
+        if isinstance(value, dict) and value.get("type") in old_type:
+            value = {**value, "type": old_type[value["type"]]}
+        out[old_name.get(key, key)] = value
+    return out
 
 
 def external_prefixes(module: torch.nn.Module) -> tuple[str, ...]:
@@ -337,7 +366,7 @@ def save_pack(pack: ModelPack, folder: str | Path, *, name: str | None = None,
 
 def check_components(pack: ModelPack) -> list[str]:
     """Problems that make the components unusable together (empty when they fit)."""
-    ae, dm, problems = pack.autoencoder, pack.diffusion, []
+    ae, dm, problems = pack.autoencoder, pack.prior, []
     pairs = [("latent channels", ae.latent_channels, dm.latent_channels),
              ("downsampling ratio", ae.downsampling_ratio, dm.downsampling_ratio),
              ("sample rate", ae.sample_rate, dm.sample_rate),

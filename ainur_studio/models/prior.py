@@ -1,339 +1,333 @@
-"""Stage 2 of the hierarchy: the latent diffusion prior, a 1-D U-Net (`UNetV0`).
+"""The prior: the latent diffusion model of a pack (`Prior`): the U-Net backbone (`unet.UNetV0`)
++ text tokens + CLASP channels + the frame-aligned lyrics track, with learned nulls for
+classifier-free guidance.
 
-State-dict compatible with `UNetV0` of audio-diffusion-pytorch 0.1.3 / a-unet 0.0.16 as built
-with `use_embedding_cfg` and without its built-in T5 (`use_text_conditioning=False`): the same
-parameter names and shapes and, in float32, the same outputs (checked against a fixture made
-with those packages, `scripts/make_prior_parity_fixture.py`). Checkpoints of the published
-Ainur prior (built *with* the T5 plugin) load after `convert_text_conditioned_state_dict`.
+Condition groups (each can be dropped in training and guided at sampling):
+- `text`: frozen text-encoder tokens, cross-attended; null = the prior's learned null tokens.
+- `clasp`: the CLASP vector (L2-normalised lyrics or reference-audio embedding) and the lyrics
+  track; null = the learned null CLASP vector and the all-zero track.
 
-The network predicts the v-objective target from a noisy latent `x [B, C, L]` and `sigma` in
-[0, 1], cross-attends to text tokens `[B, N, D]` and takes per-depth context channels (the
-CLASP vector injected as one channel of length 512 at depth 2 in Ainur).
-
-Beyond the published network:
-- `embedding_mask` [B, N] (True = real token) is a key padding mask in cross-attention; the
-  published model attended to pad tokens (reference quirk 6). None keeps that behaviour.
-- Classifier-free guidance runs conditional and unconditional passes as ONE batched forward;
-  `null_embedding(batch, length)` gives the learned null tokens to wrappers that batch
-  themselves.
-- Lengths: `L` must be a multiple of `length_multiple` (the product of `factors`: 32 for
-  Ainur); anything else raises a `ValueError` naming the nearest valid lengths.
-- Precision and compilation: runs in bf16 weights or under autocast (the time features are
-  computed in float32), and traces as one graph under `torch.compile(fullgraph=True)`. Prefer
-  float32 on CPUs without native bf16 arithmetic, where bf16 is many times slower.
-
-The published Ainur prior (reference §4.1) is `UNetV0(**AINUR_PRIOR_ARGS)`:
-in_channels 32, channels [128, 256, 512, 512, 1024, 1024], factors [1, 2, 2, 2, 2, 2],
-items [2, 2, 2, 4, 8, 8], attentions [0, 0, 1, 1, 1, 1], cross_attentions [1, 1, 1, 1, 1, 1],
-attention_heads 12, attention_features 64, embedding_features 768, embedding_max_length 64,
-use_embedding_cfg True, context_channels [0, 0, 1, 0, 0, 0] (CLASP at depth 2), resnet_groups 8,
-modulation_features 1024. Counted on the meta device it has 563,609,920 distinct parameters
-(564,659,520 state-dict values: the time MLP's one shared Linear is stored twice, which the
-reference doc's analytic ~564.7 M counts twice too).
+The text encoder is frozen and shared with the pack; it is attached, not owned, so it stays out
+of this model's state dict.
 """
 
 from __future__ import annotations
 
 import math
 import typing as tp
+from dataclasses import dataclass
 
 import torch
-from torch import Tensor, nn
+from torch import nn
 
-from ainur_studio.modules.attention import check_context_mask
-from ainur_studio.modules.embeddings import NullEmbedding, NumberEmbedding, TimeMLP
-from ainur_studio.modules.unet_blocks import UNetTrunk
-from ainur_studio.modules.unet_items import UNetConditioning
-from ainur_studio.modules.unet_spec import SharedSpec, check_specs, make_level_specs
+from ainur_studio.diffusion.denoiser import VDenoiser, v_loss
+from ainur_studio.lyrics.align import latent_frame_rate
+from ainur_studio.models.conditioners import ClaspConditioner, LyricsTrackConditioner
+from ainur_studio.models.unet import UNetV0
+from ainur_studio.types import Lyrics
 
-AINUR_PRIOR_ARGS: dict[str, tp.Any] = {
-    "in_channels": 32,
-    "channels": [128, 256, 512, 512, 1024, 1024],
-    "factors": [1, 2, 2, 2, 2, 2],
-    "items": [2, 2, 2, 4, 8, 8],
-    "attentions": [0, 0, 1, 1, 1, 1],
-    "cross_attentions": [1, 1, 1, 1, 1, 1],
-    "attention_heads": 12,
-    "attention_features": 64,
-    "embedding_features": 768,
-    "embedding_max_length": 64,
-    "use_embedding_cfg": True,
-    "context_channels": [0, 0, 1, 0, 0, 0],
+
+@dataclass
+class Conditions:
+    """Raw conditions of a batch of B items for a latent of L frames.
+
+    Attributes:
+        embedding: [B, N, D] text tokens; mask: [B, N] bool (True = real token).
+        clasp: [B, E] CLASP vectors or None (no CLASP: the null vector).
+        track: [B, k + 3, L] lyrics track or None (the model has none).
+        n_frames: L.
+    """
+
+    embedding: torch.Tensor
+    mask: torch.Tensor
+    clasp: torch.Tensor | None
+    track: torch.Tensor | None
+    n_frames: int
+
+    @property
+    def batch_size(self) -> int:
+        return self.embedding.shape[0]
+
+
+class Prior(nn.Module):
+    """Conditioned v-objective prior over autoencoder latents [B, C, L].
+
+    Args:
+        unet: the U-Net backbone (`unet.UNetV0`); its `context_channels` must match the
+            conditioners.
+        factors: the U-Net's per-depth downsampling factors.
+        clasp: CLASP conditioner, injected at `clasp_depth`.
+        lyrics_track: lyrics-track conditioner, injected at depth 0 (needs factors[0] == 1).
+        sample_rate, downsampling_ratio: the autoencoder's, to place lyrics on frames.
+        max_frames: longest latent generated in one window.
+        fixed_frames: if set, the only latent length the network accepts (Ainur: 2048).
+        text_features: width D of the text tokens.
+        text_max_length: text tokens kept (at most the prior's null-token count).
+        text_dropout, clasp_dropout: training probabilities of swapping in the nulls.
+        latent_scale: the prior works on `latent_scale * z` for autoencoder latents z, so that
+            its data has about unit variance (like Stable Diffusion's scale factor); latents
+            enter through `to_prior` and leave through `from_prior`.
+    """
+
+    def __init__(self, *, unet: UNetV0, factors: tp.Sequence[int],
+                 clasp: ClaspConditioner | None, clasp_depth: int = 0,
+                 lyrics_track: LyricsTrackConditioner | None, sample_rate: int,
+                 downsampling_ratio: int, max_frames: int, text_features: int,
+                 fixed_frames: int | None = None,
+                 text_max_length: int = 64, text_dropout: float = 0.1,
+                 clasp_dropout: float = 0.1, latent_scale: float = 1.0) -> None:
+        super().__init__()
+        if not math.isfinite(latent_scale) or latent_scale <= 0:
+            raise ValueError(f"latent_scale must be a positive number, got {latent_scale!r}")
+        self.latent_scale = float(latent_scale)
+        self.unet, self.clasp, self.lyrics_track = unet, clasp, lyrics_track
+        self.factors, self.clasp_depth = list(factors), clasp_depth
+        self.sample_rate, self.downsampling_ratio = sample_rate, downsampling_ratio
+        self.max_frames, self.fixed_frames = max_frames, fixed_frames
+        self.text_max_length, self.text_features = text_max_length, text_features
+        self.text_dropout, self.clasp_dropout = text_dropout, clasp_dropout
+        self._text_encoder: list[tp.Any] = []  # attached, not a submodule
+        self._check_context_channels()
+        self._register_load_state_dict_pre_hook(_read_legacy_names)
+
+    # --- structure ----------------------------------------------------------------------
+
+    @property
+    def latent_channels(self) -> int:
+        return self.unet.in_channels
+
+    @property
+    def length_multiple(self) -> int:
+        return self.unet.length_multiple
+
+    @property
+    def frame_rate(self) -> float:
+        return latent_frame_rate(self.sample_rate, self.downsampling_ratio)
+
+    @property
+    def clasp_features(self) -> int | None:
+        return None if self.clasp is None else self.clasp.features
+
+    def _context_counts(self) -> list[int]:
+        counts = [0] * len(self.factors)
+        if self.clasp is not None:
+            counts[self.clasp_depth] += self.clasp.channels
+        if self.lyrics_track is not None:
+            if self.factors[0] != 1:
+                raise ValueError("the lyrics track is injected at depth 0, which needs "
+                                 f"factors[0] == 1, got {self.factors[0]}")
+            counts[0] += self.lyrics_track.out_channels
+        return counts
+
+    def _check_context_channels(self) -> None:
+        want, have = self._context_counts(), list(self.unet.context_channels)
+        if want != have:
+            raise ValueError(f"prior context_channels {have} do not match the conditioners, "
+                             f"which need {want}; fix: set unet.context_channels to {want} or "
+                             "leave it out of the config")
+
+    def padded_frames(self, n_frames: int) -> int:
+        """Latent length the network runs at for `n_frames` wanted frames."""
+        if self.fixed_frames is not None:
+            return self.fixed_frames
+        m = self.length_multiple
+        return max(m, math.ceil(n_frames / m) * m)
+
+    # --- text -------------------------------------------------------------------------------
+
+    def attach_text_encoder(self, encoder: tp.Any) -> None:
+        """Use `encoder(texts, max_length=...) -> (emb [B, N, D], mask [B, N])` for text."""
+        self._text_encoder[:] = [encoder]
+
+    @property
+    def text_encoder(self) -> tp.Any:
+        if not self._text_encoder:
+            raise RuntimeError("no text encoder attached; fix: call attach_text_encoder() "
+                               "(load_pack does this)")
+        return self._text_encoder[0]
+
+    def encode_text(self, texts: list[str]) -> tuple[torch.Tensor, torch.Tensor]:
+        """texts -> (embedding [B, N, D], mask [B, N]) on this model's device, padded to
+        N = `text_max_length` so that any two conditionings batch together."""
+        emb, mask = self.text_encoder(texts, max_length=self.text_max_length)
+        if emb.shape[-1] != self.text_features:
+            raise ValueError(f"the text encoder gives {emb.shape[-1]}-wide tokens, the prior "
+                             f"expects {self.text_features}; use the pack's own text encoder")
+        extra = self.text_max_length - emb.shape[1]
+        if extra > 0:
+            emb = torch.nn.functional.pad(emb, (0, 0, 0, extra))
+            mask = torch.nn.functional.pad(mask, (0, extra), value=False)
+        return emb.to(self.device), mask.to(self.device)
+
+    @property
+    def device(self) -> torch.device:
+        return next(self.unet.parameters()).device
+
+    # --- conditions -------------------------------------------------------------------------
+
+    def conditions(self, *, texts: list[str], n_frames: int, clasp: torch.Tensor | None = None,
+                   lyrics: tp.Sequence[Lyrics | None] | None = None) -> Conditions:
+        """Encode the raw conditions of a batch (see `Conditions`)."""
+        emb, mask = self.encode_text(texts)
+        track = None
+        if self.lyrics_track is not None:
+            docs = list(lyrics) if lyrics is not None else [None] * len(texts)
+            if len(docs) != len(texts):
+                raise ValueError(f"got {len(docs)} lyrics for {len(texts)} texts")
+            track = self.lyrics_track(docs, n_frames, self.frame_rate,
+                                      encode=self.text_encoder)
+        if clasp is not None:
+            clasp = clasp.to(self.device)
+        return Conditions(emb, mask, clasp, track, n_frames)
+
+    def branch(self, cond: Conditions, *, text: bool = True, clasp: bool = True,
+               drop_text: torch.Tensor | None = None,
+               drop_clasp: torch.Tensor | None = None) -> dict[str, tp.Any]:
+        """Network keyword arguments with the text / CLASP groups kept or nulled.
+
+        Args:
+            cond: raw conditions.
+            text, clasp: keep the group (False = null for the whole batch).
+            drop_text, drop_clasp: [B] bool, per-row nulling (training dropout).
+        """
+        b, n = cond.embedding.shape[:2]
+        emb, mask = cond.embedding, cond.mask
+        if self.unet.has_null_embedding:
+            drop = _rows(drop_text, b, emb.device, keep=text)
+            null = self.unet.null_embedding(b, n).to(emb.dtype)
+            emb = torch.where(drop[:, None, None], null, emb)
+            mask = mask | drop[:, None]
+        return {"embedding": emb, "embedding_mask": mask,
+                "channels": self._channels(cond, _rows(drop_clasp, b, emb.device, keep=clasp))}
+
+    def _channels(self, cond: Conditions, drop: torch.Tensor) -> list[torch.Tensor | None]:
+        per_depth: list[list[torch.Tensor]] = [[] for _ in self.factors]
+        length = cond.n_frames
+        if self.clasp is not None:
+            vectors = self.clasp.vectors(cond.clasp, cond.batch_size, drop=drop)
+            at = length // math.prod(self.factors[: self.clasp_depth + 1])
+            per_depth[self.clasp_depth].append(self.clasp(vectors, at))
+        if cond.track is not None:
+            per_depth[0].append(cond.track * (~drop).to(cond.track.dtype)[:, None, None])
+        return [torch.cat(c, dim=1) if c else None for c in per_depth]
+
+    # --- latent space ----------------------------------------------------------------------
+
+    def to_prior(self, z: torch.Tensor) -> torch.Tensor:
+        """Autoencoder latents -> the prior's (scaled) space."""
+        return z * self.latent_scale if self.latent_scale != 1.0 else z
+
+    def from_prior(self, x: torch.Tensor) -> torch.Tensor:
+        """The prior's space -> autoencoder latents."""
+        return x / self.latent_scale if self.latent_scale != 1.0 else x
+
+    # --- network ----------------------------------------------------------------------------
+
+    def predict_v(self, x: torch.Tensor, s: torch.Tensor, *, embedding: torch.Tensor,
+                  embedding_mask: torch.Tensor | None,
+                  channels: tp.Sequence[torch.Tensor | None]) -> torch.Tensor:
+        """v-prediction for x [B, C, L] at angles s [B] in [0, 1]."""
+        return self.unet(x, s, embedding=embedding, embedding_mask=embedding_mask,
+                          channels=channels)
+
+    def denoiser(self) -> VDenoiser:
+        """The sampler-facing denoiser `D(x, sigma, **branch) -> x0`."""
+        return VDenoiser(self.predict_v)
+
+    def training_losses(self, batch: dict[str, tp.Any]) -> dict[str, torch.Tensor]:
+        """v-objective loss with condition dropout.
+
+        Args:
+            batch: "latents" [B, C, L] (L a multiple of `length_multiple`), "texts" (B strings),
+                optional "lyrics" (B `Lyrics` relative to the crop start, or None) and
+                "clasp" [B, E] (L2-normalised CLASP vectors; None = no CLASP).
+
+        Returns:
+            {"loss": scalar}.
+        """
+        z = self.to_prior(batch["latents"].to(self.device))
+        b, _, length = z.shape
+        if length % self.length_multiple or (self.fixed_frames and length != self.fixed_frames):
+            raise ValueError(f"training latents have {length} frames; they must be a multiple "
+                             f"of {self.length_multiple}" + (
+                                 f" and equal {self.fixed_frames}" if self.fixed_frames else ""))
+        cond = self.conditions(texts=list(batch["texts"]), n_frames=length,
+                               clasp=batch.get("clasp"), lyrics=batch.get("lyrics"))
+        drop_t = torch.rand(b, device=z.device) < self.text_dropout
+        drop_c = torch.rand(b, device=z.device) < self.clasp_dropout
+        kwargs = self.branch(cond, drop_text=drop_t, drop_clasp=drop_c)
+        return {"loss": v_loss(self.predict_v, z, cond=kwargs)}
+
+
+def _rows(drop: torch.Tensor | None, b: int, device: torch.device, *, keep: bool) -> torch.Tensor:
+    if not keep:
+        return torch.ones(b, dtype=torch.bool, device=device)
+    if drop is None:
+        return torch.zeros(b, dtype=torch.bool, device=device)
+    return drop.to(device=device, dtype=torch.bool)
+
+
+_DEFAULTS: dict[str, tp.Any] = {
+    "sample_rate": 48_000, "fixed_frames": None, "latent_scale": 1.0,
+    "text": {"max_length": 64, "dropout": 0.1},
+    "clasp": None, "lyrics_track": None,
 }
 
 
-class _GuidedTrunk(nn.Module):
-    """Null tokens beside the trunk. Layout: `blocks.0` (NullEmbedding), `blocks.1` (trunk)."""
+def create_prior_from_config(cfg: dict[str, tp.Any]) -> Prior:
+    """Build a `Prior` from `{"type": "prior", "config": {...}}`.
 
-    def __init__(self, *, null_embedding: NullEmbedding, trunk: UNetTrunk) -> None:
-        super().__init__()
-        self.blocks = nn.ModuleList([null_embedding, trunk])
-
-
-class UNetV0(nn.Module):
-    """The latent prior U-Net (see the module docstring for the Ainur arguments).
-
-    Layout: `blocks.0` (time `NumberEmbedding`), `blocks.1` (`TimeMLP`), `blocks.2` (the trunk,
-    or with `use_embedding_cfg` a holder of the null tokens `blocks.2.blocks.0` and the trunk
-    `blocks.2.blocks.1`).
+    `config`: `latent_channels`, `downsampling_ratio`, `max_frames`, optional `sample_rate`,
+    `fixed_frames`, `latent_scale` (default 1), `text` (`max_length`, `dropout`), `clasp` (`features`, `channels`,
+    `layout`, `depth`, `dropout`) or null, `lyrics_track` (`channels`) or null, and `unet`
+    (`UNetV0` keyword arguments; `in_channels` and `context_channels` are derived).
     """
+    from ainur_studio.models.factory import LEGACY_TYPES
+    from ainur_studio.models.unet import create_unet_from_config
 
-    def __init__(
-        self,
-        *,
-        in_channels: int,
-        channels: tp.Sequence[int],
-        factors: tp.Sequence[int],
-        items: tp.Sequence[int],
-        attentions: tp.Sequence[int] | None = None,
-        cross_attentions: tp.Sequence[int] | None = None,
-        context_channels: tp.Sequence[int] | None = None,
-        attention_features: int | None = None,
-        attention_heads: int | None = None,
-        embedding_features: int | None = None,
-        resnet_groups: int = 8,
-        modulation_features: int = 1024,
-        embedding_max_length: int | None = None,
-        use_embedding_cfg: bool = False,
-        out_channels: int | None = None,
-        use_modulation: bool = True,
-        use_time_conditioning: bool = True,
-        use_text_conditioning: bool = False,
-        dim: int = 1,
-    ) -> None:
-        """Build the network.
-
-        Args:
-            in_channels: latent channels C of `x`.
-            channels, factors, items, attentions, cross_attentions, context_channels: one
-                entry per depth (see `ainur_studio.modules.unet_blocks`).
-            attention_features: features per head; attention_heads: heads (both needed
-                when any attention is on).
-            embedding_features: width D of the cross-attention tokens.
-            resnet_groups: GroupNorm groups (must divide every width).
-            modulation_features: width of the time features.
-            embedding_max_length: number of learned null tokens (CFG); max N.
-            use_embedding_cfg: learn null tokens for classifier-free guidance.
-            out_channels: output channels (default `in_channels`).
-            use_modulation, use_time_conditioning, use_text_conditioning, dim: published
-                switches, accepted so published configs load; only True, True, False, 1 are
-                supported (text tokens come from the conditioners; the published Ainur
-                checkpoint, built with the T5 plugin, loads through
-                `convert_text_conditioned_state_dict`).
-        """
-        super().__init__()
-        _check_switches(use_modulation, use_time_conditioning, use_text_conditioning, dim)
-        levels = make_level_specs(channels, factors, items, attentions, cross_attentions,
-                                  context_channels)
-        shared = SharedSpec(modulation_features=modulation_features, resnet_groups=resnet_groups,
-                            attention_heads=attention_heads,
-                            attention_features=attention_features,
-                            embedding_features=embedding_features)
-        check_specs(levels, shared)
-        self.in_channels = in_channels
-        self.out_channels = out_channels if out_channels is not None else in_channels
-        self.context_channels = [lv.context_channels for lv in levels]
-        self.length_multiple = math.prod(lv.factor for lv in levels)
-        self.uses_embedding = any(lv.cross_attentions for lv in levels)
-        trunk = UNetTrunk(in_channels=in_channels, out_channels=self.out_channels,
-                          levels=levels, shared=shared)
-        body: nn.Module = trunk
-        if use_embedding_cfg:
-            if embedding_max_length is None or embedding_features is None:
-                raise ValueError("use_embedding_cfg needs embedding_max_length and "
-                                 "embedding_features")
-            body = _GuidedTrunk(trunk=trunk, null_embedding=NullEmbedding(
-                max_length=embedding_max_length, features=embedding_features))
-        self.blocks = nn.ModuleList([NumberEmbedding(features=modulation_features),
-                                     TimeMLP(features=modulation_features), body])
-
-    @property
-    def time_embedding(self) -> NumberEmbedding:
-        """sigma -> Fourier features -> Linear."""
-        return self.blocks[0]  # type: ignore[return-value]
-
-    @property
-    def time_mlp(self) -> TimeMLP:
-        """The shared Linear -> GELU applied twice to the time embedding."""
-        return self.blocks[1]  # type: ignore[return-value]
-
-    @property
-    def trunk(self) -> UNetTrunk:
-        """The nested U-Net levels."""
-        body = self.blocks[2]
-        return body.blocks[1] if isinstance(body, _GuidedTrunk) else body  # type: ignore[return-value]
-
-    @property
-    def has_null_embedding(self) -> bool:
-        """Whether the network learned null tokens (`use_embedding_cfg`)."""
-        return isinstance(self.blocks[2], _GuidedTrunk)
-
-    def null_embedding(self, batch_size: int, length: int) -> Tensor:
-        """The learned "no text" tokens, for batched classifier-free guidance.
-
-        Args:
-            batch_size: B.
-            length: N, the token count of the conditional embedding.
-
-        Returns:
-            [B, N, D] expanded view (no copy).
-        """
-        if not self.has_null_embedding:
-            raise ValueError("this prior was built without use_embedding_cfg and has no null "
-                             "embedding; classifier-free guidance is unavailable")
-        return self.blocks[2].blocks[0](batch_size, length)
-
-    def time_features(self, time: Tensor, batch_size: int) -> Tensor:
-        """sigma [B] (or a scalar) -> time features [B, modulation_features]."""
-        time = torch.as_tensor(time, device=self.time_embedding.weights.device)
-        if time.ndim == 0:
-            time = time.expand(batch_size)
-        if time.shape != (batch_size,):
-            raise ValueError(f"time must have shape [B] = [{batch_size}] (one sigma in [0, 1] "
-                             f"per item), got {tuple(time.shape)}")
-        return self.time_mlp(nn.functional.gelu(self.time_embedding(time)))
-
-    def forward(
-        self,
-        x: Tensor,
-        time: Tensor,
-        *,
-        embedding: Tensor | None = None,
-        embedding_mask: Tensor | None = None,
-        embedding_mask_proba: float = 0.0,
-        embedding_scale: float = 1.0,
-        channels: tp.Sequence[Tensor | None] | None = None,
-    ) -> Tensor:
-        """Predict v for a noisy latent.
-
-        Args:
-            x: [B, C, L], L a multiple of `length_multiple`.
-            time: [B] sigma in [0, 1] (a scalar is broadcast).
-            embedding: [B, N, D] text tokens (N <= embedding_max_length with CFG).
-            embedding_mask: [B, N] bool, True = real token; None attends to all tokens.
-            embedding_mask_proba: training-time probability of swapping an item's tokens for
-                the null tokens (condition dropout).
-            embedding_scale: classifier-free guidance scale; 1 = conditional only.
-            channels: per-depth context channels, e.g. `[None, None, clasp [B, 1, 512]]`.
-
-        Returns:
-            v [B, out_channels, L].
-        """
-        self._check_input(x)
-        features = self.time_features(time, x.shape[0])
-        if embedding is not None:
-            embedding = embedding.to(x.dtype)
-            if embedding_mask is not None:
-                check_context_mask(embedding_mask, embedding)
-        elif self.uses_embedding:
-            raise ValueError("this prior cross-attends to text and needs embedding [B, N, D]; "
-                             "for no text pass null_embedding(B, N)")
-        if (embedding_scale != 1.0 or embedding_mask_proba > 0.0) and not (
-                self.has_null_embedding and embedding is not None):
-            raise ValueError("embedding_scale != 1 and embedding_mask_proba > 0 need an "
-                             "embedding and a prior built with use_embedding_cfg=True")
-        if self.has_null_embedding and embedding is not None:
-            if embedding_mask_proba > 0.0:
-                embedding, embedding_mask = self._drop_embedding(
-                    embedding, embedding_mask, embedding_mask_proba)
-            if embedding_scale != 1.0:
-                return self._forward_guided(x, features, embedding, embedding_mask, channels,
-                                            embedding_scale)
-        cond = UNetConditioning(features, embedding, embedding_mask, channels)
-        return self.trunk(x, cond)
-
-    def _forward_guided(
-        self,
-        x: Tensor,
-        features: Tensor,
-        embedding: Tensor,
-        embedding_mask: Tensor | None,
-        channels: tp.Sequence[Tensor | None] | None,
-        scale: float,
-    ) -> Tensor:
-        """`uncond + (cond - uncond) * scale` from one forward over a doubled batch."""
-        b, n = embedding.shape[:2]
-        null = self.null_embedding(b, n).to(embedding.dtype)
-        mask = None
-        if embedding_mask is not None:
-            mask = torch.cat([embedding_mask, torch.ones_like(embedding_mask)])  # (2B, N)
-        doubled = None if channels is None else [
-            None if c is None else torch.cat([c, c]) for c in channels]
-        cond = UNetConditioning(torch.cat([features, features]),
-                                torch.cat([embedding, null]), mask, doubled)
-        out, out_null = self.trunk(torch.cat([x, x]), cond).chunk(2)
-        return out_null + (out - out_null) * scale
-
-    def _drop_embedding(
-        self, embedding: Tensor, mask: Tensor | None, proba: float
-    ) -> tuple[Tensor, Tensor | None]:
-        """Swap whole items' tokens for the null tokens with probability `proba`."""
-        b, n = embedding.shape[:2]
-        drop = torch.rand(b, device=embedding.device) < proba  # (B,)
-        null = self.null_embedding(b, n).to(embedding.dtype)
-        embedding = torch.where(drop[:, None, None], null, embedding)
-        if mask is not None:
-            mask = mask | drop[:, None]
-        return embedding, mask
-
-    def _check_input(self, x: Tensor) -> None:
-        if x.ndim != 3 or x.shape[1] != self.in_channels:
-            raise ValueError(f"prior input must be [B, {self.in_channels}, L], got "
-                             f"{tuple(x.shape)}")
-        length, m = x.shape[2], self.length_multiple
-        if length == 0 or length % m:
-            lower, upper = (length // m) * m, (length // m + 1) * m
-            raise ValueError(f"prior input length {length} is not a multiple of {m} (the "
-                             f"product of the U-Net factors); fix: pad or crop the latent to "
-                             f"{upper}" + (f" or {lower}" if lower else "") + " frames")
+    if LEGACY_TYPES.get(cfg.get("type"), cfg.get("type")) != "prior" or not isinstance(cfg.get("config"), dict):
+        raise ValueError("not a latent diffusion config: expected type 'prior' and a "
+                         f"'config' object, got type {cfg.get('type')!r}")
+    c = {**_DEFAULTS, **cfg["config"]}
+    missing = [k for k in ("latent_channels", "downsampling_ratio", "max_frames", "unet")
+               if k not in c]
+    if missing:
+        raise ValueError(f"latent diffusion config lacks {', '.join(missing)}")
+    unet = dict(c["unet"])
+    text = {**_DEFAULTS["text"], **c["text"]}
+    clasp = _clasp_from(c["clasp"])
+    track = None
+    if c["lyrics_track"]:
+        track = LyricsTrackConditioner(text_features=int(unet["embedding_features"]),
+                                       channels=int(c["lyrics_track"]["channels"]))
+    counts = [0] * len(unet["factors"])
+    if clasp is not None:
+        counts[int(c["clasp"].get("depth", 0))] += clasp.channels
+    if track is not None:
+        counts[0] += track.out_channels
+    unet.setdefault("context_channels", counts)
+    unet["in_channels"] = int(c["latent_channels"])
+    return Prior(
+        unet=create_unet_from_config(unet), factors=unet["factors"], clasp=clasp,
+        clasp_depth=int((c["clasp"] or {}).get("depth", 0)), lyrics_track=track,
+        sample_rate=int(c["sample_rate"]), downsampling_ratio=int(c["downsampling_ratio"]),
+        max_frames=int(c["max_frames"]), fixed_frames=c["fixed_frames"],
+        text_features=int(unet["embedding_features"]),
+        text_max_length=int(text["max_length"]), text_dropout=float(text["dropout"]),
+        clasp_dropout=float((c["clasp"] or {}).get("dropout", 0.0)),
+        latent_scale=float(c["latent_scale"]))
 
 
-def _check_switches(modulation: bool, time: bool, text: bool, dim: int) -> None:
-    if not (modulation and time):
-        raise ValueError("the prior needs use_modulation=True and use_time_conditioning=True "
-                         "(a diffusion network is conditioned on sigma)")
-    if text:
-        raise ValueError("use_text_conditioning=True would embed a T5 inside the prior; text "
-                         "is encoded by the conditioners instead: set it to False, pass tokens "
-                         "as `embedding`, and convert published checkpoints with "
-                         "convert_text_conditioned_state_dict")
-    if dim != 1:
-        raise ValueError(f"the prior is a 1-D U-Net; dim must be 1, got {dim}")
+def _clasp_from(spec: dict[str, tp.Any] | None) -> ClaspConditioner | None:
+    if not spec:
+        return None
+    return ClaspConditioner(features=int(spec["features"]), channels=int(spec.get("channels", 1)),
+                            layout=str(spec.get("layout", "project")))
 
 
-def convert_text_conditioned_state_dict(state: tp.Mapping[str, Tensor]) -> dict[str, Tensor]:
-    """Map a published Ainur prior state dict (built with the T5 plugin) onto `UNetV0`.
-
-    The published network nests its T5 encoder at `blocks.2.blocks.0` and everything after it
-    one level deeper (`blocks.2.blocks.1.*`). When T5 weights are present, this drops them
-    (text is encoded by the conditioners) and lifts the rest by one level. A Lightning prefix
-    (`diffusion_model.net.`) is removed. A state dict without T5 weights passes through.
-    """
-    prefix, t5 = "diffusion_model.net.", "blocks.2.blocks.0.transformer."
-    state = {(k[len(prefix):] if k.startswith(prefix) else k): v for k, v in state.items()}
-    if not any(k.startswith(t5) for k in state):
-        return state
-    nested = "blocks.2.blocks.1."
-    return {("blocks.2." + k[len(nested):] if k.startswith(nested) else k): v
-            for k, v in state.items() if not k.startswith(t5)}
-
-
-def count_parameters(module: nn.Module, *, trainable_only: bool = False) -> int:
-    """Number of distinct parameters (shared tensors counted once); works on meta tensors."""
-    return sum(p.numel() for p in module.parameters() if p.requires_grad or not trainable_only)
-
-
-def create_prior_from_config(cfg: tp.Mapping[str, tp.Any]) -> UNetV0:
-    """Build a `UNetV0` from a config dict of constructor keyword arguments.
-
-    A `"type"` key (used by the model registry to pick this factory) is ignored.
-
-    Raises:
-        ValueError: unknown keys (named in the message) or invalid values.
-    """
-    kwargs = {k: v for k, v in cfg.items() if k != "type"}
-    allowed = set(tp.get_type_hints(UNetV0.__init__)) - {"return"}
-    unknown = sorted(set(kwargs) - allowed)
-    if unknown:
-        raise ValueError(f"prior config: unknown keys {unknown}; allowed: {sorted(allowed)}")
-    return UNetV0(**kwargs)
+def _read_legacy_names(state: dict[str, tp.Any], prefix: str, *_args: tp.Any) -> None:
+    """Weights saved before the U-Net was named `unet` (packs and checkpoints written as
+    `prior.*`) load under the current names."""
+    old = prefix + "prior."
+    for key in [k for k in state if k.startswith(old)]:
+        state[prefix + "unet." + key[len(old):]] = state.pop(key)

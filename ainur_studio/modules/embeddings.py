@@ -1,7 +1,7 @@
 """Embeddings of scalars (diffusion time) and learned null tokens for classifier-free guidance.
 
 Parameter names follow the published UNetV0 (audio-diffusion-pytorch 0.1.3 / a-unet 0.0.16) so
-its checkpoints load unchanged; see `ainur_studio.models.prior`.
+its checkpoints load unchanged; see `ainur_studio.models.unet`.
 """
 
 from __future__ import annotations

@@ -214,8 +214,11 @@ def load_into(path: str | Path, *, model: nn.Module, optimizer: torch.optim.Opti
     if ema is not None:
         if not (path / "ema.safetensors").is_file():
             raise CheckpointError(f"{path} was saved without EMA; resume with EMA off")
-        ema.load_state_dict(_load_tensors(path / "ema.safetensors", str(device)),
-                            num_updates=int(state["ema_updates"]))
+        tensors = _load_tensors(path / "ema.safetensors", str(device))
+        rename = getattr(model, "legacy_name", None)  # a model that renamed its parameters
+        if rename is not None:
+            tensors = {rename(k): v for k, v in tensors.items()}
+        ema.load_state_dict(tensors, num_updates=int(state["ema_updates"]))
     # on CPU: load_state_dict moves moments to each parameter's device and keeps "step" where
     # the optimizer wants it (CPU unless capturable/fused)
     opt = _load_tensors(path / "optimizer.safetensors")

@@ -2,7 +2,7 @@
 
 A LoRA pack folder holds `pack.json` with `"kind": "lora"`, `"base": {"name", "hash"}` (the
 `ModelPack.hash` of the pack it was trained on), the adapter settings, and
-`diffusion_lora/adapter.safetensors` (the adapter weights, sha256 in `pack.json`).
+`prior_lora/adapter.safetensors` (the adapter weights, sha256 in `pack.json`).
 `load_lora_pack` loads the base, refuses a base whose hash differs, and merges the adapters.
 Packs are assembled in a hidden temporary folder and moved into place, so a crash never leaves
 half a pack where a pack was.
@@ -29,7 +29,7 @@ from ainur_studio.models.pretrained import (
 )
 from ainur_studio.training.lora import LoraSettings, add_lora, load_lora_weights, merge_lora
 
-ADAPTER = "diffusion_lora/adapter.safetensors"
+ADAPTER = "prior_lora/adapter.safetensors"
 
 
 def _replace_folder(staging: Path, folder: Path) -> Path:
@@ -69,7 +69,7 @@ def export_lora_pack(base: tp.Any, adapter: dict[str, torch.Tensor], settings: L
                      "path": str(base.path) if base.path else None},
             "lora": settings.to_dict(), "license": base.info.get("license", ""),
             "training_data": training_data,
-            "components": {"diffusion_lora": {"sha256": sha256_file(weights)}}}
+            "components": {"prior_lora": {"sha256": sha256_file(weights)}}}
     (staging / "pack.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
     return _replace_folder(staging, folder)
 
@@ -112,20 +112,20 @@ def load_lora_pack(folder: str | Path, *, base: str | Path | None = None,
         raise PackError(f"{folder} is not a LoRA pack (pack.json missing or without "
                         '"kind": "lora"); load it with load_pack')
     weights = folder / ADAPTER
-    expected = meta["components"]["diffusion_lora"]["sha256"]
+    expected = meta["components"]["prior_lora"]["sha256"]
     if not weights.is_file() or sha256_file(weights) != expected:
         raise PackError(f"{weights} is missing or damaged (sha256 differs from pack.json); "
                         "export the LoRA pack again")
     pack = _load_base(meta["base"], base)
     settings = LoraSettings.from_dict(meta["lora"])
     try:
-        add_lora(pack.diffusion.prior, settings)
-        load_lora_weights(pack.diffusion.prior, load_file(str(weights)))
+        add_lora(pack.prior.unet, settings)
+        load_lora_weights(pack.prior.unet, load_file(str(weights)))
     except (ValueError, KeyError) as exc:
         raise PackError(f"LoRA pack {folder} does not fit its base: {exc}") from exc
-    merge_lora(pack.diffusion.prior)
-    pack.diffusion.eval().requires_grad_(False)
-    comps = {**pack.info.get("components", {}), "diffusion_lora": {"sha256": expected},
+    merge_lora(pack.prior.unet)
+    pack.prior.eval().requires_grad_(False)
+    comps = {**pack.info.get("components", {}), "prior_lora": {"sha256": expected},
              "base": {"sha256": meta["base"]["hash"]}}
     pack.info = {**pack.info, "name": meta["name"], "version": meta["version"],
                  "components": comps, "base": meta["base"]}

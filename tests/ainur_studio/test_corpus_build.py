@@ -84,7 +84,7 @@ def test_resume_renders_nothing_twice(corpus: Path) -> None:
 
 
 def test_cli_parses_the_build_options() -> None:
-    from engine.cli import corpus as cli
+    from commands import corpus as cli
 
     parser = argparse.ArgumentParser()
     cli.add_arguments(parser)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import torch
 
-from ainur_studio.models.diffusion_model import LatentDiffusion, create_diffusion_from_config
 from ainur_studio.models.factory import create_model_from_config, load_config
+from ainur_studio.models.prior import Prior, create_prior_from_config
 from ainur_studio.types import LyricLine, Lyrics
 from tests.ainur_studio.debug_pack import shared_debug_pack
 
@@ -17,7 +17,7 @@ def pack():
 
 
 @pytest.mark.parametrize("name,cls", [("autoencoder_debug", "AudioAutoencoder"),
-                                      ("prior_debug", "LatentDiffusion"),
+                                      ("prior_debug", "Prior"),
                                       ("clasp_debug", "Clasp")])
 def test_dispatch_on_type(name, cls):
     assert type(create_model_from_config(load_config(name))).__name__ == cls
@@ -33,7 +33,7 @@ def test_prior_and_text_encoder_types():
 
 
 @pytest.mark.parametrize("cfg,match", [({}, "'type' key"), ({"type": "gan"}, "unknown model type 'gan'"),
-                                       ({"type": "latent_diffusion"}, "not a latent diffusion")])
+                                       ({"type": "prior"}, "not a latent diffusion")])
 def test_bad_configs(cfg, match):
     with pytest.raises(ValueError, match=match):
         create_model_from_config(cfg)
@@ -43,22 +43,22 @@ def test_context_channels_must_match_the_conditioners():
     cfg = load_config("prior_debug")
     cfg["config"]["unet"]["context_channels"] = [3, 0, 0]
     with pytest.raises(ValueError, match=r"fix: set unet.context_channels to \[11, 0, 0\]"):
-        create_diffusion_from_config(cfg)
+        create_prior_from_config(cfg)
 
 
 def test_shipped_configs_build_on_the_meta_device():
     for name in ("small", "base", "ainur"):
         with torch.device("meta"):
-            model = create_diffusion_from_config(load_config(f"prior_{name}"))
-        assert isinstance(model, LatentDiffusion)
-    assert model.prior.context_channels == [0, 0, 1, 0, 0, 0]  # Ainur: CLASP at depth 2
+            model = create_prior_from_config(load_config(f"prior_{name}"))
+        assert isinstance(model, Prior)
+    assert model.unet.context_channels == [0, 0, 1, 0, 0, 0]  # Ainur: CLASP at depth 2
 
 
 def test_config_round_trip_gives_identical_outputs(pack):
     """diffusers-style: rebuild from the config, load the state, get the same output."""
-    cfg = pack.configs["diffusion"]
-    a = pack.diffusion
-    b = create_diffusion_from_config(cfg)
+    cfg = pack.configs["prior"]
+    a = pack.prior
+    b = create_prior_from_config(cfg)
     b.load_state_dict(a.state_dict())
     b.attach_text_encoder(pack.text_encoder)
     b.eval()
@@ -68,12 +68,12 @@ def test_config_round_trip_gives_identical_outputs(pack):
 
 
 def test_branches_swap_in_the_nulls(pack):
-    m = pack.diffusion
+    m = pack.prior
     lyrics = Lyrics(lines=[LyricLine(0, "la la"), LyricLine(500, "")])
     cond = m.conditions(texts=["song"], n_frames=48, lyrics=[lyrics],
                         clasp=torch.nn.functional.normalize(torch.randn(1, 32), dim=-1))
     full, none = m.branch(cond), m.branch(cond, text=False, clasp=False)
-    null = m.prior.null_embedding(1, m.text_max_length)
+    null = m.unet.null_embedding(1, m.text_max_length)
     assert torch.equal(none["embedding"], null) and none["embedding_mask"].all()
     assert not torch.equal(full["embedding"], null)
     track = cond.track[0]
@@ -89,7 +89,7 @@ def test_branches_swap_in_the_nulls(pack):
 
 
 def test_training_losses_backpropagate(pack):
-    model = create_diffusion_from_config(pack.configs["diffusion"])
+    model = create_prior_from_config(pack.configs["prior"])
     model.attach_text_encoder(pack.text_encoder)
     batch = {"latents": torch.rand(2, 32, 16) * 2 - 1, "texts": ["a", "b"],
              "lyrics": [Lyrics(lines=[LyricLine(0, "oh")]), None],
@@ -107,9 +107,9 @@ def test_ainur_layout_injects_the_raw_clasp_vector_at_depth_2(pack):
     cfg = load_config("prior_debug")
     cfg["config"].update(clasp={"features": 16, "channels": 1, "layout": "ainur", "depth": 2},
                          lyrics_track=None, fixed_frames=64)
-    model = create_diffusion_from_config(cfg)
+    model = create_prior_from_config(cfg)
     model.attach_text_encoder(pack.text_encoder)
-    assert model.prior.context_channels == [0, 0, 1] and model.padded_frames(10) == 64
+    assert model.unet.context_channels == [0, 0, 1] and model.padded_frames(10) == 64
     vec = torch.randn(2, 16)
     kw = model.branch(model.conditions(texts=["a", "b"], n_frames=64, clasp=vec))
     assert kw["channels"][0] is None and kw["channels"][1] is None

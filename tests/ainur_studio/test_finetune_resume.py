@@ -82,8 +82,8 @@ def test_sigkill_then_resume_matches_the_uninterrupted_run(clips, tmp_path):
     assert [s for s, _ in resumed] == list(range(1, 9))
     for (step, a), (_, b) in zip(whole, resumed, strict=True):
         assert b == pytest.approx(a, rel=1e-5, abs=1e-7), f"step {step}"
-    a = load_file(str(tmp_path / "whole" / "pack" / "diffusion_lora" / "adapter.safetensors"))
-    b = load_file(str(tmp_path / "killed" / "pack" / "diffusion_lora" / "adapter.safetensors"))
+    a = load_file(str(tmp_path / "whole" / "pack" / "prior_lora" / "adapter.safetensors"))
+    b = load_file(str(tmp_path / "killed" / "pack" / "prior_lora" / "adapter.safetensors"))
     for name in a:
         torch.testing.assert_close(a[name], b[name], rtol=1e-5, atol=1e-6)
 

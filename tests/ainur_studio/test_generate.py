@@ -35,7 +35,7 @@ def short_window_pack():
     recipe = load_config("pack_debug")
     prior = load_config("prior_debug")
     prior["config"]["max_frames"] = 64
-    recipe["components"] = {**recipe["components"], "diffusion": prior}
+    recipe["components"] = {**recipe["components"], "prior": prior}
     return build_pack(recipe)
 
 

@@ -16,7 +16,7 @@ import soundfile as sf
 from ainur_studio.audio.io import AudioReadError, audio_info
 from ainur_studio.data.ingest import scan_folder
 from ainur_studio.training.train import train
-from engine.cli import train as cli
+from commands import train as cli
 from tests.ainur_studio.test_finetune import make_clips, spec
 
 RATE = 48_000

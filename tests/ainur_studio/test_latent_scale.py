@@ -64,8 +64,8 @@ def test_training_sees_the_scaled_latents():
 
 def test_inference_encodes_into_and_decodes_out_of_the_scaled_space(monkeypatch):
     pack = copy.copy(shared_debug_pack())
-    pack.diffusion = copy.deepcopy(pack.diffusion)
-    pack.diffusion.latent_scale = 4.0
+    pack.prior = copy.deepcopy(pack.prior)
+    pack.prior.latent_scale = 4.0
     ctx = RunContext(pack=pack, device=torch.device("cpu"),
                      settings=SamplingSettings("dpmpp-2m", "karras", 2, 1.0, 1.0))
     wav = torch.randn(2, 4096) * 0.1

@@ -26,7 +26,7 @@ from ainur_studio.training.lora import (
 def _prior(seed: int = 0):
     """The debug pack's U-Net, freshly drawn (the pack's other components are not needed)."""
     torch.manual_seed(seed)
-    return create_model_from_config(load_config("prior_debug")).prior
+    return create_model_from_config(load_config("prior_debug")).unet
 
 
 def _inputs():
@@ -110,7 +110,7 @@ def test_lora_pack_checks_the_base_hash_and_the_adapter_file(tmp_path):
                               name="mine")
     tuned = load_lora_pack(folder)
     assert tuned.name == "mine" and tuned.hash != base.hash
-    assert not any("lora" in k for k in tuned.diffusion.state_dict())
+    assert not any("lora" in k for k in tuned.prior.state_dict())
     shutil.copytree(folder, user_models_dir() / "mine")  # installed: found by name
     assert load_any_pack("mine").hash == tuned.hash
     assert load_any_pack("debug").hash == base.hash
@@ -119,7 +119,7 @@ def test_lora_pack_checks_the_base_hash_and_the_adapter_file(tmp_path):
     (folder / "pack.json").write_text(json.dumps(meta))
     with pytest.raises(PackError, match="exact base pack"):
         load_lora_pack(folder)
-    (folder / "diffusion_lora" / "adapter.safetensors").write_bytes(b"junk")
+    (folder / "prior_lora" / "adapter.safetensors").write_bytes(b"junk")
     with pytest.raises(PackError, match="damaged"):
         load_lora_pack(folder)
     with pytest.raises(PackError, match="not a LoRA pack"):

@@ -25,7 +25,7 @@ def _equal(a: dict, b: dict) -> bool:
 
 @pytest.mark.slow
 def test_cli_engine_job_and_direct_call_write_identical_checkpoints(tmp_path, one_thread):  # noqa: F811
-    from engine.cli import train as cli
+    from commands import train as cli
     from engine.devices import DeviceChoice
     from engine.inprocess import InProcessEngine
 

@@ -11,7 +11,7 @@ import pytest
 from ainur_studio.models.pretrained import PackError, load_pack, pack_folder, save_pack
 from ainur_studio.training.export import export_lora_pack, load_any_pack
 from ainur_studio.training.lora import LoraSettings, add_lora, lora_state_dict, lora_targets
-from engine.cli import generate as gen_cli
+from commands import generate as gen_cli
 from tests.ainur_studio.debug_pack import shared_debug_pack
 
 
@@ -45,11 +45,11 @@ def test_a_folder_without_a_pack_names_both_places(tmp_path):
 
 def test_load_any_pack_takes_a_lora_run_folder(tmp_path):
     base = load_pack("debug")
-    prior = base.diffusion.prior
+    prior = base.prior.unet
     settings = LoraSettings(rank=2, alpha=2, targets=lora_targets(prior)[:2])
     tuned = load_pack("debug")
-    add_lora(tuned.diffusion.prior, settings)
-    export_lora_pack(base, lora_state_dict(tuned.diffusion.prior), settings,
+    add_lora(tuned.prior.unet, settings)
+    export_lora_pack(base, lora_state_dict(tuned.prior.unet), settings,
                      tmp_path / "run" / "pack", name="mine-lora")
     assert load_any_pack(tmp_path / "run").name == "mine-lora"
 

@@ -39,7 +39,7 @@ def _state(module):
 
 def test_debug_pack_is_deterministic(pack):
     again = load_pack("debug")
-    for name in ("autoencoder", "diffusion", "clasp"):
+    for name in ("autoencoder", "prior", "clasp"):
         a, b = _state(getattr(pack, name)), _state(getattr(again, name))
         assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
     assert pack.hash == again.hash and pack.path is None
@@ -49,8 +49,8 @@ def test_debug_pack_is_deterministic(pack):
 def test_seed_changes_the_weights():
     other = build_pack(load_config("pack_debug"), seed=1)
     base = load_pack("debug")
-    w1 = next(iter(other.diffusion.prior.parameters()))
-    w0 = next(iter(base.diffusion.prior.parameters()))
+    w1 = next(iter(other.prior.unet.parameters()))
+    w0 = next(iter(base.prior.unet.parameters()))
     assert not torch.equal(w0, w1) and other.hash != base.hash
 
 
@@ -58,7 +58,7 @@ def test_save_writes_the_documented_layout(saved):
     meta = json.loads((saved / "pack.json").read_text())
     assert meta["name"] == "mine" and meta["license"] == "CC-BY-4.0"
     assert meta["training_data"] == "my own recordings" and meta["sample_rate"] == 48_000
-    assert set(meta["components"]) == {"autoencoder", "diffusion", "clasp"}
+    assert set(meta["components"]) == {"autoencoder", "prior", "clasp"}
     assert all(len(c["sha256"]) == 64 for c in meta["components"].values())
     assert meta["text_encoder"]["type"] == "text_encoder"
     for comp in meta["components"]:
@@ -80,11 +80,11 @@ def test_packs_in_the_user_folder_are_listed_and_loaded_by_name(pack):
 
 
 def test_one_component_loads_alone_with_the_same_weights(pack, saved):
-    config, prior = load_component(saved, "diffusion")
-    assert config == json.loads((saved / "diffusion" / "model_config.json").read_text())
+    config, prior = load_component(saved, "prior")
+    assert config == json.loads((saved / "prior" / "model_config.json").read_text())
     stored = {k: v for k, v in prior.state_dict().items() if not k.startswith("text_encoder")}
     for key, value in stored.items():
-        assert torch.equal(value, pack.diffusion.state_dict()[key]), key
+        assert torch.equal(value, pack.prior.state_dict()[key]), key
     with pytest.raises(PackError, match="has no 'vocoder' component; it has autoencoder"):
         load_component(saved, "vocoder")
 
@@ -93,11 +93,11 @@ def test_damaged_weights_are_refused(saved, tmp_path):
     import shutil
 
     copy = shutil.copytree(saved, tmp_path / "copy")
-    weights = copy / "diffusion" / "model.safetensors"
+    weights = copy / "prior" / "model.safetensors"
     data = bytearray(weights.read_bytes())
     data[-5] ^= 0xFF
     weights.write_bytes(bytes(data))
-    with pytest.raises(PackError, match="diffusion/model.safetensors has sha256"):
+    with pytest.raises(PackError, match="prior/model.safetensors has sha256"):
         load_pack(copy)
 
 
@@ -117,7 +117,7 @@ def test_mismatched_components_are_refused():
     recipe = load_config("pack_debug")
     prior = load_config("prior_debug")
     prior["config"]["latent_channels"] = 16
-    recipe["components"] = {**recipe["components"], "diffusion": prior}
+    recipe["components"] = {**recipe["components"], "prior": prior}
     with pytest.raises(PackError, match="latent channels: 32 vs 16"):
         build_pack(recipe)
 

@@ -10,12 +10,12 @@ import torch
 from safetensors import safe_open
 from safetensors.torch import load_file
 
-from ainur_studio.models.prior import (
+from ainur_studio.models.unet import (
     AINUR_PRIOR_ARGS,
     UNetV0,
     convert_text_conditioned_state_dict,
     count_parameters,
-    create_prior_from_config,
+    create_unet_from_config,
 )
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "prior_parity"
@@ -28,7 +28,7 @@ def load_reference(name: str) -> tuple[UNetV0, dict[str, torch.Tensor], dict[str
     with safe_open(str(path), framework="pt") as f:
         config = json.loads(f.metadata()["config"])
     state = load_file(str(path))
-    model = create_prior_from_config(config).eval()
+    model = create_unet_from_config(config).eval()
     model.load_state_dict(state, strict=True)
     return model, state, load_file(str(FIXTURES / f"{name}_io.safetensors"))
 
@@ -82,7 +82,7 @@ def test_published_text_conditioned_keys_convert_to_ours(main_ref):
     model, _, _ = main_ref
     keys = json.loads((FIXTURES / "text_conditioned_keys.json").read_text())
     assert any(k.startswith("blocks.2.blocks.0.transformer.") for k in keys)
-    published = {"diffusion_model.net." + k: torch.zeros(1) for k in keys}
+    published = {"prior.net." + k: torch.zeros(1) for k in keys}
     assert list(convert_text_conditioned_state_dict(published)) == list(model.state_dict())
     ours = model.state_dict()
     assert convert_text_conditioned_state_dict(ours).keys() == ours.keys()
@@ -181,16 +181,16 @@ def test_length_multiple_is_product_of_factors():
 
 def test_factory_rejects_unknown_keys_and_ignores_type():
     cfg = {"type": "unet_v0", "in_channels": 2, "channels": [8], "factors": [2], "items": [1]}
-    model = create_prior_from_config(cfg)
+    model = create_unet_from_config(cfg)
     assert model(torch.randn(1, 2, 6), torch.rand(1)).shape == (1, 2, 6)
     with pytest.raises(ValueError, match="unknown keys.*chanels"):
-        create_prior_from_config(cfg | {"chanels": [8]})
+        create_unet_from_config(cfg | {"chanels": [8]})
     with pytest.raises(ValueError, match="one entry per depth"):
-        create_prior_from_config(cfg | {"items": [1, 1]})
+        create_unet_from_config(cfg | {"items": [1, 1]})
     with pytest.raises(ValueError, match="use_text_conditioning"):
-        create_prior_from_config(cfg | {"use_text_conditioning": True})
+        create_unet_from_config(cfg | {"use_text_conditioning": True})
     with pytest.raises(ValueError, match="resnet_groups"):
-        create_prior_from_config(cfg | {"channels": [12]})
+        create_unet_from_config(cfg | {"channels": [12]})
     with pytest.raises(ValueError, match="use_embedding_cfg"):
         model(torch.randn(1, 2, 6), torch.rand(1), embedding_scale=3.0)
 
@@ -210,7 +210,7 @@ def tiny_inputs() -> dict:
 
 
 def test_training_step_reaches_every_parameter_including_null_tokens():
-    model = create_prior_from_config(TINY)
+    model = create_unet_from_config(TINY)
     inputs = tiny_inputs()
     x, time = inputs.pop("x"), inputs.pop("time")
     model(x, time, embedding_mask_proba=1.0, **inputs).square().mean().backward()
@@ -223,7 +223,7 @@ def test_training_step_reaches_every_parameter_including_null_tokens():
 
 @pytest.mark.slow
 def test_traces_as_one_graph_under_torch_compile():
-    model = create_prior_from_config(TINY).eval()
+    model = create_unet_from_config(TINY).eval()
     inputs = tiny_inputs()
     compiled = torch.compile(model, backend="eager", fullgraph=True)  # fails on graph breaks
     x, time = inputs.pop("x"), inputs.pop("time")
@@ -243,7 +243,7 @@ def test_ainur_configuration_parameter_count():
 
 @pytest.mark.parametrize("mode", ["bf16_weights", "autocast"])
 def test_runs_in_bfloat16_close_to_float32(mode):
-    model = create_prior_from_config(TINY).eval()
+    model = create_unet_from_config(TINY).eval()
     inputs = tiny_inputs()
     x, time = inputs.pop("x"), inputs.pop("time")
     with torch.no_grad():

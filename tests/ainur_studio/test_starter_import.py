@@ -29,12 +29,12 @@ def trained_prior(shipped, run: Path, *, steps: int, mode: str, scale: float) ->
     """A prior run 'trained' by nudging the shipped weights: its newest checkpoint (EMA weights
     named as the prior recipe's trainer names them), its spec and its loss history."""
     state = {k: v + 0.01 if v.is_floating_point() else v
-             for k, v in shipped.diffusion.state_dict().items()}
-    config = json.loads(json.dumps(shipped.configs["diffusion"]))
+             for k, v in shipped.prior.state_dict().items()}
+    config = json.loads(json.dumps(shipped.configs["prior"]))
     config["config"]["latent_scale"] = scale
     folder = run / "checkpoints" / f"step-{steps:08d}"
     folder.mkdir(parents=True)
-    save_file({f"diffusion.{k}": v.contiguous() for k, v in state.items()},
+    save_file({f"prior.{k}": v.contiguous() for k, v in state.items()},
               str(folder / "ema.safetensors"))
     (folder / "state.json").write_text(json.dumps({"format_version": ckpt.FORMAT_VERSION,
                                                    "step": steps, "model_config": config}))
@@ -66,15 +66,15 @@ def test_import_prior_replaces_only_the_prior(shipped, tmp_path: Path) -> None:
     meta = json.loads((pack_dir / "pack.json").read_text())
     assert meta["components"]["autoencoder"] == before["components"]["autoencoder"]
     assert meta["components"]["clasp"] == before["components"]["clasp"]
-    assert meta["components"]["diffusion"] != before["components"]["diffusion"]
+    assert meta["components"]["prior"] != before["components"]["diffusion"]  # written before the renaming
     assert meta["training"]["steps"]["prior"] == 7  # from scratch: earlier steps do not count
     assert meta["training"]["steps"]["autoencoder"] == before["training"]["steps"]["autoencoder"]
     run = meta["training"]["runs"][-1]
     assert run["data"]["clips"] == 3 and run["data"]["pieces"] == 2
     assert run["prior"]["latent_scale"] == 2.0
     pack = load_pack(pack_dir)
-    assert pack.diffusion.latent_scale == 2.0
-    loaded = pack.diffusion.state_dict()
+    assert pack.prior.latent_scale == 2.0
+    loaded = pack.prior.state_dict()
     key = next(k for k, v in state.items() if v.is_floating_point())
     assert torch.allclose(loaded[key], state[key].half().float())
 

@@ -54,7 +54,7 @@ def test_weights_are_stored_in_half_precision() -> None:
 
 def test_starter_is_found_by_name_and_upcast_on_load(pack) -> None:
     assert pack.name == "starter" and pack.path == PACK
-    assert next(pack.diffusion.parameters()).dtype == torch.float32
+    assert next(pack.prior.parameters()).dtype == torch.float32
     assert pack.clasp is not None
 
 

@@ -37,9 +37,9 @@ def run(spec: RunSpec, sources: Sources, env: RunEnv) -> dict[str, tp.Any]:
     base_hash = pack.hash
     train_items, held = _encode(spec, sources, pack, env)
     train_set, held_set = _datasets(spec, pack, train_items, held)
-    lora = prepare_prior(pack.diffusion, mode=spec.mode, rank=spec.rank, alpha=spec.alpha,
+    lora = prepare_prior(pack.prior, mode=spec.mode, rank=spec.rank, alpha=spec.alpha,
                          target_kinds=spec.lora_targets, seed=spec.seed)
-    objective = PriorObjective(pack.diffusion)
+    objective = PriorObjective(pack.prior)
     prompts = spec.preview_prompts or [it.prompt or "music" for it in (held or train_items)[:2]]
     previews = Previews(prompts=prompts, seconds=spec.preview_seconds, steps=spec.preview_steps,
                         folder=env.out / "previews")
@@ -53,7 +53,7 @@ def run(spec: RunSpec, sources: Sources, env: RunEnv) -> dict[str, tp.Any]:
     def build(batch_size: int) -> Trainer:
         trainer = Trainer(model=objective, dataset=train_set, collate_fn=collate_crops,
                           config=spec.train_config(batch_size, env),
-                          out_dir=env.out / "checkpoints", model_config=pack.configs["diffusion"],
+                          out_dir=env.out / "checkpoints", model_config=pack.configs["prior"],
                           progress=env.progress,
                           validate_fn=make_validate_fn(objective=objective, pack=pack,
                                                        held_out=held_set, previews=previews,
@@ -83,11 +83,11 @@ def load_base(spec: RunSpec, device: torch.device) -> tp.Any:
 
     pack = load_pack(spec.base)
     if spec.mode == "scratch":
-        fresh_diffusion(pack, spec.config, seed=spec.seed)
+        fresh_prior(pack, spec.config, seed=spec.seed)
     return pack.to(device)
 
 
-def fresh_diffusion(pack: tp.Any, config: str, *, seed: int) -> None:
+def fresh_prior(pack: tp.Any, config: str, *, seed: int) -> None:
     """Replace the pack's prior by a freshly initialised one built from `config`."""
     from ainur_studio.models.factory import create_model_from_config
     from ainur_studio.models.pretrained import PackError, check_components
@@ -95,9 +95,9 @@ def fresh_diffusion(pack: tp.Any, config: str, *, seed: int) -> None:
     cfg = resolve_config("prior", config)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
-        pack.diffusion = create_model_from_config(cfg)
-    pack.diffusion.attach_text_encoder(pack.text_encoder)
-    pack.configs["diffusion"] = cfg
+        pack.prior = create_model_from_config(cfg)
+    pack.prior.attach_text_encoder(pack.text_encoder)
+    pack.configs["prior"] = cfg
     problems = check_components(pack)
     if problems:
         raise PackError(f"prior config {config!r} does not fit base pack {pack.name!r}: "
@@ -130,7 +130,7 @@ def _encode(spec: RunSpec, sources: Sources, pack: tp.Any, env: RunEnv) -> tuple
 def _long_enough(spec: RunSpec, pack: tp.Any, train: list, held: list, env: RunEnv
                  ) -> tuple[list, list]:
     """A bundle's items that give a whole crop (shorter clips are left out, not padded)."""
-    d = pack.diffusion
+    d = pack.prior
     wanted = min(round(spec.crop_seconds * d.frame_rate), d.fixed_frames or d.max_frames)
     kept = [it for it in train if it.frames >= wanted], [it for it in held if it.frames >= wanted]
     dropped = len(train) + len(held) - len(kept[0]) - len(kept[1])
@@ -141,7 +141,7 @@ def _long_enough(spec: RunSpec, pack: tp.Any, train: list, held: list, env: RunE
 
 def _datasets(spec: RunSpec, pack: tp.Any, train_items: list, held: list
               ) -> tuple[LatentCropDataset, LatentCropDataset | None]:
-    d = pack.diffusion
+    d = pack.prior
     wanted = min(round(spec.crop_seconds * d.frame_rate), d.fixed_frames or d.max_frames)
     frames = crop_length(train_items + held, wanted=wanted, multiple=d.length_multiple)
     clasp_fn = ClaspVectors(pack.clasp) if d.clasp is not None else None
@@ -154,7 +154,7 @@ def _datasets(spec: RunSpec, pack: tp.Any, train_items: list, held: list
 
 def _probe(objective: PriorObjective, dataset: LatentCropDataset) -> tp.Callable[[int], None]:
     def probe(batch: int) -> None:
-        device = objective.diffusion.device
+        device = objective.prior.device
         with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
             items = [dataset[i % len(dataset)] for i in range(batch)]
             objective.training_losses(collate_crops(items))["loss"].backward()

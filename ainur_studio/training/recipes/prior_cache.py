@@ -47,7 +47,7 @@ def model_key(pack: tp.Any) -> str:
     comps = pack.info.get("components", {})
     parts = {name: {"config": pack.configs.get(name), "weights": comps.get(name)}
              for name in ("autoencoder", "clasp", "text_encoder")}
-    parts["text_max_length"] = pack.diffusion.text_max_length
+    parts["text_max_length"] = pack.prior.text_max_length
     parts["seed"] = None if comps else pack.info.get("seed")
     parts["version"] = CACHE_VERSION
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
@@ -113,7 +113,7 @@ def _text_entry(pack: tp.Any, prompt: str, key: str, folder: Path) -> dict[str, 
     cached = _read(path, key)
     if cached is not None:
         return cached
-    emb, mask = pack.diffusion.encode_text([prompt])
+    emb, mask = pack.prior.encode_text([prompt])
     tensors = {"embedding": emb[0].float().cpu(), "mask": mask[0].cpu()}
     _write(path, tensors, {"model": key, "version": str(CACHE_VERSION)})
     return tensors

@@ -20,7 +20,7 @@ def export_prior(run: RunSpec, pack: tp.Any, trainer: Trainer, *, lora: LoraSett
     note = f"fine-tuned ({run.mode}) on {run.data} for {trainer.step} steps"
     with ema_weights(trainer):
         if lora is not None:
-            adapter = lora_state_dict(pack.diffusion.prior)
+            adapter = lora_state_dict(pack.prior.unet)
             base = _Base(pack, base_hash)
             folder = export_lora_pack(base, adapter, lora, out / "pack", name=name,
                                       training_data=note)

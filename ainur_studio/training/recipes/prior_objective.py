@@ -1,7 +1,7 @@
 """Fine-tuning objective of the prior over cached crops, and how its parameters are chosen.
 
 `PriorObjective` computes the same v-objective with condition dropout as
-`LatentDiffusion.training_losses`, but takes the prompt tokens from the cache instead of running
+`Prior.training_losses`, but takes the prompt tokens from the cache instead of running
 the text encoder on every step. The lyrics track and CLASP vectors are built per crop.
 """
 
@@ -16,34 +16,44 @@ from torch import nn
 from ainur_studio.data.datasets import LatentItem
 from ainur_studio.diffusion.denoiser import v_loss
 from ainur_studio.lyrics.align import window_text
-from ainur_studio.models.diffusion_model import Conditions
+from ainur_studio.models.prior import Conditions
 from ainur_studio.training.lora import LoraSettings, add_lora, lora_targets
 
 MODES = ("lora", "full", "scratch")
 
 
 class PriorObjective(nn.Module):
-    """`training_losses(batch)` for `collate_crops` batches; wraps (and owns) the diffusion.
+    """`training_losses(batch)` for `collate_crops` batches; wraps (and owns) the prior.
 
     Args:
-        diffusion: the pack's `LatentDiffusion` (text encoder attached).
+        prior: the pack's `Prior` (text encoder attached).
     """
 
-    def __init__(self, diffusion: nn.Module) -> None:
+    def __init__(self, prior: nn.Module) -> None:
         super().__init__()
-        self.diffusion = diffusion
+        self.prior = prior
+        self._register_load_state_dict_pre_hook(_read_legacy_names)
+
+    @staticmethod
+    def legacy_name(name: str) -> str:
+        """A parameter's name in checkpoints written before the renaming, made current (the
+        trainer reads EMA weights by name)."""
+        for old, new in (("diffusion.prior.", "prior.unet."), ("diffusion.", "prior.")):
+            if name.startswith(old):
+                return new + name[len(old):]
+        return name
 
     def _clasp(self, rows: list[torch.Tensor | None] | None, device: torch.device
                ) -> torch.Tensor | None:
-        d = self.diffusion
+        d = self.prior
         if d.clasp is None or rows is None or all(r is None for r in rows):
             return None
         null = d.clasp.null.detach()
         return torch.stack([null if r is None else r.to(device, null.dtype) for r in rows])
 
     def conditions(self, batch: dict[str, tp.Any]) -> Conditions:
-        """Raw conditions of a batch of crops (see `LatentDiffusion.conditions`)."""
-        d = self.diffusion
+        """Raw conditions of a batch of crops (see `Prior.conditions`)."""
+        d = self.prior
         device = d.device
         n = batch["latents"].shape[-1]
         track = None
@@ -62,7 +72,7 @@ class PriorObjective(nn.Module):
         Returns:
             {"loss": scalar}.
         """
-        d = self.diffusion
+        d = self.prior
         z = d.to_prior(batch["latents"].to(d.device))
         b = z.shape[0]
         cond = self.conditions(batch)
@@ -98,26 +108,26 @@ class ClaspVectors:
         return item.clasp_audio
 
 
-def prepare_prior(diffusion: nn.Module, *, mode: str, rank: int = 16,
+def prepare_prior(prior: nn.Module, *, mode: str, rank: int = 16,
                   alpha: float | None = None, target_kinds: tp.Sequence[str] = ("attention",),
                   seed: int = 0) -> LoraSettings | None:
     """Make the prior trainable for `mode`; returns the LoRA settings in "lora" mode.
 
-    "lora" freezes the diffusion and adds adapters (drawn from `seed`); "full" and "scratch"
-    train every parameter of the diffusion (the text encoder is never trained).
+    "lora" freezes the prior and adds adapters to its U-Net (drawn from `seed`); "full" and
+    "scratch" train every parameter of the prior (the text encoder is never trained).
     """
     if mode not in MODES:
         raise ValueError(f"unknown training mode {mode!r}; use {', '.join(MODES)}")
-    diffusion.train()
+    prior.train()
     if mode != "lora":
-        diffusion.requires_grad_(True)
+        prior.requires_grad_(True)
         return None
-    diffusion.requires_grad_(False)
+    prior.requires_grad_(False)
     settings = LoraSettings(rank=rank, alpha=float(alpha if alpha is not None else rank),
-                            targets=lora_targets(diffusion.prior, target_kinds))
+                            targets=lora_targets(prior.unet, target_kinds))
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
-        add_lora(diffusion.prior, settings)
+        add_lora(prior.unet, settings)
     return settings
 
 
@@ -125,3 +135,10 @@ def count_trainable(module: nn.Module) -> tuple[int, int]:
     """(trainable, total) parameter counts."""
     params = list(module.parameters())
     return sum(p.numel() for p in params if p.requires_grad), sum(p.numel() for p in params)
+
+
+def _read_legacy_names(state: dict[str, tp.Any], prefix: str, *_args: tp.Any) -> None:
+    """Checkpoints written before the renaming keep the prior under `diffusion.`."""
+    old = prefix + "diffusion."
+    for key in [k for k in state if k.startswith(old)]:
+        state[prefix + "prior." + key[len(old):]] = state.pop(key)

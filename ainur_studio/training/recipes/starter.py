@@ -24,8 +24,10 @@ import torch
 from ainur_studio.progress import SILENT, Deadline, Progress
 from ainur_studio.training import checkpoint as ckpt
 
+LEGACY_PREFIXES = {"prior.": "diffusion."}  # the prior's name in checkpoints before the renaming
+
 STAGES = ("autoencoder", "clasp", "prior")
-PACK_FIELD = {"autoencoder": "autoencoder", "clasp": "clasp", "prior": "diffusion"}
+PACK_FIELD = {"autoencoder": "autoencoder", "clasp": "clasp", "prior": "prior"}
 @dataclass
 class StageSettings:
     """How one stage trains (kept small enough to make progress on 2 CPU cores)."""
@@ -119,21 +121,21 @@ def load_trained(module: torch.nn.Module, checkpoint: Path, *, prefix: str = "")
     """Copy a checkpoint's EMA weights (raw weights without EMA) into `module`.
 
     Args:
-        prefix: the name prefix of `module` inside the trained model ("diffusion." for the
-            prior, whose trainer wraps it).
+        prefix: the name prefix of `module` inside the trained model ("prior." for the prior,
+            whose trainer wraps it; checkpoints written before the renaming, "diffusion.",
+            are read too).
     """
     from safetensors.torch import load_file
 
     file = checkpoint / "ema.safetensors"
     state = load_file(str(file if file.is_file() else checkpoint / "model.safetensors"))
-    state = {k[len(prefix):]: v for k, v in state.items() if k.startswith(prefix)}
-    own = module.state_dict()
-    unknown = sorted(set(state) - set(own))
-    if unknown:
-        raise ValueError(f"{checkpoint} does not fit the module: unexpected {unknown[:5]}")
-    with torch.no_grad():
-        for name, value in state.items():
-            own[name].copy_(value.to(own[name].dtype))
+    prefixes = (prefix, LEGACY_PREFIXES.get(prefix, prefix))
+    state = {k[len(p):]: v for k, v in state.items() for p in dict.fromkeys(prefixes)
+             if k.startswith(p)}
+    with torch.no_grad():  # through load_state_dict, so modules read their older names
+        _missing, unexpected = module.load_state_dict(state, strict=False)
+    if unexpected:
+        raise ValueError(f"{checkpoint} does not fit the module: unexpected {unexpected[:5]}")
 
 
 def shipped_meta(paths: StarterPaths) -> dict[str, tp.Any]:
@@ -161,7 +163,7 @@ def assemble(paths: StarterPaths, stages: tp.Sequence[str] = STAGES) -> tp.Any:
         found = newest_checkpoint(paths.stage(stage))
         if found is not None:
             module = getattr(pack, PACK_FIELD[stage])
-            load_trained(module, found, prefix="diffusion." if stage == "prior" else "")
+            load_trained(module, found, prefix="prior." if stage == "prior" else "")
     return pack
 
 

@@ -132,9 +132,8 @@ def import_weights(paths: StarterPaths, folder: Path, out: Path, *,
     from ainur_studio.models.pretrained import build_pack
 
     pack = build_pack(load_config("pack_starter"))
-    names = {"autoencoder": "autoencoder", "clasp": "clasp", "diffusion": "prior"}
-    for field, stem in names.items():
-        load_weight_files(getattr(pack, field), sorted(folder.glob(f"{stem}[0-9].safetensors")))
+    for field in ("autoencoder", "clasp", "prior"):
+        load_weight_files(getattr(pack, field), sorted(folder.glob(f"{field}[0-9].safetensors")))
     log = json.loads((folder / "log.json").read_text(encoding="utf-8"))
     before = shipped_meta(paths).get("training", {}) if continued else {}
     steps = {s: before.get("steps", {}).get(s, 0) + log[s]["steps"] for s in STAGES}
@@ -172,11 +171,10 @@ def import_prior(paths: StarterPaths, run: Path, out: Path, *,
     spec = json.loads((run / "spec.json").read_text(encoding="utf-8"))
     shipped = load_pack(paths.shipped)
     config = state["model_config"]
-    diffusion = create_model_from_config(config)
-    load_trained(diffusion, found, prefix="diffusion.")
-    diffusion.attach_text_encoder(shipped.text_encoder)
-    pack = replace(shipped, diffusion=diffusion.eval(),
-                   configs={**shipped.configs, "diffusion": config})
+    prior = create_model_from_config(config)
+    load_trained(prior, found, prefix="prior.")
+    prior.attach_text_encoder(shipped.text_encoder)
+    pack = replace(shipped, prior=prior.eval(), configs={**shipped.configs, "prior": config})
     before = shipped_meta(paths).get("training", {})
     steps = dict(before.get("steps", {}))
     continued = spec.get("mode") == "full"
@@ -185,7 +183,7 @@ def import_prior(paths: StarterPaths, run: Path, out: Path, *,
     record = {"init": spec.get("base") if continued else "", "steps": int(state["step"]),
               "batch": spec.get("batch_size"), "lr": spec.get("lr"),
               "crop_seconds": spec.get("crop_seconds"),
-              "latent_scale": float(getattr(diffusion, "latent_scale", 1.0)),
+              "latent_scale": float(getattr(prior, "latent_scale", 1.0)),
               "last_loss": sum(losses) / len(losses) if losses else None}
     entry = {"data": latent_bundle_note(paths, bundle) if bundle else data_note(paths),
              "prior": record}
