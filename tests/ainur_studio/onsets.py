@@ -9,8 +9,11 @@ FRAME = 512
 
 
 def onset_strength(audio: np.ndarray, rate: int) -> np.ndarray:
-    """Half-wave rectified flux of the log-magnitude spectrum, one value per hop."""
+    """Half-wave rectified flux of the log-magnitude spectrum, one value per hop; the audio
+    is peak-normalised first, so the figure does not depend on the stem's level."""
     mono = audio.mean(axis=1) if audio.ndim == 2 else audio
+    peak = float(np.max(np.abs(mono))) if mono.size else 0.0
+    mono = mono / peak if peak > 0 else mono
     count = max(0, (len(mono) - FRAME) // HOP + 1)
     if count < 2:
         return np.zeros(count)

@@ -102,7 +102,8 @@ def build_clip(genre: str, index: int, *, seed: int, out: Path, fonts: tuple[Sou
     stems = write_audio(folder, render, quality)
     midi = write_midis(folder, song, drums.get("kit"))
     text = clip_captions(song, drums.get("kit_name"), random.Random(f"{seed}/{genre}/{index}"))
-    lyrics = song_lyrics(song)
+    lyrics = render.lyrics if render.lyrics is not None and render.lyrics.lines \
+        else song_lyrics(song)
     if lyrics is not None:
         write_lrc(folder / "lyrics.lrc", lyrics)
     labels = {**song.labels(), "render_settings": render.settings, **text}

@@ -8,7 +8,7 @@ mix and of every stem, at most -1 dBFS. So the mix is exactly the sum of the ste
 roles are zeros.
 
 Every role draws from its own ``random.Random`` seeded from the clip key and the role, so the
-vocals (``render_vocals``, to be replaced by the singing renderer) change nothing else.
+vocals (``render_vocals``: sung by Festival, see ``sing``) change nothing else.
 """
 
 from __future__ import annotations
@@ -45,12 +45,14 @@ PAN_RANGE = {"drums": (0.0, 0.1), "bass": (0.0, 0.05), "harmony": (0.15, 0.6),
 class StemAudio:
     audio: np.ndarray                                        # float32 [T, 2]
     parts: list[dict[str, Any]] = field(default_factory=list)  # what each part was rendered with
+    lyrics: Any = None                                       # the sung words' real timing
 
 
 @dataclass
 class StemRender:
     stems: dict[str, np.ndarray]       # every role, float32 [T, 2]
     settings: dict[str, Any]           # per role: parts, effects, level; the shared gain
+    lyrics: Any = None                 # `Lyrics` stamped from the sung vocals, if any
 
     @property
     def mix(self) -> np.ndarray:
@@ -101,17 +103,24 @@ def render_parts(song: Song, parts: list[Part], *, frames: int, rng: random.Rand
     return out
 
 
-def render_vocals(song: Song, *, frames: int, rng: random.Random,
-                  fonts: tuple[SoundFont, ...]) -> StemAudio:
-    """The vocals stem, dry: the sung line on a General MIDI voice patch (a placeholder
-    until the singing renderer replaces this function)."""
-    return render_parts(song, song.parts_of("vocals"), frames=frames, rng=rng, fonts=fonts)
+def render_vocals(song: Song, *, frames: int) -> StemAudio:
+    """The vocals stem, dry: the sung line with its words, sung by Festival (`sing`), with the
+    LRC stamped from the rendered audio. Festival is needed only for songs that are sung."""
+    if not song.parts_of("vocals"):
+        return StemAudio(np.zeros((frames, 2), dtype=np.float32))
+    from ainur_studio.data.corpus.genres.festival import VOICE
+    from ainur_studio.data.corpus.genres.sing import render_vocals as sing
+
+    audio, lyrics = sing(song, seed=song.seed)
+    stem = np.zeros((frames, 2), dtype=np.float32)
+    stem[:min(frames, len(audio))] = audio[:frames]
+    return StemAudio(stem, [{"role": "vocals", "voice": f"festival {VOICE}"}], lyrics)
 
 
 def _dry_stem(song: Song, role: str, frames: int, rng: random.Random,
               fonts: tuple[SoundFont, ...]) -> tuple[StemAudio, dict[str, Any]]:
     if role == "vocals":
-        return render_vocals(song, frames=frames, rng=rng, fonts=fonts), {}
+        return render_vocals(song, frames=frames), {}
     if role == "drums":
         kit = drum_kit(song.genre, rng)
         return (render_parts(song, song.parts_of(role), frames=frames, rng=rng, fonts=fonts,
@@ -156,13 +165,14 @@ def normalise(stems: dict[str, np.ndarray]) -> float:
 def render_stems(song: Song, *, key: str, fonts: tuple[SoundFont, ...]) -> StemRender:
     """Every stem of `song`, drawn from `key` (the clip's seed string) and `fonts`."""
     frames = song_frames(song)
-    stems, settings = {}, {}
+    stems, settings, lyrics = {}, {}, None
     for role in STEM_ROLES:
         rng = random.Random(f"{key}/{role}")
         dry, extra = _dry_stem(song, role, frames, rng, fonts)
+        lyrics = dry.lyrics if dry.lyrics is not None else lyrics
         stems[role], settings[role] = process_stem(song, role, dry, rng)
         settings[role].update(extra)
         fade_end(stems[role])
     gain_db = normalise(stems)
     return StemRender(stems, {"stems": settings, "gain_db": gain_db,
-                              "sample_rate": SAMPLE_RATE, "tail_s": TAIL_S})
+                              "sample_rate": SAMPLE_RATE, "tail_s": TAIL_S}, lyrics)
