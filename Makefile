@@ -53,7 +53,7 @@ screenshots: $(VENV)/.installed
 	QT_QPA_PLATFORM=offscreen $(PY) scripts/screenshots.py
 
 lint: $(VENV)/.installed-dev
-	$(PY) -m ruff check ainur_studio engine ui tests scripts main.py
+	$(PY) -m ruff check ainur_studio engine commands ui tests scripts main.py
 	$(VENV)/bin/lint-imports
 
 clean-venv:

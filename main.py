@@ -1,42 +1,31 @@
 """`ainur-studio` command line: `python main.py ...` does the same as the installed command.
 
-Subcommands are registered by name with the module that implements them and imported only
-when chosen, so `--help` and the GUI start without loading torch. Every command module
-exposes `add_arguments(parser)` and `run(args) -> int` and imports heavy libraries inside
-`run` only.
+Subcommands are registered by name with their module in the `commands` package. Every
+command module exposes `add_arguments(parser)` and `run(args) -> int` and imports heavy
+libraries (torch, Qt) inside `run` only, so `--help` and the GUI start without loading torch.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
-import importlib.util
 import sys
 from types import ModuleType
 
 # name -> (module, one-line help). Order is the order shown in --help.
 COMMANDS: dict[str, tuple[str, str]] = {
-    "gui": ("ui.cli", "open the desktop app (the default)"),
-    "generate": ("engine.cli.generate", "generate takes headless, on the same code path as the app"),
-    "models": ("engine.cli.models", "list the installed model packs"),
-    "engine": ("engine.cli.engine", "run the background engine (stdio, or TCP with --listen)"),
-    "train": ("engine.cli.train", "fine-tune or train models on a folder of recordings"),
-    "clasp": ("engine.cli.clasp", "train, evaluate or use the CLASP embedder"),
-    "send": ("engine.cli.send", "deliver a take to a DAW or OSC receiver"),
-    "receive": ("engine.cli.receive", "reference OSC receiver for streamed takes"),
-    "daw": ("engine.cli.daw", "listen to a DAW's tempo and transport"),
-    "lrc": ("engine.cli.lrc", "validate a synced-lyrics (.lrc) file and print it parsed"),
-    "corpus": ("engine.cli.corpus", "build the starter training corpus"),
+    "gui": ("commands.gui", "open the desktop app (the default)"),
+    "generate": ("commands.generate", "generate takes headless, on the same code path as the app"),
+    "models": ("commands.models", "list the installed model packs"),
+    "engine": ("commands.engine", "run the background engine (stdio, or TCP with --listen)"),
+    "train": ("commands.train", "fine-tune or train models on a folder of recordings"),
+    "clasp": ("commands.clasp", "train, evaluate or use the CLASP embedder"),
+    "send": ("commands.send", "deliver a take to a DAW or OSC receiver"),
+    "receive": ("commands.receive", "reference OSC receiver for streamed takes"),
+    "daw": ("commands.daw", "listen to a DAW's tempo and transport"),
+    "lrc": ("commands.lrc", "validate a synced-lyrics (.lrc) file and print it parsed"),
+    "corpus": ("commands.corpus", "build the starter training corpus"),
 }
-
-
-def _available_commands() -> dict[str, tuple[str, str]]:
-    """Commands whose module exists (features land one by one)."""
-    found = {}
-    for name, (module, help_text) in COMMANDS.items():
-        if importlib.util.find_spec(module) is not None:
-            found[name] = (module, help_text)
-    return found
 
 
 def build_parser() -> tuple[argparse.ArgumentParser, dict[str, ModuleType]]:
@@ -46,7 +35,7 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, ModuleType]]:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     modules: dict[str, ModuleType] = {}
-    for name, (module_name, help_text) in _available_commands().items():
+    for name, (module_name, help_text) in COMMANDS.items():
         module = importlib.import_module(module_name)
         p = sub.add_parser(name, help=help_text, description=module.__doc__)
         module.add_arguments(p)

@@ -54,6 +54,7 @@ class Method(str, Enum):
     SHUTDOWN = "shutdown"
     DAW_STATE = "daw_state"
     DAW_LISTEN = "daw_listen"
+    DELIVER = "deliver"
 
 
 class EventName(str, Enum):
@@ -83,12 +84,13 @@ class ErrorCode(str, Enum):
     UNKNOWN_METHOD = "unknown_method"
     BAD_PARAMS = "bad_params"
     UNAUTHORIZED = "unauthorized"        # TCP: hello without the right token
-    BUSY = "busy"                        # TCP: another client holds the engine
+    BUSY = "busy"                        # another TCP client holds the engine; too many deliveries
     NOT_FOUND = "not_found"              # unknown job or model
     MODEL_ERROR = "model_error"          # a pack could not be loaded
     GENERATION_ERROR = "generation_error"  # the request cannot be generated as asked
     OUT_OF_MEMORY = "out_of_memory"
     WRITE_ERROR = "write_error"          # the take could not be written
+    DELIVERY_FAILED = "delivery_failed"  # a take could not be delivered to its DAW / receiver
     ENGINE_DIED = "engine_died"          # set by the client when the process goes away
     SHUTTING_DOWN = "shutting_down"
     INTERNAL = "internal"

@@ -2,7 +2,8 @@
 
 `EngineServer` is transport-agnostic: a transport feeds it lines with `handle_line` (or
 `serve`) and gives it a `write(line)` function with `attach`. Control requests (hello,
-status, cancel, shutdown, ...) are answered at once on the caller's thread; model jobs
+status, cancel, shutdown, ...) are answered at once on the caller's thread; `deliver` is
+checked there and answered by a delivery thread once the take is sent; model jobs
 (generate, load_model, train) wait in a `JobQueue` for the single executor thread, so one
 model job runs at a time (Jupyter's control channel, STYLE §1.3).
 """
@@ -19,9 +20,12 @@ import typing as tp
 import uuid
 
 from engine import protocol as p
-from engine.daw_link import DawLink
 from engine.devices import is_out_of_memory, out_of_memory_message
 from engine.jobs import Job, JobCancelled, JobContext, JobError, JobQueue
+from engine.osc.daw_link import DawLink
+
+if tp.TYPE_CHECKING:
+    from engine.osc.delivery_requests import Deliveries
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +90,8 @@ class EngineServer:
         self._jobs_lock = threading.Lock()
         self._current: Job | None = None
         self._daw = DawLink(lambda data: self.emit(p.EventName.DAW_STATE.value, data))
+        self._deliveries: Deliveries | None = None  # made by the first `deliver` (soundfile)
+        self._deliveries_lock = threading.Lock()
         self._stopping = threading.Event()
         self._executor: threading.Thread | None = None
 
@@ -299,6 +305,22 @@ class EngineServer:
 
     def _on_daw_listen(self, req: p.Request) -> None:
         self._reply(req, self._daw.listen(req.params))
+
+    @property
+    def deliveries(self) -> Deliveries:
+        """The `Deliveries` runner (engine/osc/delivery_requests.py)."""
+        with self._deliveries_lock:
+            if self._deliveries is None:
+                from engine.osc.delivery_requests import Deliveries
+
+                self._deliveries = Deliveries(self.send)
+            return self._deliveries
+
+    def _on_deliver(self, req: p.Request) -> None:
+        """Answered by a delivery thread once the take is sent (network I/O)."""
+        if self.stopping:
+            raise JobError(p.ErrorCode.SHUTTING_DOWN, "the engine is shutting down")
+        self.deliveries.submit(req)
 
     def _on_shutdown(self, req: p.Request) -> bool:
         self._reply(req)

@@ -15,6 +15,9 @@ UI_ALLOWED_CORE = ("ainur_studio", "ainur_studio.types", "ainur_studio.lyrics",
                    "ainur_studio.project", "ainur_studio.descriptor", "ainur_studio.fileio",
                    "ainur_studio.errors", "ainur_studio.limits")
 UI_ALLOWED_ENGINE = ("engine", "engine.protocol", "engine.client")
+# The one lazy reach from the command line into the UI: `ainur-studio gui` opens the app.
+COMMANDS_UI_ENTRY = ("commands.gui", "ui.app")
+PACKAGES = ("ainur_studio", "engine", "commands", "ui")
 HEAVY = ("torch", "torchaudio", "transformers", "safetensors", "peft", "einops")
 QT = ("PySide6", "shiboken6", "PyQt5", "PyQt6")
 
@@ -61,19 +64,26 @@ def check_module(module_name: str, source: str, path: str) -> list[Violation]:
     for line, mod in imported_modules(source, module_name):
         rule = None
         if top == "ainur_studio":
-            if _under(mod, QT) or _under(mod, ("engine", "ui")):
-                rule = "ainur_studio must not import Qt, engine or ui"
+            if _under(mod, QT) or _under(mod, ("engine", "commands", "ui")):
+                rule = "ainur_studio must not import Qt, engine, commands or ui"
             elif _under(module_name, UI_ALLOWED_CORE[1:]) and _under(mod, HEAVY):
                 rule = f"{module_name} is used by the UI and must stay torch-free"
         elif top == "engine":
-            if _under(mod, QT) or _under(mod, ("ui",)):
-                rule = "engine must not import Qt or ui"
+            if _under(mod, QT) or _under(mod, ("commands", "ui")):
+                rule = "engine must not import Qt, commands or ui"
             elif _under(module_name, ("engine.protocol", "engine.client")) and (
                     _under(mod, HEAVY) or (_under(mod, ("ainur_studio",))
                                            and not _under(mod, UI_ALLOWED_CORE))):
                 rule = "engine.protocol/client are imported by the UI and must stay light"
+        elif top == "commands":
+            gui_entry = module_name == COMMANDS_UI_ENTRY[0] and \
+                _under(mod, COMMANDS_UI_ENTRY[1:])
+            if (_under(mod, QT) or _under(mod, ("ui",))) and not gui_entry:
+                rule = "commands must not import Qt or ui (only commands.gui opens ui.app)"
         elif top == "ui":
-            if _under(mod, HEAVY):
+            if _under(mod, ("commands",)):
+                rule = "ui must not import the command line"
+            elif _under(mod, HEAVY):
                 rule = "ui must never load torch or other model libraries"
             elif _under(mod, ("ainur_studio",)) and not _under(mod, UI_ALLOWED_CORE[1:]) \
                     and mod != "ainur_studio":
@@ -88,7 +98,7 @@ def check_module(module_name: str, source: str, path: str) -> list[Violation]:
 
 def check_tree(root: Path) -> list[Violation]:
     violations = []
-    for package in ("ainur_studio", "engine", "ui"):
+    for package in PACKAGES:
         for path in sorted((root / package).rglob("*.py")):
             rel = path.relative_to(root).with_suffix("")
             parts = list(rel.parts)

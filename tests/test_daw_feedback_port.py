@@ -47,9 +47,9 @@ class Recorder:
 
 
 def test_engine_and_cli_listen_on_the_daws_port_when_none_is_given(monkeypatch):
-    import engine.cli.daw as daw_cli
+    import commands.daw as daw_cli
     import engine.osc.listener as listener
-    from engine.daw_link import DawLink
+    from engine.osc.daw_link import DawLink
 
     seen = Recorder()
 

@@ -10,10 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.import_rules import imported_modules
+from tests.import_rules import PACKAGES, imported_modules
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ("ainur_studio", "engine", "ui")
 
 
 def test_import_contracts_hold():

@@ -1,59 +1,51 @@
-"""Send a take to a DAW over OSC by running `ainur-studio send` in the background (the
-delivery code lives with the engine; the UI only starts it and reports the outcome)."""
+"""Send a take to a DAW over OSC. The engine delivers it (the `deliver` request,
+docs/engine-protocol.md); the UI asks through the bridge and reports the outcome."""
 
 from __future__ import annotations
 
-import sys
 import typing as tp
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QProcess, Signal
+from PySide6.QtCore import QObject, Signal
 
-from ui.engine_bridge import default_engine_command
+from engine.protocol import Method, Reply
+from ui.engine_bridge import EngineBridge
 
 
-def send_command(path: str, target: dict[str, tp.Any], *, prompt: str = "",
-                 bpm: float | None = None) -> list[str]:
-    """The command line delivering `path` to one OSC target from the settings."""
-    base = default_engine_command()[:-1]  # python main.py (or the frozen executable)
-    if getattr(sys, "frozen", False):
-        base = [sys.executable]
+def deliver_params(path: str, target: dict[str, tp.Any], *, prompt: str = "",
+                   bpm: float | None = None) -> dict[str, tp.Any]:
+    """The `deliver` params sending `path` to one OSC target from the settings."""
     url = f"osc.udp://{target.get('host', '127.0.0.1')}:{int(target.get('port', 8000))}"
-    command = [*base, "send", path, "--to", url, "--as", str(target.get("adapter", "notify")),
-               "--json"]
+    params: dict[str, tp.Any] = {"take": path, "target": url,
+                                 "kind": str(target.get("adapter", "notify"))}
     if prompt:
-        command += ["--prompt", prompt]
+        params["prompt"] = prompt
     if bpm:
-        command += ["--bpm", f"{bpm:g}"]
-    return command
+        params["bpm"] = float(bpm)
+    return params
 
 
 class DawSender(QObject):
     finished = Signal(bool, str)  # (ok, message for people)
 
-    def __init__(self, parent: QObject | None = None) -> None:
+    def __init__(self, bridge: EngineBridge, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._running: list[QProcess] = []
+        self.bridge = bridge
 
-    def send(self, path: str, target: dict[str, tp.Any], **kwargs: tp.Any) -> QProcess:
-        command = send_command(path, target, **kwargs)
-        process = QProcess(self)
-        process.setProgram(command[0])
-        process.setArguments(command[1:])
-        name = target.get("name") or target.get("host")
-        process.finished.connect(lambda code, _status, p=process: self._done(p, code, name, path))
-        process.errorOccurred.connect(
-            lambda _e, p=process: self.finished.emit(False, f"Cannot run the sender: "
-                                                            f"{p.errorString()}"))
-        self._running.append(process)
-        process.start()
-        return process
+    def send(self, path: str, target: dict[str, tp.Any], **kwargs: tp.Any) -> str | None:
+        """Ask the engine to deliver `path` to `target`; returns the request id, or None
+        (and `finished(False, why)`) when no engine runs."""
+        name = str(target.get("name") or target.get("host"))
+        try:
+            return self.bridge.request(Method.DELIVER, deliver_params(path, target, **kwargs),
+                                       lambda reply: self._done(reply, name, path))
+        except RuntimeError as exc:
+            self.finished.emit(False, f"Cannot send to {name}: {exc}.")
+            return None
 
-    def _done(self, process: QProcess, code: int, name: str, path: str) -> None:
-        self._running.remove(process)
-        if code == 0:
+    def _done(self, reply: Reply, name: str, path: str) -> None:
+        if reply.ok:
             self.finished.emit(True, f"Sent {Path(path).name} to {name}")
         else:
-            err = bytes(process.readAllStandardError().data()).decode("utf-8", "replace").strip()
-            self.finished.emit(False, f"Could not send to {name}: {err or f'exit code {code}'}")
-        process.deleteLater()
+            why = reply.error.message if reply.error else "the engine refused the delivery"
+            self.finished.emit(False, f"Could not send to {name}: {why}")

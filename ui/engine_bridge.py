@@ -22,6 +22,8 @@ from PySide6.QtCore import QObject, QProcess, QProcessEnvironment, QTimer, Signa
 from engine.protocol import (
     PROTOCOL_VERSION,
     EngineState,
+    ErrorCode,
+    ErrorInfo,
     Event,
     EventName,
     Method,
@@ -81,6 +83,7 @@ class EngineBridge(QObject):
         self._stopping = False
         self._kill_reason = ""
         self._process: QProcess | None = None
+        self._answers: dict[str, tp.Callable[[Reply], None]] = {}  # request id -> on_reply
         self._restart_timer = QTimer(self, singleShot=True)
         self._restart_timer.timeout.connect(self._spawn)
 
@@ -97,6 +100,7 @@ class EngineBridge(QObject):
         """Ask the engine to shut down; kill it if it has not exited within `timeout_ms`."""
         self._stopping = True
         self._restart_timer.stop()
+        self._fail_answers("the engine was stopped", "")
         process = self._process
         if process is None or process.state() == QProcess.ProcessState.NotRunning:
             self._set_state(BridgeState.STOPPED)
@@ -132,6 +136,21 @@ class EngineBridge(QObject):
                           params=params or {})
         self._write((encode(request) + "\n").encode("utf-8"))
         return request.id
+
+    def request(self, method: str | Method, params: dict[str, tp.Any] | None,
+                on_reply: tp.Callable[[Reply], None]) -> str:
+        """Send a request whose reply goes to `on_reply` alone (not `reply_received`). If the
+        engine dies or is stopped first, `on_reply` gets a failed reply (`engine_died`) saying
+        why. Raises RuntimeError when no engine runs."""
+        request_id = self.send(method, params)
+        self._answers[request_id] = on_reply
+        return request_id
+
+    def _fail_answers(self, message: str, detail: str) -> None:
+        answers, self._answers = self._answers, {}
+        for request_id, on_reply in answers.items():
+            on_reply(Reply(reply_to=request_id, ok=False,
+                           error=ErrorInfo(ErrorCode.ENGINE_DIED.value, message, detail)))
 
     def _write(self, data: bytes) -> None:
         assert self._process is not None
@@ -205,6 +224,10 @@ class EngineBridge(QObject):
             self.status_changed.emit(dict(self.status))
             if self.state in (BridgeState.STARTING, BridgeState.RESTARTING):
                 self._set_state(self._ready_state())
+        on_reply = self._answers.pop(reply.reply_to, None)
+        if on_reply is not None:
+            on_reply(reply)
+            return
         self.reply_received.emit(reply)
 
     def _on_event(self, event: Event) -> None:
@@ -215,6 +238,11 @@ class EngineBridge(QObject):
             self.status_changed.emit(dict(self.status))
             state = _STATE_OF.get(str(event.data.get("state")), self.state)
             self._set_state(self._ready_state() if state == BridgeState.READY else state)
+        if event.event == EventName.ERROR.value and event.reply_to in self._answers:
+            self._on_reply(Reply(reply_to=event.reply_to, ok=False, error=ErrorInfo(
+                str(event.data.get("code", ErrorCode.INTERNAL.value)),
+                str(event.data.get("message", "the engine could not read the request")),
+                str(event.data.get("detail", "")))))
         self.event_received.emit(event)
 
     def _on_error(self, error: QProcess.ProcessError) -> None:
@@ -237,6 +265,7 @@ class EngineBridge(QObject):
 
     def _on_death(self, reason: str) -> None:
         detail = "\n".join(self._stderr_tail) or "(the engine wrote nothing to its error stream)"
+        self._fail_answers(reason, detail)
         self.engine_died.emit(reason, detail)
         now = time.monotonic()
         while self._restart_times and now - self._restart_times[0] > self.restart_window_s:

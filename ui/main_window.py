@@ -105,7 +105,7 @@ class MainWindow(ProjectHandling, QMainWindow):
         self.status = StudioStatusBar()
         self.setStatusBar(self.status)
         self.take_actions = TakeActions(self, self.takes, self.prompt, self.prompt_panel,
-                                        self.lyrics, self.settings)
+                                        self.lyrics, self.settings, self.bridge)
         # the region dragged on the waveform <-> the task's fields
         self.region_link = RegionLink(self.prompt, self.prompt_panel, self.timeline, self)
         self.training_page = None

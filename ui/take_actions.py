@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QFileDialog, QWidget
 
 from ainur_studio.types import Take, Task
 from ui.daw_send import DawSender
+from ui.engine_bridge import EngineBridge
 from ui.models.lyric_document import LyricDocument
 from ui.models.lyric_io import export_lrc
 from ui.models.prompt_state import PromptState
@@ -36,11 +37,12 @@ class TakeActions(QObject):
     generate_requested = Signal()
 
     def __init__(self, window: QWidget, takes: TakesModel, prompt: PromptState,
-                 panel: PromptPanel, lyrics: LyricDocument, settings: Settings) -> None:
+                 panel: PromptPanel, lyrics: LyricDocument, settings: Settings,
+                 bridge: EngineBridge) -> None:
         super().__init__(window)
         self.window, self.takes, self.prompt = window, takes, prompt
         self.panel, self.lyrics, self.settings = panel, lyrics, settings
-        self.sender_ = DawSender(self)
+        self.sender_ = DawSender(bridge, self)
         self.sender_.finished.connect(lambda _ok, text: self.message.emit(text))
 
     def run(self, action: str, take_id: str) -> None:

@@ -35,6 +35,3 @@ class LrcError(ValueError):
     @classmethod
     def from_problem(cls, problem: LrcProblem) -> LrcError:
         return cls(problem.message, line=problem.line, column=problem.column)
-
-    def to_problem(self) -> LrcProblem:
-        return LrcProblem(self.line, self.column, self.message)

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 import soundfile as sf
 
-from engine.cli import engine as engine_cli
-from engine.cli import generate as gen_cli
-from engine.cli import models as models_cli
+from commands import engine as engine_cli
+from commands import generate as gen_cli
+from commands import models as models_cli
 from tests.fakes import fake_engine
 
 SEAMS = {"generate_fn": fake_engine.fake_generate, "load_pack": fake_engine.fake_load_pack}

@@ -10,7 +10,7 @@ import pytest
 import soundfile as sf
 from safetensors.torch import load_file
 
-from engine.cli import clasp as clasp_cli
+from commands import clasp as clasp_cli
 
 CAPTIONS = ("low sine drone", "high square beeps", "noise bursts", "sawtooth chords")
 

@@ -9,7 +9,7 @@ import types
 
 from ainur_studio.models.pretrained import save_pack
 from ainur_studio.training.export import install_pack as install
-from engine.cli import models as models_cli
+from commands import models as models_cli
 from engine.devices import DeviceChoice
 from engine.handlers import Runtime
 from tests.ainur_studio.debug_pack import shared_debug_pack

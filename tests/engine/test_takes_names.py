@@ -9,7 +9,7 @@ import time
 import pytest
 
 from ainur_studio.types import LyricLine, Lyrics
-from engine.cli import generate as gen_cli
+from commands import generate as gen_cli
 from engine.takes import (
     MAX_SPEC_NUMBER,
     MAX_STEM_BYTES,

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.cli import train as cli
+from commands import train as cli
 from tests.ainur_studio.test_finetune import BROKEN, make_clips
 
 REPO = Path(__file__).resolve().parents[2]

@@ -120,15 +120,6 @@ def test_bars_need_a_tempo(window):
     assert window.prompt_panel.duration_unit.currentIndex() == 0
 
 
-def test_send_to_daw_command_line():
-    from ui.daw_send import send_command
-
-    command = send_command("/takes/a.wav", {"name": "Live", "host": "127.0.0.1", "port": 11000,
-                                            "adapter": "ableton"}, prompt="folk", bpm=96.0)
-    assert command[-11:] == ["send", "/takes/a.wav", "--to", "osc.udp://127.0.0.1:11000",
-                             "--as", "ableton", "--json", "--prompt", "folk", "--bpm", "96"]
-
-
 def test_send_to_daw_without_targets_explains(window, tmp_path):
     take = make_take(tmp_path)
     window.takes.add_take(take)

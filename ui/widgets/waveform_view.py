@@ -1,11 +1,10 @@
-"""Waveform drawing: a shared painter for peak envelopes and a small view widget."""
+"""Waveform drawing: the painter for peak envelopes that the takes list and the timeline share."""
 
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen, QPolygonF
-from PySide6.QtWidgets import QWidget
+from PySide6.QtCore import QPointF, QRectF
+from PySide6.QtGui import QColor, QPainter, QPen, QPolygonF
 
 from ui import theme
 from ui.audio_file import Peaks
@@ -40,36 +39,3 @@ def paint_peaks(painter: QPainter, rect: QRectF, peaks: Peaks | None, *,
     painter.drawPolygon(poly)
     painter.restore()
 
-
-class WaveformView(QWidget):
-    """A take's waveform with a playhead; `set_peaks`, `set_position`."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._peaks: Peaks | None = None
-        self._position_s: float | None = None
-        self.setMinimumHeight(24)
-
-    def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
-        return QSize(160, 36)
-
-    def set_peaks(self, peaks: Peaks | None) -> None:
-        self._peaks = peaks
-        self.update()
-
-    def set_position(self, seconds: float | None) -> None:
-        self._position_s = seconds
-        self.update()
-
-    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
-        painter = QPainter(self)
-        painter.fillRect(self.rect(), theme.PANEL)
-        rect = QRectF(self.rect()).adjusted(1, 2, -1, -2)
-        paint_peaks(painter, rect, self._peaks)
-        if self._peaks and self._position_s is not None and self._peaks.duration_s:
-            x = rect.left() + rect.width() * self._position_s / self._peaks.duration_s
-            painter.setPen(QPen(theme.PLAYHEAD, 1))
-            painter.drawLine(QPointF(x, rect.top()), QPointF(x, rect.bottom()))
-        if self._peaks is None:
-            painter.setPen(theme.TEXT_DIM)
-            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "…")

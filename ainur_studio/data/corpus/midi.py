@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import struct
-from pathlib import Path
 
 from ainur_studio.data.corpus.arrange import Arrangement, Track
 from ainur_studio.data.corpus.score_data import Note
@@ -90,9 +89,3 @@ def midi_bytes(arrangement: Arrangement, time_signature: str = "4/4") -> bytes:
         chunks.append(_chunk(_track_events(track, channel)))
     header = b"MThd" + struct.pack(">IHHH", 6, 1, len(chunks), TICKS_PER_QUARTER)
     return header + b"".join(chunks)
-
-
-def write_midi(path: str | Path, arrangement: Arrangement, time_signature: str = "4/4") -> Path:
-    path = Path(path)
-    path.write_bytes(midi_bytes(arrangement, time_signature))
-    return path

@@ -34,23 +34,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from engine.osc.delivery import DeliveryError, DeliveryOptions, TakeInfo, deliver
-    from engine.osc.scsynth import ScsynthError
-    from engine.osc.stream_send import StreamError
-    from engine.osc.transport import OscUrlError, parse_osc_url
+    from engine.osc.delivery_requests import FAILURES, parse_delivery
 
+    params = {"take": args.take, "target": args.to, "kind": args.kind, "prompt": args.prompt,
+              "bpm": args.bpm, "bars": args.bars, "track": args.track, "slot": args.slot,
+              "position": args.position, "bufnum": args.bufnum, "timeout": args.timeout}
     try:
-        target = parse_osc_url(args.to)
-        take = TakeInfo.from_file(args.take, prompt=args.prompt, bpm=args.bpm, bars=args.bars)
-        options = DeliveryOptions(track=args.track, slot=args.slot,
-                                  position_beats=args.position, bufnum=args.bufnum,
-                                  timeout=args.timeout)
-        result = deliver(take, target, args.kind, options)
-    except (OscUrlError, DeliveryError, StreamError, ScsynthError, OSError) as exc:
+        delivery = parse_delivery(params)
+        result = delivery.run()
+    except FAILURES as exc:
         print(f"ainur-studio send: {exc}", file=sys.stderr)
         return 1
     if args.json:
         print(json.dumps(result))
     else:
-        print(f"sent {take.path} to {target} as {args.kind}")
+        print(f"sent {delivery.take.path} to {delivery.target} as {args.kind}")
     return 0

@@ -324,20 +324,16 @@ def _generate(args: argparse.Namespace, seams: dict[str, tp.Any]) -> tuple[int, 
 
 def _deliver_all(args: argparse.Namespace, request: tp.Any, takes: list[str]) -> int:
     """Send every written take to every --send target; 1 when any delivery failed."""
-    from engine.osc.delivery import DeliveryError, TakeInfo, deliver
-    from engine.osc.scsynth import ScsynthError
-    from engine.osc.stream_send import StreamError
-    from engine.osc.transport import OscUrlError, parse_osc_url
+    from engine.osc.delivery_requests import FAILURES, parse_delivery
 
     code = 0
     for url in args.send:
         for path in takes:
             try:
-                info = TakeInfo.from_file(path, prompt=request.prompt,
-                                          bpm=request.fields.bpm or 0.0,
-                                          bars=float(args.bars or 0))
-                deliver(info, parse_osc_url(url), args.send_as)
-            except (OscUrlError, DeliveryError, StreamError, ScsynthError, OSError) as exc:
+                parse_delivery({"take": path, "target": url, "kind": args.send_as,
+                                "prompt": request.prompt, "bpm": request.fields.bpm,
+                                "bars": float(args.bars or 0)}).run()
+            except FAILURES as exc:
                 sys.stderr.write(f"ainur-studio generate: the take was written to {path} but "
                                  f"sending it to {url} failed: {exc}\n")
                 code = 1

@@ -90,7 +90,7 @@ def train_spec(args: argparse.Namespace) -> dict[str, tp.Any]:
 def _train(args: argparse.Namespace) -> int:
     """`train(spec)` for CLASP, the same run as `ainur-studio train --component clasp`."""
     from ainur_studio.training.train import train
-    from engine.cli.train import ProgressBar
+    from commands.train import ProgressBar
 
     summary = train(train_spec(args), device=args.device, precision=args.precision,
                     progress=ProgressBar(enabled=True))
