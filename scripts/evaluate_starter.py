@@ -20,7 +20,7 @@ import time
 import typing as tp
 from pathlib import Path
 
-import starter_report as tables  # the sibling script's module (scripts/ is on sys.path)
+import starter_report as tables  # the sibling script (Python runs a script with its folder first)
 import torch
 
 from ainur_studio import music_metrics as measures
