@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import typing as tp
 
 from ainur_studio.progress import Callbacks, throttled
 
@@ -73,19 +74,9 @@ def _build_genres(args: argparse.Namespace) -> int:
     config = GenreBuildConfig(out=args.out, seed=args.seed, limit=args.limit,
                               genres=[g for g in args.genres.split(",") if g] or None,
                               songs_per_genre=args.songs_per_genre, workers=args.workers)
-    try:
-        state = build_genres(config, progress=_genre_printer())
-    except (MissingDependency, ValueError) as exc:
-        print(f"ainur-studio corpus: {exc}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print("ainur-studio corpus: interrupted; run the same command again to resume",
-              file=sys.stderr)
-        return 130
-    print(f"rendered {state.rendered} clips ({state.skipped} skipped), "
-          f"{state.audio_s / 3600:.2f} h of audio in {state.wall_s / 60:.1f} min")
-    print(json.dumps(summarise_genres(args.out), indent=2))
-    return 0
+    return _run_build(lambda: build_genres(config, progress=_genre_printer()),
+                      lambda s: f"{s.rendered} clips ({s.skipped} skipped)",
+                      lambda: summarise_genres(args.out), (MissingDependency, ValueError))
 
 
 def _build(args: argparse.Namespace) -> int:
@@ -102,18 +93,26 @@ def _build(args: argparse.Namespace) -> int:
     config = BuildConfig(out=args.out, seed=args.seed, limit=args.limit, clip=clip,
                          renders=args.renders, workers=args.workers, soundfont=args.soundfont,
                          collections=[c for c in args.collections.split(",") if c] or None)
+    return _run_build(lambda: build(config, progress=_printer()),
+                      lambda s: f"{s.pieces} pieces ({s.skipped} skipped)",
+                      lambda: summarise(args.out), (MissingDependency,))
+
+
+def _run_build(run: tp.Callable[[], tp.Any], rendered: tp.Callable[[tp.Any], str],
+               summary: tp.Callable[[], dict], refused: tuple[type[Exception], ...]) -> int:
+    """Run a corpus build: its outcome on stdout, a refusal or an interruption on stderr."""
     try:
-        state = build(config, progress=_printer())
-    except MissingDependency as exc:
+        state = run()
+    except refused as exc:
         print(f"ainur-studio corpus: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("ainur-studio corpus: interrupted; run the same command again to resume",
               file=sys.stderr)
         return 130
-    print(f"rendered {state.pieces} pieces ({state.skipped} skipped), "
-          f"{state.audio_s / 3600:.2f} h of audio in {state.wall_s / 60:.1f} min")
-    print(json.dumps(summarise(args.out), indent=2))
+    print(f"rendered {rendered(state)}, {state.audio_s / 3600:.2f} h of audio in "
+          f"{state.wall_s / 60:.1f} min")
+    print(json.dumps(summary(), indent=2))
     return 0
 
 

@@ -19,7 +19,7 @@ import json
 import multiprocessing
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -107,11 +107,17 @@ def _results(tasks: list[tuple[PieceRef, int]], config: BuildConfig
              ) -> Iterator[tuple[PieceRef, int, PieceResult]]:
     """Results in task order, from worker processes when `config.workers` > 1."""
     jobs = [(ref, r, config.out, config.seed, config.clip, config.soundfont) for ref, r in tasks]
-    if config.workers <= 1:
-        yield from map(_work, jobs)
+    yield from in_order(_work, jobs, config.workers)
+
+
+def in_order(work: Callable[[Any], Any], jobs: list[Any], workers: int) -> Iterator[Any]:
+    """`work(job)` for every job, in job order: in this process, or in `workers` spawned
+    worker processes (each render is its own FluidSynth run, so they parallelise well)."""
+    if workers <= 1:
+        yield from map(work, jobs)
         return
-    with multiprocessing.get_context("spawn").Pool(config.workers) as pool:
-        yield from pool.imap(_work, jobs, chunksize=1)
+    with multiprocessing.get_context("spawn").Pool(workers) as pool:
+        yield from pool.imap(work, jobs, chunksize=1)
 
 
 def _write_build_info(out: Path, config: BuildConfig) -> None:

@@ -10,7 +10,6 @@ FluidSynth, pedalboard and libsndfile, give the same manifest and the same file 
 from __future__ import annotations
 
 import json
-import multiprocessing
 import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
@@ -121,12 +120,10 @@ def _work(args: tuple[str, int, int, str, float]) -> tuple[tuple[str, int], dict
 def _results(tasks: list[tuple[str, int]], config: GenreBuildConfig
              ) -> Iterator[tuple[tuple[str, int], dict | str]]:
     """Results in task order, from worker processes when `config.workers` > 1."""
+    from ainur_studio.data.corpus.build import in_order
+
     jobs = [(g, i, config.seed, config.out, config.quality) for g, i in tasks]
-    if config.workers <= 1:
-        yield from map(_work, jobs)
-        return
-    with multiprocessing.get_context("spawn").Pool(config.workers) as pool:
-        yield from pool.imap(_work, jobs, chunksize=1)
+    yield from in_order(_work, jobs, config.workers)
 
 
 def _write_build_info(out: Path, config: GenreBuildConfig) -> None:
