@@ -42,7 +42,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--device", default=os.environ.get("AINUR_ENGINE_DEVICE", "auto"),
                         help="auto (CUDA > MPS > CPU), cpu, cuda, cuda:N or mps")
     parser.add_argument("--precision", default=os.environ.get("AINUR_ENGINE_PRECISION", "auto"),
-                        help="auto (bf16/fp16 on GPU, fp32 on CPU), fp32, bf16 or fp16")
+                        help="auto (bf16/fp16 on GPU; bf16 on a CPU that runs it natively when the "
+                             "device is auto, else fp32), fp32, bf16 or fp16")
+    parser.add_argument("--preload", metavar="PACK",
+                        default=os.environ.get("AINUR_ENGINE_PRELOAD") or None,
+                        help="load this model pack in the background as soon as the engine "
+                             "starts; a generate request for it waits for that load")
     parser.add_argument("--log-level", default="INFO",
                         choices=["DEBUG", "INFO", "WARNING", "ERROR"],
                         help="how much the engine logs to stderr and its log file (INFO)")
@@ -188,6 +193,8 @@ def build_server(args: argparse.Namespace, *, tail: TailHandler, token: str | No
                           log_tail=tail.tail, token=token, transport=transport,
                           engine_id=engine_id)
     logging.getLogger().addHandler(EventLogHandler(lambda e, d: server.emit(e, d)))
+    if getattr(args, "preload", None):
+        runtime.preload(args.preload)
     log.info("engine %s on %s (%s), pid %d", server.engine_id, device.device,
              device.precision, os.getpid())
     return server

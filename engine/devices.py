@@ -1,17 +1,22 @@
 """Device and precision choice, memory figures, out-of-memory advice.
 
-CUDA > MPS > CPU; bf16 (or fp16 where bf16 is missing) on GPUs, fp32 on the CPU; either can be
-overridden. torch is imported inside the functions: nothing probes devices at import time,
-and an explicit ``cpu`` choice never loads torch at all.
+CUDA > MPS > CPU; bf16 (or fp16 where bf16 is missing) on GPUs; on the CPU bf16 when the device
+choice is ``auto`` and the CPU computes bf16 natively (avx512_bf16 / amx_bf16 / Arm bf16, read
+from /proc/cpuinfo once), fp32 otherwise and for an explicit ``cpu``; either can be overridden.
+torch is imported inside the functions: nothing probes devices at import time, and an explicit
+``cpu`` choice never loads torch at all.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 import typing as tp
 from dataclasses import dataclass
+from pathlib import Path
 
 PRECISIONS = ("fp32", "bf16", "fp16")
+NATIVE_BF16_FLAGS = frozenset({"avx512_bf16", "amx_bf16", "bf16"})  # x86, x86, Arm
 
 
 @dataclass(frozen=True)
@@ -47,7 +52,7 @@ def choose_device(device: str | None = None, precision: str | None = None) -> De
     else:
         resolved = _resolve_accelerator(device)
     if precision is None:
-        precision = _default_precision(resolved)
+        precision = _default_precision(resolved, auto=device == "auto")
     if resolved == "cpu" and precision == "fp16":
         raise ValueError("fp16 is not supported on the CPU; use fp32 (or bf16 on recent CPUs)")
     return DeviceChoice(resolved, precision)
@@ -76,14 +81,33 @@ def _resolve_accelerator(device: str) -> str:
     return "mps"
 
 
-def _default_precision(device: str) -> str:
+def _default_precision(device: str, *, auto: bool) -> str:
     if device.startswith("cuda"):
         import torch
 
         return "bf16" if torch.cuda.is_bf16_supported() else "fp16"
     if device == "mps":
         return "fp16"
-    return "fp32"
+    return "bf16" if auto and cpu_has_native_bf16() else "fp32"
+
+
+@functools.lru_cache(maxsize=1)
+def cpu_has_native_bf16() -> bool:
+    """True when this CPU computes bf16 in hardware (Linux /proc/cpuinfo; False elsewhere)."""
+    try:
+        return has_native_bf16(Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace"))
+    except OSError:
+        return False
+
+
+def has_native_bf16(cpuinfo: str) -> bool:
+    """True when the first ``flags`` (x86) or ``Features`` (Arm) line of a /proc/cpuinfo text
+    names a native bf16 instruction set."""
+    for line in cpuinfo.splitlines():
+        key, _, value = line.partition(":")
+        if key.strip() in ("flags", "Features"):
+            return bool(NATIVE_BF16_FLAGS & set(value.split()))
+    return False
 
 
 def memory_info(device: str) -> dict[str, float]:

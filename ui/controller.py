@@ -113,6 +113,13 @@ class StudioController(QObject):
     def list_models(self) -> None:
         self._send(Method.LIST_MODELS)
 
+    def preload_model(self) -> None:
+        """Ask a fresh engine to load the chosen pack now, in the background, so the first
+        take does not wait for it (a generate sent meanwhile waits for this load). A pack that
+        fails to load is reported by the generate that needs it, not at start."""
+        if self.prompt.request.model:
+            self._send(Method.LOAD_MODEL, {"model": self.prompt.request.model})
+
     def listen_to_daw(self) -> None:
         """Ask the engine to follow the DAW's tempo and transport (Settings > DAW)."""
         daw = str(self.settings.get("osc/daw") or "auto")
@@ -132,7 +139,7 @@ class StudioController(QObject):
             if method == "daw_listen":
                 text = (f"Cannot listen for the DAW: {text}. Choose another port in "
                         "Settings > DAW (OSC)")
-            if method not in ("generate", "train", "cancel"):
+            if method not in ("generate", "train", "cancel", "load_model"):
                 self.error.emit(text, error.detail if error else "")
             return
         job = str(reply.result.get("job", ""))
@@ -210,7 +217,8 @@ class StudioController(QObject):
 
     def _on_state_changed(self, state: str) -> None:
         if state == BridgeState.READY.value and self.bridge.engine_id != self._daw_engine:
-            self._daw_engine = self.bridge.engine_id  # a fresh engine has no DAW listener
+            self._daw_engine = self.bridge.engine_id  # a fresh engine: no DAW listener, no pack
+            self.preload_model()
             self.listen_to_daw()
         if state == BridgeState.READY.value and not self.models:
             self.list_models()

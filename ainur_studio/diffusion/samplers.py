@@ -9,6 +9,7 @@ random numbers of their own.
 
 from __future__ import annotations
 
+import math
 import typing as tp
 
 import torch
@@ -81,23 +82,38 @@ def sample_euler(model: Denoiser, x: torch.Tensor, sigmas: torch.Tensor, *,
 def sample_heun(model: Denoiser, x: torch.Tensor, sigmas: torch.Tensor, *,
                 extra_args: dict | None = None,
                 callback: Callback | None = None) -> torch.Tensor:
-    """Heun's second-order method (Karras et al. 2022, Alg. 1); 2 model calls per step except
-    the last one (to sigma = 0), which is an Euler step."""
+    """Heun's second-order predictor-corrector (Karras et al. 2022, Alg. 1) in exponential-
+    integrator form; 2 model calls per step except the last one (to sigma = 0), an Euler step.
+
+    With r = sigma_next / sigma the ODE step is exactly `x' = r x + sigma_next *
+    integral of D(tau) / tau^2` over [sigma_next, sigma]. The predictor takes D constant (the
+    Euler step `r x + (1 - r) D`); the corrector takes D linear between the two estimates and
+    integrates that exactly (`heun_weight`). Alg. 1 averages the slopes `(x - D) / sigma`
+    instead, which multiplies the corrector's error by sigma / sigma_next: from the prior's
+    sigma_max of 6366 a few-step schedule blew up (a 1700x error at 4 steps). Here the weights
+    stay in [0, 1].
+    """
     _check(x, sigmas)
     extra_args = extra_args or {}
     for i in range(len(sigmas) - 1):
         denoised = model(x, _sigma_batch(sigmas[i], x), **extra_args)
         _report(callback, x, i, sigmas, denoised)
-        d = to_d(x, sigmas[i], denoised)
-        dt = sigmas[i + 1] - sigmas[i]
+        ratio = float(sigmas[i + 1]) / float(sigmas[i])
+        x_2 = ratio * x + (1 - ratio) * denoised
         if sigmas[i + 1] == 0:
-            x = x + d * dt
+            x = x_2
             continue
-        x_2 = x + d * dt
         denoised_2 = model(x_2, _sigma_batch(sigmas[i + 1], x), **extra_args)
-        d_2 = to_d(x_2, sigmas[i + 1], denoised_2)
-        x = x + (d + d_2) / 2 * dt
+        x = ratio * x + (1 - ratio) * denoised_2 + heun_weight(ratio) * (denoised - denoised_2)
     return x
+
+
+def heun_weight(ratio: float) -> float:
+    """Weight of the first denoised estimate in a Heun step with sigma_next = ratio * sigma,
+    0 < ratio < 1: `r (log(1 / r) + r - 1) / (1 - r)` (-> 0 as r -> 0, -> (1 - r) / 2 as
+    r -> 1), computed without cancellation for small steps."""
+    e = 1.0 - ratio
+    return ratio * (-math.log1p(-e) - e) / e
 
 
 @torch.no_grad()

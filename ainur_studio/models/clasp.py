@@ -31,8 +31,10 @@ from ainur_studio.models.clasp_audio import (
 )
 from ainur_studio.models.clasp_base import ClaspBase, infonce_loss, sigmoid_loss
 from ainur_studio.models.text_encoder import (
+    SharedBackbone,
     create_tiny_text_backbone,
     load_text_backbone,
+    shared_text_backbone,
 )
 
 __all__ = ["AudioInputError", "Clasp", "ClaspBase", "TextTower", "create_clasp_from_config",
@@ -50,8 +52,12 @@ class TextTower(nn.Module):
     def __init__(self, *, source: str | None = None, scratch: dict | None = None,
                  freeze: bool = False) -> None:
         super().__init__()
+        self._shared: SharedBackbone | None = None
         if scratch is not None:
             self.tokenizer, self.encoder = create_tiny_text_backbone(**scratch)
+        elif freeze:  # frozen: the same folder's backbone is built once and shared
+            self._shared = shared_text_backbone(source)
+            self.tokenizer, self.encoder = self._shared.tokenizer, self._shared.model
         else:
             self.tokenizer, self.encoder = load_text_backbone(source)
         self.width = int(self.encoder.config.hidden_size)

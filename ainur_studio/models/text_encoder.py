@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import contextlib
 import importlib.metadata
+import threading
 import typing as tp
+import weakref
 from pathlib import Path
 
 import torch
@@ -156,6 +158,35 @@ def load_text_backbone(source: str | Path | None = None) -> tuple[tp.Any, nn.Mod
         return _load_backbone(path)
 
 
+class SharedBackbone:
+    """A frozen (tokenizer, model) pair built once per folder and shared by every module that
+    holds this object (the prior's text encoder and CLASP's frozen text tower)."""
+
+    def __init__(self, tokenizer: tp.Any, model: nn.Module) -> None:
+        self.tokenizer = tokenizer
+        self.model = model.requires_grad_(False).eval()
+
+
+_SHARED: weakref.WeakValueDictionary[Path, SharedBackbone] = weakref.WeakValueDictionary()
+_SHARED_LOCK = threading.Lock()
+
+
+def shared_text_backbone(source: str | Path | None = None) -> SharedBackbone:
+    """The frozen backbone of `source` (None = the bundled MiniLM), loaded on first use and
+    shared while any module holds it. Safe only for frozen use: callers never train it.
+
+    Raises:
+        TextEncoderError: as `load_text_backbone`.
+    """
+    path = (bundled_minilm_dir() if source is None else Path(source).expanduser()).resolve()
+    with _SHARED_LOCK:
+        backbone = _SHARED.get(path)
+        if backbone is None:
+            backbone = SharedBackbone(*load_text_backbone(path))
+            _SHARED[path] = backbone
+        return backbone
+
+
 @contextlib.contextmanager
 def _quiet_transformers() -> tp.Iterator[None]:
     """Silence transformers' loading progress bars (library code reports nothing itself)."""
@@ -226,10 +257,12 @@ class FrozenTextEncoder(nn.Module):
     def __init__(self, *, source: str | Path | None = None, scratch: dict | None = None,
                  max_length: int = 128) -> None:
         super().__init__()
+        self._shared: SharedBackbone | None = None
         if scratch is not None:
             self.tokenizer, self.model = create_tiny_text_backbone(**scratch)
         else:
-            self.tokenizer, self.model = load_text_backbone(source)
+            self._shared = shared_text_backbone(source)
+            self.tokenizer, self.model = self._shared.tokenizer, self._shared.model
         self.max_length = max_length
         self.embedding_features = int(self.model.config.hidden_size)
         self.model.requires_grad_(False)

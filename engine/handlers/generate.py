@@ -17,7 +17,7 @@ from ainur_studio.errors import GenerationCancelled, GenerationError
 from ainur_studio.limits import audio_file_problems, request_problems
 from ainur_studio.types import GenerationRequest
 from engine.devices import DeviceChoice, is_out_of_memory, release_gpu_memory
-from engine.handlers.runtime import Runtime, default_generate_fn
+from engine.handlers.runtime import Runtime, default_generate_fn, warm_take_writer
 from engine.jobs import JobCancelled, JobContext, JobError
 from engine.protocol import ErrorCode, EventName
 
@@ -121,7 +121,8 @@ def _generate(request: GenerationRequest, pack: tp.Any, ctx: JobContext,
 
 
 def precision_context(choice: DeviceChoice) -> tp.ContextManager[tp.Any]:
-    """Autocast to bf16/fp16 on a GPU; nothing for fp32 (the CPU default)."""
+    """Autocast to bf16/fp16 (on a GPU, or bf16 on a CPU that runs it natively); nothing for
+    fp32."""
     if choice.precision == "fp32":
         return contextlib.nullcontext()
     import torch
@@ -150,13 +151,14 @@ def _write(wav: tp.Any, request: GenerationRequest, options: TakeOptions, index:
 
 def run_load_model(params: dict[str, tp.Any], ctx: JobContext, *,
                    runtime: Runtime) -> dict[str, tp.Any]:
-    """Load a pack into the cache ahead of the first generation."""
+    """Load a pack into the cache (and the take writer) ahead of the first generation."""
     name = params.get("model")
     if not isinstance(name, str) or not name:
         raise JobError(ErrorCode.BAD_PARAMS, "load_model needs params.model, a pack name "
                        "or folder (see `ainur-studio models`)")
     ctx.report(0, 1, stage="load", message=f"loading {name}")
     runtime.packs.get(name)
+    warm_take_writer()
     ctx.report(1, 1, stage="load")
     return {"model": name}
 

@@ -87,6 +87,12 @@ def _folder_summary(folder: Path) -> dict[str, tp.Any]:
     return out
 
 
+def warm_take_writer() -> None:
+    """Import the take writer (`engine.takes`: numpy, scipy; about 1 s) ahead of the first
+    take."""
+    importlib.import_module("engine.takes")
+
+
 class PackCache:
     """Model packs loaded once per engine and kept (one device)."""
 
@@ -137,6 +143,22 @@ class Runtime:
 
     def __post_init__(self) -> None:
         self.packs = PackCache(load_pack=self.load_pack, device=self.device)
+
+    def preload(self, name: str) -> threading.Thread:
+        """Start loading pack `name` and the take writer (numpy/scipy, about 1 s) on a
+        background thread, so that the first take does not wait for either. A generate
+        meanwhile waits for that load (one load, see `PackCache.get`); a failure is logged,
+        and the job that needs the pack reports it."""
+        def load() -> None:
+            try:
+                self.packs.get(name)
+                warm_take_writer()  # after the pack, not beside it: they share one GIL
+            except Exception as exc:  # reported again, with advice, by the job that needs it
+                log.warning("preloading model pack %s failed: %s", name, exc)
+
+        thread = threading.Thread(target=load, name="pack-preload", daemon=True)
+        thread.start()
+        return thread
 
     def status_info(self) -> dict[str, tp.Any]:
         loaded = self.packs.loaded()
