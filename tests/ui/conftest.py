@@ -70,3 +70,14 @@ def make_bridge(qtbot, _isolated_user_dirs) -> tp.Iterator[tp.Callable[..., Engi
     yield make
     for bridge in bridges:
         bridge.stop(timeout_ms=2000)
+
+
+@pytest.fixture
+def three_line_document():
+    """Lines at 1 s, 4 s and 7 s (the last with its own end at 9 s), for the timeline tests."""
+    from ainur_studio.types import LyricLine, Lyrics
+    from ui.models.lyric_document import LyricDocument
+
+    return LyricDocument(Lyrics(lines=[LyricLine(1000, "first line here"),
+                                       LyricLine(4000, "second line"),
+                                       LyricLine(7000, "third line", end_ms=9000)]))

@@ -4,17 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from ainur_studio.types import LyricLine, Lyrics
 from ui.models.lyric_document import MIN_LINE_MS, LyricDocument
 from ui.widgets.timeline_editor import TimelineEditor
 
 
 @pytest.fixture
-def editor(qtbot):
-    doc = LyricDocument(Lyrics(lines=[LyricLine(1000, "first line here"),
-                                      LyricLine(4000, "second line"),
-                                      LyricLine(7000, "third line", end_ms=9000)]))
-    widget = TimelineEditor(doc)
+def editor(qtbot, three_line_document):
+    widget = TimelineEditor(three_line_document)
     qtbot.addWidget(widget)
     return widget
 

@@ -8,18 +8,13 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 
 from ainur_studio.lyrics.lrc import parse_lrc
-from ainur_studio.types import LyricLine, Lyrics
-from ui.models.lyric_document import LyricDocument
 from ui.widgets.timeline_editor import TimelineEditor
 from ui.widgets.timeline_geometry import LINE_TOP, WORD_TOP, snap_ms
 
 
 @pytest.fixture
-def editor(qtbot):
-    doc = LyricDocument(Lyrics(lines=[LyricLine(1000, "first line here"),
-                                      LyricLine(4000, "second line"),
-                                      LyricLine(7000, "third line", end_ms=9000)]))
-    widget = TimelineEditor(doc)
+def editor(qtbot, three_line_document):
+    widget = TimelineEditor(three_line_document)
     widget.canvas.snap = False
     widget.canvas.set_zoom(100.0)  # 100 px per second: 1 px = 10 ms
     widget.resize(1200, 200)

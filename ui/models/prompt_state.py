@@ -10,10 +10,8 @@ import typing as tp
 
 from PySide6.QtCore import QObject, Signal
 
-from ainur_studio.limits import SAMPLER_NAMES
 from ainur_studio.types import GenerationRequest, Lyrics, PromptFields, Task, TaskInputs
 
-SAMPLERS = SAMPLER_NAMES  # what the engine implements; the panel offers no other
 KEYS = tuple(f"{n} {m}" for m in ("major", "minor")
              for n in ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B"))
 TIME_SIGNATURES = ("4/4", "3/4", "6/8", "2/4", "5/4", "7/8", "12/8")

@@ -24,10 +24,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ainur_studio.limits import LIMITS
+from ainur_studio.limits import LIMITS, SAMPLER_NAMES
 from ainur_studio.types import Task
 from ui import theme
-from ui.models.prompt_state import KEYS, MAX_SEED, SAMPLERS, TIME_SIGNATURES, PromptState
+from ui.models.prompt_state import KEYS, MAX_SEED, TIME_SIGNATURES, PromptState
 from ui.widgets.tag_edit import GENRES, INSTRUMENTS, MOODS, TagEdit
 from ui.widgets.task_inputs import TASKS, TaskInputsWidget, spin_box
 
@@ -76,7 +76,7 @@ class PromptPanel(QWidget):
         self.steps.setRange(int(LIMITS["steps"].low), int(LIMITS["steps"].high))
         self.guidance = spin_box(LIMITS["guidance"].low, LIMITS["guidance"].high, 4, 0.5, "", 1)
         self.sampler = QComboBox()
-        self.sampler.addItems(SAMPLERS)
+        self.sampler.addItems(SAMPLER_NAMES)  # what the engine implements
         self.variations = QSpinBox()
         self.variations.setRange(int(LIMITS["variations"].low), int(LIMITS["variations"].high))
         self.model = QComboBox()
