@@ -13,13 +13,16 @@ import typing as tp
 from dataclasses import dataclass
 from pathlib import Path
 
+from ainur_studio import structure as st
 from ainur_studio.errors import GenerationError
-from ainur_studio.types import GenerationRequest, Task
+from ainur_studio.types import GenerationRequest, Structure, Task
 
 # The samplers `ainur_studio.diffusion.samplers.SAMPLERS` implements (a test keeps them equal).
 SAMPLER_NAMES = ("dpmpp-2m", "euler", "heun", "v-ddim")
 EDITING_TASKS = (Task.VARIATION, Task.REPAINT, Task.EXTEND)
-MIN_AUDIO_SECONDS = {"reference_audio": 1.0, "source_audio": 0.1}
+MIN_AUDIO_SECONDS = {"reference_audio": 1.0, "source_audio": 0.1, "part_audio": 0.1}
+MAX_NOTES = 20_000  # per part
+MAX_START_BAR = 9999
 
 
 @dataclass(frozen=True)
@@ -71,6 +74,7 @@ TASK_FIELDS: dict[Task, tuple[str, ...]] = {
     Task.VARIATION: (*_COMMON, "inputs.strength"),
     Task.REPAINT: (*_COMMON, "inputs.region_start_s", "inputs.region_end_s"),
     Task.EXTEND: (*_COMMON, "inputs.extend_s", "inputs.crossfade_s"),
+    Task.ADD_PARTS: _COMMON,
 }
 
 
@@ -99,7 +103,68 @@ def request_problems(request: GenerationRequest) -> list[GenerationError]:
         if not limit.holds(value):
             problems.append(GenerationError(limit.code, f"{limit.describe()}, got {value!r}"))
     problems += _task_problems(request, task)
+    problems += structure_problems(request.structure)
     return problems
+
+
+def structure_problems(structure: Structure) -> list[GenerationError]:
+    """Every way the request's structure (parts, grid, chords, notes) cannot be used."""
+    problems = []
+
+    def check(code: str, fn: tp.Callable[[], tp.Any]) -> None:
+        try:
+            fn()
+        except st.StructureError as exc:
+            problems.append(GenerationError(code, str(exc)))
+
+    if structure.parts:
+        check("bad_parts", lambda: st.parse_parts(structure.parts))
+    if structure.bpm is not None:
+        check("bad_bpm", lambda: st.check_bpm(structure.bpm))
+    if structure.metre:
+        check("bad_metre", lambda: st.parse_metre(structure.metre))
+    if structure.bars is not None:
+        if structure.bpm is None:
+            problems.append(GenerationError("bad_bars", f"a length of {structure.bars!r} bars "
+                                            "needs a tempo: set bpm as well"))
+        else:
+            check("bad_bars", lambda: st.bars_samples(structure.bars, structure.bpm,
+                                                      structure.metre or "4/4"))
+    if not (isinstance(structure.start_bar, int) and not isinstance(structure.start_bar, bool)
+            and 1 <= structure.start_bar <= MAX_START_BAR):
+        problems.append(GenerationError("bad_bars", f"start_bar must be a whole number from 1 "
+                                        f"to {MAX_START_BAR}, got {structure.start_bar!r}"))
+    check("bad_chords", lambda: st.parse_chords(structure.chords))
+    if (structure.chords and isinstance(structure.bars, int)
+            and len(structure.chords) > structure.bars):
+        problems.append(GenerationError("bad_chords", f"{len(structure.chords)} chords for "
+                                        f"{structure.bars} bars: give at most one chord per bar "
+                                        "(a shorter progression repeats)"))
+    for role, notes in structure.notes.items():
+        problems += _note_problems(role, notes)
+    return problems
+
+
+def _note_problems(role: str, notes: tp.Any) -> list[GenerationError]:
+    if role not in st.STEM_ROLES:
+        return [GenerationError("bad_notes", f"notes given for unknown part {role!r}; use one "
+                                             f"of {', '.join(st.STEM_ROLES)}")]
+    if len(notes) > MAX_NOTES:
+        return [GenerationError("bad_notes", f"{len(notes)} notes for the {role} part; at most "
+                                             f"{MAX_NOTES} fit one take")]
+    for i, n in enumerate(notes, 1):
+        ok = (isinstance(n.pitch, int) and 0 <= n.pitch <= 127
+              and isinstance(n.velocity, int) and 1 <= n.velocity <= 127
+              and all(isinstance(t, (int, float)) and math.isfinite(t)
+                      for t in (n.start_s, n.end_s))
+              and 0 <= n.start_s < n.end_s)
+        if not ok:
+            return [GenerationError("bad_notes", f"note {i} of the {role} part (pitch "
+                                    f"{n.pitch!r}, {n.start_s!r}-{n.end_s!r} s, velocity "
+                                    f"{n.velocity!r}) is not valid: pitch and velocity must be "
+                                    "MIDI values (0-127, 1-127) and it must start at or after "
+                                    "0 s and end after it starts")]
+    return []
 
 
 def _task_problems(request: GenerationRequest, task: Task) -> list[GenerationError]:
@@ -115,7 +180,29 @@ def _task_problems(request: GenerationRequest, task: Task) -> list[GenerationErr
     if task is Task.EXTEND and inputs.extend_side not in ("left", "right"):
         problems.append(GenerationError("bad_extend", f"extend_side must be 'left' or "
                                         f"'right', got {inputs.extend_side!r}"))
+    if task is Task.ADD_PARTS:
+        problems += _add_parts_problems(request)
     return problems
+
+
+def _add_parts_problems(request: GenerationRequest) -> list[GenerationError]:
+    given, wanted = request.inputs.part_audio, request.structure.parts
+    if not given:
+        return [GenerationError("no_source", "the add-parts task needs at least one given "
+                                             "part: a stem of a take or an audio file")]
+    unknown = [r for r in given if r not in st.STEM_ROLES]
+    if unknown:
+        return [GenerationError("bad_parts", f"given audio for unknown part(s) "
+                                f"{', '.join(map(repr, unknown))}; use any of "
+                                f"{', '.join(st.STEM_ROLES)}")]
+    if not wanted:
+        return [GenerationError("bad_parts", "the add-parts task needs the parts to "
+                                             "generate: set structure.parts")]
+    both = [r for r in wanted if r in given]
+    if both:
+        return [GenerationError("bad_parts", f"part(s) {', '.join(both)} are both given and "
+                                "asked for; to replace a part, leave its audio out")]
+    return []
 
 
 def _region_ordered(start: tp.Any, end: tp.Any) -> bool:
@@ -142,6 +229,12 @@ def audio_file_problems(request: GenerationRequest) -> list[GenerationError]:
         path = getattr(request.inputs, attr)
         if path:
             problem = _audio_problem(str(path), what, code, MIN_AUDIO_SECONDS[attr])
+            if problem is not None:
+                problems.append(problem)
+    if task is Task.ADD_PARTS:
+        for role, path in request.inputs.part_audio.items():
+            problem = _audio_problem(str(path), f"{role} part audio", "source",
+                                     MIN_AUDIO_SECONDS["part_audio"])
             if problem is not None:
                 problems.append(problem)
     return problems

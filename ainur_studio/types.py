@@ -24,6 +24,7 @@ class Task(str, Enum):
     EXTEND = "extend"            # continue a source take to the left or right
     INTERPOLATE = "interpolate"  # N steps between two prompts or two seeds
     BEST_OF = "best-of"          # generate N, keep them ranked by CLASP similarity
+    ADD_PARTS = "add-parts"      # generate parts in time with given ones (add / replace a part)
 
 
 @dataclass
@@ -86,6 +87,34 @@ class TaskInputs:
     interpolation_steps: int = 5
     best_of: int = 4              # best-of-N candidates
     reference_audio: str = ""     # CLASP audio conditioning
+    # add-parts: the given parts, role -> audio file (a stem of an earlier take or a
+    # recording); the parts to generate are `structure.parts`
+    part_audio: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class NoteEvent:
+    """One note of a part, in seconds from the take's start (a MIDI clip's note)."""
+
+    pitch: int                    # MIDI note number 0-127 (a GM drum key for drums)
+    start_s: float
+    end_s: float
+    velocity: int = 100           # 1-127
+
+
+@dataclass
+class Structure:
+    """The musical structure a take is locked to; every field is optional.
+
+    Names and checks live in `ainur_studio.structure` (roles, chord symbols, metres)."""
+
+    parts: list[str] = field(default_factory=list)   # stem roles to generate; [] = the pack's
+    bpm: float | None = None      # quarter notes per minute; None = free tempo
+    metre: str = ""               # "4/4", "3/4", "6/8"; "" = 4/4 when bpm is set
+    start_bar: int = 1            # the DAW bar the take starts on (1-based)
+    bars: int | None = None       # length in bars (needs bpm); sets the duration
+    chords: list[str] = field(default_factory=list)  # one symbol per bar from the take start
+    notes: dict[str, list[NoteEvent]] = field(default_factory=dict)  # role -> notes to play
 
 
 @dataclass
@@ -104,6 +133,7 @@ class GenerationRequest:
     task: Task = Task.NEW
     inputs: TaskInputs = field(default_factory=TaskInputs)
     model: str = "starter"
+    structure: Structure = field(default_factory=Structure)
 
     def to_dict(self) -> dict[str, tp.Any]:
         return to_jsonable(self)
@@ -114,8 +144,21 @@ class GenerationRequest:
 
 
 @dataclass
+class TakePart:
+    """One stem of a take: a role's audio file, its MIDI when it has notes, and whether it was
+    given (add-parts context) rather than generated."""
+
+    role: str                     # one of ainur_studio.structure.STEM_ROLES
+    path: str
+    midi_path: str = ""
+    loudness_lufs: float | None = None
+    given: bool = False
+
+
+@dataclass
 class Take:
-    """A generated audio file and how it was made."""
+    """A generated audio file (the mix) and how it was made; a take made of stems lists them
+    in `parts` (their sum is the mix) and keeps them in the folder `folder`."""
 
     take_id: str
     path: str
@@ -132,6 +175,8 @@ class Take:
     lrc_path: str = ""
     sidecar_path: str = ""
     deleted: bool = False        # in the project's trash, recoverable
+    parts: list[TakePart] = field(default_factory=list)  # [] = a single-file take
+    folder: str = ""             # the take's folder when it has parts
 
     @property
     def duration_s(self) -> float:

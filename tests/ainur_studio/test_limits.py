@@ -16,7 +16,7 @@ from ainur_studio.limits import (
     check_request,
     request_problems,
 )
-from ainur_studio.types import GenerationRequest, Task, TaskInputs
+from ainur_studio.types import GenerationRequest, Structure, Task, TaskInputs
 
 
 def with_field(request: GenerationRequest, path: str, value) -> GenerationRequest:
@@ -27,8 +27,10 @@ def with_field(request: GenerationRequest, path: str, value) -> GenerationReques
 
 
 def task_request(task: Task) -> GenerationRequest:
-    inputs = TaskInputs(source_audio="take.wav", region_start_s=1.0, region_end_s=2.0)
-    return GenerationRequest(prompt="lo-fi", task=task, inputs=inputs)
+    inputs = TaskInputs(source_audio="take.wav", region_start_s=1.0, region_end_s=2.0,
+                        part_audio={"drums": "drums.wav"})
+    structure = Structure(parts=["bass"]) if task is Task.ADD_PARTS else Structure()
+    return GenerationRequest(prompt="lo-fi", task=task, inputs=inputs, structure=structure)
 
 
 def test_the_default_request_of_every_task_is_within_the_limits():

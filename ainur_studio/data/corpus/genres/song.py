@@ -10,10 +10,8 @@ from dataclasses import dataclass, field
 
 from ainur_studio.data.corpus.genres.theory import Chord, Key
 from ainur_studio.data.corpus.score_data import bar_length, beat_length
+from ainur_studio.structure import MELODIC_ROLES, PITCHED_ROLES, STEM_ROLES  # noqa: F401 (re-exported)
 
-STEM_ROLES = ("drums", "bass", "harmony", "melody", "vocals")
-PITCHED_ROLES = STEM_ROLES[1:]
-MELODIC_ROLES = ("melody", "vocals")
 DRUM_CHANNEL = 9  # General MIDI percussion, channel 10
 
 

@@ -6,20 +6,14 @@ import re
 from dataclasses import dataclass
 from functools import cached_property
 
+from ainur_studio.structure import QUALITIES
+
 SCALES = {"major": (0, 2, 4, 5, 7, 9, 11), "minor": (0, 2, 3, 5, 7, 8, 10)}
 _LETTERS = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
 SHARP_NAMES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
 FLAT_NAMES = ("C", "Db", "D", "Eb", "E", "F", "Gb", "G", "Ab", "A", "Bb", "B")
 _FLAT_KEYS = {("major", pc) for pc in (5, 10, 3, 8, 1, 6)} | {
     ("minor", pc) for pc in (2, 7, 0, 5, 10, 3)}
-# chord quality -> intervals above the root (root, third, fifth, seventh, extensions)
-QUALITIES = {
-    "": (0, 4, 7), "m": (0, 3, 7), "dim": (0, 3, 6), "5": (0, 7),
-    "7": (0, 4, 7, 10), "m7": (0, 3, 7, 10), "maj7": (0, 4, 7, 11), "m7b5": (0, 3, 6, 10),
-    "6": (0, 4, 7, 9), "m6": (0, 3, 7, 9), "9": (0, 4, 7, 10, 14), "m9": (0, 3, 7, 10, 14),
-    "maj9": (0, 4, 7, 11, 14), "add9": (0, 4, 7, 14), "madd9": (0, 3, 7, 14),
-    "sus2": (0, 2, 7), "sus4": (0, 5, 7), "7sus4": (0, 5, 7, 10),
-}
 _NUMERALS = ("I", "II", "III", "IV", "V", "VI", "VII")
 _ROMAN = re.compile(r"^(b|#)?(VII|VI|IV|V|III|II|I|vii|vi|iv|v|iii|ii|i)(o|ø)?(.*)$")
 
