@@ -10,12 +10,19 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 
+# Note transcription (the midi extra) runs basic-pitch's ONNX model; basic-pitch goes in
+# without its dependencies, since its metadata asks for TensorFlow, which that path never uses
+# (`pip check` then names tensorflow and its resampy<0.4.3 pin; neither matters here).
+BASIC_PITCH := basic-pitch==0.4.0
+
 $(VENV)/.installed: pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet -e .
+	$(PY) -m pip install --quiet -e ".[midi]"
+	$(PY) -m pip install --quiet --no-deps $(BASIC_PITCH)
 	touch $@
 
 $(VENV)/.installed-dev: pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e ".[dev]"
+	$(PY) -m pip install --quiet --no-deps $(BASIC_PITCH)
 	touch $(VENV)/.installed $@
 
 run: $(VENV)/.installed
