@@ -8,7 +8,7 @@ import typing as tp
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from ainur_studio.limits import request_problems
-from ainur_studio.types import Take
+from ainur_studio.types import GenerationRequest, Take
 from engine.protocol import Event, EventName, Method, Reply
 from ui.audio_file import Peaks, peaks_job
 from ui.engine_bridge import BridgeState, EngineBridge
@@ -16,6 +16,7 @@ from ui.models.jobs_model import JobsModel
 from ui.models.lyric_document import LyricDocument
 from ui.models.packs import exported_pack_name
 from ui.models.prompt_state import PromptState, summarise
+from ui.models.stem_audio import part_files, stem_peaks_job
 from ui.models.takes_model import TakesModel
 from ui.settings import Settings
 from ui.workers import start_worker
@@ -71,7 +72,12 @@ class StudioController(QObject):
 
     def generate(self) -> str | None:
         """Send the prompt (with the lyrics) as a generate request; returns the request id."""
-        request = self.prompt.to_request(self.lyrics.lyrics)
+        return self.queue_request(self.prompt.to_request(self.lyrics.lyrics,
+                                                         self.lyrics.chords.chords))
+
+    def queue_request(self, request: GenerationRequest) -> str | None:
+        """Check `request` against the limits and send it as a generate request (the prompt
+        panel's, or one built from it such as add-parts); returns the request id."""
         problems = request_problems(request)
         if problems:  # refused here, before it is queued or a seed is spent
             self.error.emit(f"Cannot generate: {problems[0].plain}.",
@@ -192,16 +198,27 @@ class StudioController(QObject):
         self.message.emit(f"New take: {summarise(take.request)}")
 
     def load_peaks(self, take: Take) -> None:
-        """Read the take's waveform envelope in the background."""
+        """Read the take's waveform envelope, and its stems' one by one, in the background."""
+        self._start_reader(peaks_job, take.path,
+                           on_return=lambda peaks, t=take.take_id: self._on_peaks(t, peaks))
+        if take.parts:
+            self._start_reader(stem_peaks_job, part_files(take),
+                               on_yield=lambda item, t=take.take_id: self._on_stem_peaks(t, *item))
+
+    def _start_reader(self, job: tp.Callable[..., tp.Any], *args: tp.Any,
+                      **callbacks: tp.Any) -> None:
         holder: list[tp.Any] = []
         worker = start_worker(
-            peaks_job, take.path,
-            on_return=lambda peaks, t=take.take_id: self._on_peaks(t, peaks),
+            job, *args, **callbacks,
             on_error=lambda msg, _tb: self.message.emit(msg),
             on_finish=lambda: self._workers.remove(holder[0]) if holder[0] in self._workers
             else None)
         holder.append(worker)
         self._workers.append(worker)
+
+    def _on_stem_peaks(self, take_id: str, role: str, peaks: Peaks) -> None:
+        if self.takes.take(take_id) is not None:
+            self.takes.set_stem_peaks(take_id, role, peaks)
 
     def _on_peaks(self, take_id: str, peaks: Peaks) -> None:
         if self.takes.take(take_id) is not None:

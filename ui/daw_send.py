@@ -45,7 +45,9 @@ class DawSender(QObject):
 
     def _done(self, reply: Reply, name: str, path: str) -> None:
         if reply.ok:
-            self.finished.emit(True, f"Sent {Path(path).name} to {name}")
+            note = (reply.result or {}).get("note") if isinstance(reply.result, dict) else None
+            self.finished.emit(True, f"Sent {Path(path).name} to {name}"
+                                     + (f" ({note})" if note else ""))
         else:
             why = reply.error.message if reply.error else "the engine refused the delivery"
             self.finished.emit(False, f"Could not send to {name}: {why}")

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ainur_studio.types import GenerationRequest
 from ui import theme
 from ui.about import about_text
 from ui.controller import StudioController
@@ -21,6 +22,7 @@ from ui.menus import build_menus, build_toolbar
 from ui.models.jobs_model import JobsModel
 from ui.models.lyric_document import LyricDocument
 from ui.models.prompt_state import PromptState
+from ui.models.stem_audio import part_files
 from ui.models.takes_model import TakesModel
 from ui.player import Player
 from ui.project_actions import ProjectHandling
@@ -86,7 +88,7 @@ class MainWindow(ProjectHandling, QMainWindow):
     def _build_widgets(self) -> None:
         self.timeline = TimelineEditor(self.lyrics, clock=self.player.position_ms)
         self.timeline.canvas.set_zoom(self.settings.get("ui/timeline_zoom"))
-        self.prompt_panel = PromptPanel(self.prompt)
+        self.prompt_panel = PromptPanel(self.prompt, self.lyrics.chords)
         self.takes_view = TakesView(self.takes)
         self.queue = QueueView(self.jobs)
         self.pages = QTabWidget()
@@ -125,12 +127,18 @@ class MainWindow(ProjectHandling, QMainWindow):
         c = self.controller
         self.prompt_panel.generate_requested.connect(self.generate)
         self.prompt_panel.task_inputs.region_requested.connect(self._use_selected_region)
-        self.prompt.changed.connect(lambda: self.timeline.set_bpm(self.prompt.request.fields.bpm))
+        self.timeline.follow_prompt(self.prompt)  # bars, beats and chord cells on the timeline
+        self.timeline.midi_import_requested.connect(self.prompt_panel.open_midi_import)
+        self.prompt_panel.message.connect(self.status.show_info)
         self.prompt.changed.connect(lambda: self.status.set_model(self.prompt.request.model))
         self.queue.cancel_requested.connect(c.cancel)
         self.takes_view.take_selected.connect(self.set_current_take)
         self.takes_view.take_activated.connect(self.play_take)
         self.takes_view.action_requested.connect(self.take_actions.run)
+        self.takes_view.part_action_requested.connect(self.take_actions.run_on_part)
+        self.takes_view.audio_dropped.connect(self.take_actions.add_parts_to_file)
+        self.takes.mix_changed.connect(self._preview_stems)
+        self.take_actions.queue_requested.connect(self.queue_request)
         self.take_actions.message.connect(self.status.show_info)
         self.take_actions.play_requested.connect(self.play_take)
         self.take_actions.generate_requested.connect(self.generate)
@@ -148,6 +156,7 @@ class MainWindow(ProjectHandling, QMainWindow):
         self.bridge.state_changed.connect(self.status.set_engine_state)
         self.bridge.status_changed.connect(self.status.set_engine_status)
         self.controller.daw_state_changed.connect(self.status.set_daw_state)
+        self.controller.daw_state_changed.connect(self.prompt.apply_daw_state)  # Follow DAW
         self.session.dirty_changed.connect(lambda _d: self._update_title())
         self.session.path_changed.connect(lambda _p: self._update_title())
         self.pages.currentChanged.connect(self._on_page_changed)
@@ -206,6 +215,14 @@ class MainWindow(ProjectHandling, QMainWindow):
         self.controller.generate()
         self.docks["queue"].raise_()
 
+    def queue_request(self, request: GenerationRequest) -> None:
+        """Queue a request built outside the prompt panel (add a part to a take)."""
+        if self.controller.queue_request(request) is not None:
+            self.docks["queue"].raise_()
+
+    def add_parts_to_file(self) -> None:
+        self.take_actions.add_parts_to_file()
+
     def cancel_all(self) -> None:
         for row in self.jobs.active_jobs():
             self.controller.cancel(row.job_id)
@@ -220,9 +237,17 @@ class MainWindow(ProjectHandling, QMainWindow):
             return
         self.current_take = take_id
         self.player.load(take.path)
+        self._preview_stems(take_id)
         peaks = self.takes.peaks(take_id)
         if peaks is not None:
             self.timeline.set_peaks(peaks)
+
+    def _preview_stems(self, take_id: str) -> None:
+        """The player hears the current take's unmuted / soloed stems (the mix if none)."""
+        take = self.takes.take(take_id)
+        if take is not None and take_id == self.current_take and take.parts \
+                and self.player.path == take.path:
+            self.player.set_parts(part_files(take), self.takes.mix.audible(take))
 
     def play_take(self, take_id: str) -> None:
         if take_id != self.current_take or not self.player.path:

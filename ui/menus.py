@@ -32,6 +32,7 @@ class MenuHost(tp.Protocol):
     def save_project_as(self) -> None: ...
     def generate(self) -> None: ...
     def cancel_all(self) -> None: ...
+    def add_parts_to_file(self) -> None: ...
     def restart_engine(self) -> None: ...
     def toggle_playback(self) -> None: ...
     def show_about(self) -> None: ...
@@ -83,14 +84,16 @@ def build_menus(w: MenuHost) -> dict[str, QAction]:
         w.addAction(action)
         edit.addAction(action)
     edit.addSeparator()
-    for name in ("add", "delete", "split", "merge", "words", "snap"):
+    for name in ("add", "delete", "split", "merge", "words", "snap", "snap_lines"):
         edit.addAction(w.timeline.actions_[name])
     gen = bar.addMenu("&Generate")
     a["generate"] = make_action(w, "&Generate", w.generate, icon="generate",
                                 shortcuts=("Ctrl+Return", "Ctrl+Enter"))
     a["cancel_all"] = make_action(w, "&Cancel all jobs", w.cancel_all, icon="cancel")
     a["restart_engine"] = make_action(w, "&Restart the engine", w.restart_engine)
-    for name in ("generate", "cancel_all", None, "restart_engine"):
+    a["add_parts_to_file"] = make_action(w, "Add &parts to an audio file…", w.add_parts_to_file,
+                                         tip="Generate parts in time with an audio file")
+    for name in ("generate", "add_parts_to_file", "cancel_all", None, "restart_engine"):
         gen.addAction(a[name]) if name else gen.addSeparator()
     play = bar.addMenu("&Playback")
     a["play"] = make_action(w, "&Play / stop", w.toggle_playback, shortcuts=("Space",),

@@ -4,6 +4,11 @@ The audio callback runs on PortAudio's thread and only advances a frame counter;
 QTimer in the GUI thread reads it and emits `position_changed` (Friture's pattern). Without
 PortAudio or an output device the player says why (`unavailable_reason`) and keeps a silent
 transport running on the wall clock, so the playhead and tap-to-sync still work.
+
+A take made of stems can be previewed with some stems muted or soloed (`set_parts`): the
+stems are read in the background the first time they are needed, the audible ones are summed
+in the GUI thread and the buffer is swapped under the output's lock (`replace`), so playback
+goes on from the same frame. With nothing muted or soloed the take's mix file plays.
 """
 
 from __future__ import annotations
@@ -16,6 +21,8 @@ import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from ui.audio_file import AudioFileError, read_audio
+from ui.models.stem_audio import mix_stems, read_stems_job
+from ui.workers import GeneratorWorker, start_worker
 
 TICK_MS = 30
 
@@ -35,6 +42,9 @@ class _SilentOutput:
 
     def stop(self) -> None:
         self._running = False
+
+    def replace(self, frames: np.ndarray) -> None:
+        """Play `frames` from the current position on (nothing to swap without sound)."""
 
     def frame(self) -> int:
         if not self._running:
@@ -65,6 +75,11 @@ class _SoundDeviceOutput:
             self._pos += n
         out[: len(chunk)] = chunk
         out[len(chunk):] = 0
+
+    def replace(self, frames: np.ndarray) -> None:
+        """Swap the buffer the callback reads, keeping the position (solo / mute)."""
+        with self._lock:
+            self._frames = frames
 
     def stop(self) -> None:
         if self._stream is not None:
@@ -106,8 +121,13 @@ class Player(QObject):
         self._output = output
         self.unavailable_reason = reason
         self.path = ""
-        self._frames = np.zeros((0, 2), np.float32)
+        self._frames = np.zeros((0, 2), np.float32)   # what plays
+        self._mix = self._frames                       # the loaded file's frames
         self._rate = 48_000
+        self._stem_files: dict[str, str] = {}          # role -> file of the loaded take
+        self._stems: dict[str, np.ndarray] = {}        # their frames, once read
+        self._audible: list[str] | None = None         # None: the mix file plays
+        self._reader: GeneratorWorker | None = None
         self.playing = False
         self._timer = QTimer(self, interval=TICK_MS)
         self._timer.timeout.connect(self._tick)
@@ -128,8 +148,78 @@ class Player(QObject):
         except AudioFileError as exc:
             self.error.emit(str(exc))
             return False
-        self.path = path
+        self._mix, self.path = self._frames, path
+        self._forget_stems()
         return True
+
+    # --- stems: solo / mute -----------------------------------------------------------------
+    @property
+    def audible(self) -> list[str] | None:
+        """The stems playing (None: the mix file)."""
+        return None if self._audible is None else list(self._audible)
+
+    def set_parts(self, files: dict[str, str], audible: list[str] | None) -> None:
+        """The loaded take's stems (role -> file) and which of them to hear; None (or no
+        stems) plays the mix file. Applies at once while playing."""
+        if files != self._stem_files:
+            self._forget_stems()
+            self._stem_files = dict(files)
+        self._audible = None if audible is None else list(audible)
+        self._apply_mix()
+
+    def _forget_stems(self) -> None:
+        if self._reader is not None:
+            self._reader.abort()
+            self._reader = None
+        self._stem_files, self._stems, self._audible = {}, {}, None
+
+    def _apply_mix(self) -> None:
+        if self._audible is None or not self._stem_files:
+            self._set_frames(self._mix)
+        elif self._stems:
+            self._set_frames(mix_stems(self._stems, self._audible))
+        elif self._reader is None:
+            self._read_stems()
+
+    def _read_stems(self) -> None:
+        files = dict(self._stem_files)
+        self._reader = start_worker(
+            read_stems_job, files,
+            on_return=lambda result: self._on_stems_read(files, *result),
+            on_error=lambda message, _tb: self._on_stems_failed(files, message))
+
+    def _on_stems_read(self, files: dict[str, str], stems: dict[str, np.ndarray],
+                       rate: int) -> None:
+        if files != self._stem_files:
+            return  # another take was loaded meanwhile
+        self._reader = None
+        if rate != self._rate:
+            self._stem_files, self._audible = {}, None
+            self.error.emit(f"cannot preview the stems: they are at {rate} Hz and the mix at "
+                            f"{self._rate} Hz")
+            return
+        self._stems = stems
+        self._apply_mix()
+
+    def _on_stems_failed(self, files: dict[str, str], message: str) -> None:
+        if files == self._stem_files:
+            self._reader, self._stem_files, self._audible = None, {}, None
+            self.error.emit(f"cannot preview the stems ({message}); playing the mix")
+
+    def _set_frames(self, frames: np.ndarray) -> None:
+        if frames is self._frames:
+            return
+        self._frames = frames
+        if not self.playing:
+            return
+        replace = getattr(self._output, "replace", None)
+        if replace is not None:
+            replace(frames)
+        else:  # an output that cannot swap buffers: restart it where it was
+            position = self.position_ms()
+            self._output.stop()
+            self._output.start(frames, self._rate,
+                               min(len(frames), int(position * self._rate / 1000)))
 
     def play(self, start_ms: int = 0) -> None:
         if not len(self._frames):

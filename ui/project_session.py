@@ -1,7 +1,7 @@
 """The open project: assembling it from the editors, saving, opening, autosave and recovery.
 
 The session knows the project's path and whether it has unsaved changes (the lyric undo
-stack's clean state plus any prompt or take change). Autosaves are ordinary project documents
+stack's clean state, which covers the chord lane too, plus any prompt or take change). Autosaves are ordinary project documents
 with an `"autosave"` header, written atomically every few seconds of idle time into
 `<user data>/autosave/` by `ainur_studio.project.autosave`, so a crash loses at most
 one interval of work.
@@ -77,8 +77,8 @@ class ProjectSession(QObject):
 
     def project(self) -> Project:
         return Project(request=self.prompt.request, lyrics=self.lyrics.lyrics,
-                       settings=dict(self.settings), takes=self.takes.all_takes,
-                       title=self.title)
+                       chords=self.lyrics.chords.chords, settings=dict(self.settings),
+                       takes=self.takes.all_takes, title=self.title)
 
     # --- documents --------------------------------------------------------------------------
     def new(self, *, takes: list[Take] | None = None) -> None:
@@ -90,6 +90,7 @@ class ProjectSession(QObject):
         self.discard_autosave()
         self.prompt.set_request(project.request)
         self.lyrics.reset(project.lyrics)
+        self.lyrics.chords.reset(project.chords)
         self.takes.set_takes(project.takes)
         self.settings, self.title = dict(project.settings), project.title
         self._set_path(path)

@@ -1,5 +1,7 @@
 """What the takes list's context menu does. Each action id of `TAKE_ACTIONS` maps to a
-method here; the main window connects `TakesView.action_requested` to `run`."""
+method here; the main window connects `TakesView.action_requested` to `run` and a stem row's
+`part_action_requested` to `run_on_part`. "Add a part…" / "Replace this part…" build an
+add-parts request (`ui.models.stem_requests`) and hand it to `queue_requested`."""
 
 from __future__ import annotations
 
@@ -10,16 +12,22 @@ from PySide6.QtCore import QObject, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import QFileDialog, QWidget
 
-from ainur_studio.types import Take, Task
+from ainur_studio.types import GenerationRequest, Take, Task
 from ui.daw_send import DawSender
+from ui.dialog_folders import start_folder
 from ui.engine_bridge import EngineBridge
 from ui.models.lyric_document import LyricDocument
 from ui.models.lyric_io import export_lrc
 from ui.models.prompt_state import PromptState
+from ui.models.stem_audio import part_files
+from ui.models.stem_requests import add_parts_request, given_parts, missing_roles
 from ui.models.takes_model import TakesModel
 from ui.settings import Settings
+from ui.widgets.add_parts_dialog import AddPartsDialog
 from ui.widgets.prompt_panel import PromptPanel
-from ui.widgets.task_inputs import TASKS
+from ui.widgets.task_inputs import AUDIO_SUFFIXES, TASKS
+
+AUDIO_FILTER = "Audio files (" + " ".join(f"*{s}" for s in AUDIO_SUFFIXES) + ")"
 
 
 def task_index(label: str) -> int:
@@ -35,6 +43,7 @@ class TakeActions(QObject):
     message = Signal(str)
     play_requested = Signal(str)        # take_id
     generate_requested = Signal()
+    queue_requested = Signal(object)    # a GenerationRequest to check and queue (add-parts)
 
     def __init__(self, window: QWidget, takes: TakesModel, prompt: PromptState,
                  panel: PromptPanel, lyrics: LyricDocument, settings: Settings,
@@ -130,3 +139,71 @@ class TakeActions(QObject):
 
     def do_restore(self, take: Take) -> None:
         self.takes.restore(take.take_id)
+
+    # --- stems: add or replace parts ----------------------------------------------------------
+    def run_on_part(self, action: str, take_id: str, role: str) -> None:
+        """A stem row's action (`STEM_ACTIONS`) on the `role` stem of the take."""
+        take = self.takes.take(take_id)
+        if take is None or role not in part_files(take):
+            return
+        if action == "replace_part":
+            self.ask_parts(take, checked=[role], title=f"Replace the {role}")
+        elif action == "add_parts":
+            self.do_add_parts(take)
+        elif action == "copy_path":
+            path = part_files(take)[role]
+            QGuiApplication.clipboard().setText(path)
+            self.message.emit(f"Copied {path}")
+        else:
+            raise ValueError(f"unknown stem action {action!r}")
+
+    def do_add_parts(self, take: Take) -> None:
+        self.ask_parts(take, checked=missing_roles(take)[:1], title="Add a part")
+
+    def do_replace_parts(self, take: Take) -> None:
+        self.ask_parts(take, checked=[], title="Replace a part")
+
+    def ask_parts(self, take: Take, *, checked: list[str], title: str) -> None:
+        """Ask which parts to generate over the take's others, then queue the request."""
+        dialog = AddPartsDialog(self.window, title=title, have=[p.role for p in take.parts],
+                                checked=checked)
+        if dialog.exec():
+            wanted = dialog.wanted()
+            self.queue_parts(given_parts(take, wanted), wanted, take.duration_s, take.request)
+
+    def add_parts_to_file(self, path: str = "") -> None:
+        """An audio file as the given part: choose its role and the parts to add (a file
+        dialog asks for the file when `path` is empty)."""
+        if not path:
+            path, _ = QFileDialog.getOpenFileName(
+                self.window, "Add parts to an audio file",
+                start_folder("audio", self.settings.get("ui/last_folder")), AUDIO_FILTER)
+            if not path:
+                return
+        seconds = audio_seconds(path)
+        if seconds is None:
+            self.message.emit(f"Cannot add parts to {Path(path).name}: it is not an audio file "
+                              "this app can read (WAV, FLAC, OGG, MP3, AIFF).")
+            return
+        dialog = AddPartsDialog(self.window, title="Add parts to an audio file", file_path=path)
+        if dialog.exec():
+            self.queue_parts({dialog.file_role.currentText(): path}, dialog.wanted(), seconds,
+                             None)
+
+    def queue_parts(self, given: dict[str, str], wanted: list[str], duration_s: float,
+                    grid_from: GenerationRequest | None) -> None:
+        """The prompt panel's request as add-parts of `wanted` over `given` (role -> file)."""
+        base = self.prompt.to_request(self.lyrics.lyrics)
+        self.queue_requested.emit(add_parts_request(base, given=given, wanted=wanted,
+                                                    duration_s=duration_s, grid_from=grid_from))
+
+
+def audio_seconds(path: str) -> float | None:
+    """The length of an audio file from its header, or None when it cannot be read."""
+    import soundfile as sf
+
+    try:
+        info = sf.info(path)
+    except (RuntimeError, OSError, ValueError):  # LibsndfileError is a RuntimeError
+        return None
+    return info.frames / info.samplerate if info.samplerate > 0 else None

@@ -1,10 +1,13 @@
 """The project document ``*.ainur``: prompt, lyrics, settings and takes as versioned JSON.
 
-Layout (schema 1)::
+Layout (schema 2)::
 
-    {"format": "ainur-studio-project", "schema_version": 1, "title": "...",
+    {"format": "ainur-studio-project", "schema_version": 2, "title": "...",
      "request": {GenerationRequest}, "lyrics": {"lines": [...], "tags": {...}},
-     "settings": {...}, "takes": [{Take}, ...]}
+     "chords": ["Am", "F", "C", "G"], "settings": {...}, "takes": [{Take}, ...]}
+
+``chords`` is the chord lane, one symbol per bar from the take's start (`structure.NO_CHORD`
+for a bar without one); the request sent to the engine carries it as ``structure.chords``.
 
 Files from older schemas go through ``MIGRATIONS`` in order (``MIGRATIONS[n]`` turns schema
 ``n`` into ``n + 1``); files from a newer schema are refused rather than half-read. Saving is
@@ -21,10 +24,11 @@ from pathlib import Path
 
 from ainur_studio.fileio import atomic_write_bytes, remove_stale_temps
 from ainur_studio.project.schema import MIGRATIONS, check_types
+from ainur_studio.structure import StructureError, parse_chords
 from ainur_studio.types import GenerationRequest, Lyrics, Take, from_jsonable, to_jsonable
 
 FORMAT_NAME = "ainur-studio-project"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 EXTENSION = ".ainur"
 BACKUP_SUFFIX = ".bak"
 
@@ -35,6 +39,7 @@ class Project:
 
     request: GenerationRequest = field(default_factory=GenerationRequest)
     lyrics: Lyrics = field(default_factory=Lyrics)
+    chords: list[str] = field(default_factory=list)   # the chord lane, one symbol per bar
     settings: dict[str, tp.Any] = field(default_factory=dict)
     takes: list[Take] = field(default_factory=list)
     title: str = ""
@@ -65,6 +70,7 @@ def project_to_dict(project: Project) -> dict[str, tp.Any]:
         "title": project.title,
         "request": to_jsonable(project.request),
         "lyrics": to_jsonable(project.lyrics),
+        "chords": list(project.chords),
         "settings": to_jsonable(project.settings),
         "takes": [to_jsonable(take) for take in project.takes],
     }
@@ -115,6 +121,16 @@ def _record(cls: type, value: tp.Any, where: str, path: str | Path) -> tp.Any:
     return record
 
 
+def _chords(data: dict[str, tp.Any], path: str | Path) -> list[str]:
+    chords = data.get("chords", [])
+    if not isinstance(chords, list) or not all(isinstance(c, str) for c in chords):
+        raise ProjectError(path, "'chords' must be a JSON list of chord symbols (strings)")
+    try:
+        return parse_chords(chords)
+    except StructureError as exc:
+        raise ProjectError(path, f"the chord lane has a bad symbol: {exc}") from exc
+
+
 def project_from_dict(data: tp.Any, *, path: str | Path = "project") -> Project:
     """Validate a decoded document (any schema) and build the ``Project``.
 
@@ -129,6 +145,7 @@ def project_from_dict(data: tp.Any, *, path: str | Path = "project") -> Project:
         request=_record(GenerationRequest, _required(data, "request", dict, path), "request",
                         path),
         lyrics=_record(Lyrics, _required(data, "lyrics", dict, path), "lyrics", path),
+        chords=_chords(data, path),
         settings=_required(data, "settings", dict, path),
         takes=[_record(Take, take, f"takes[{i}]", path) for i, take in enumerate(takes)],
         title=str(data.get("title", "")),

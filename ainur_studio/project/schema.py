@@ -2,6 +2,7 @@
 
 Schema 0 is the pre-release layout without ``schema_version``: ``prompt`` and ``seed`` at the
 top, ``lyrics`` as LRC text, ``duration`` in seconds, and ``takes`` as a list of audio paths.
+Schema 2 adds ``chords``, the chord lane (one symbol per bar); older projects get an empty one.
 """
 
 from __future__ import annotations
@@ -33,8 +34,12 @@ def _v0_to_v1(data: Document) -> Document:
             "takes": takes}
 
 
+def _v1_to_v2(data: Document) -> Document:
+    return {**data, "schema_version": 2, "chords": []}
+
+
 # MIGRATIONS[n] turns a schema-n document into schema n + 1.
-MIGRATIONS: dict[int, tp.Callable[[Document], Document]] = {0: _v0_to_v1}
+MIGRATIONS: dict[int, tp.Callable[[Document], Document]] = {0: _v0_to_v1, 1: _v1_to_v2}
 
 
 def _matches(hint: tp.Any, value: tp.Any) -> bool:

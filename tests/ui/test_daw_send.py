@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
+from ainur_studio.paths import takes_dir
 from ainur_studio.types import GenerationRequest, PromptFields, Take
 from tests.fakes.osc_peer import osc_peer
 from ui.daw_send import DawSender, deliver_params
@@ -26,7 +27,9 @@ def ready_bridge(make_bridge, qtbot):
 
 
 def a_take(tmp_path) -> Take:
-    path = tmp_path / "warm rhodes.wav"
+    # the engine delivers only its own takes: this one sits in the (test's) takes folder
+    takes_dir().mkdir(parents=True, exist_ok=True)
+    path = takes_dir() / "warm rhodes.wav"
     sf.write(str(path), np.zeros((4800, 2), dtype=np.float32), 48000)
     return Take(take_id="t1", path=str(path), frames=4800,
                 request=GenerationRequest(prompt="warm rhodes", seed=5,

@@ -1,9 +1,9 @@
-"""Undo commands for the lyric document.
+"""Undo commands for the lyric document and its chord lane (one undo stack for both).
 
-Every edit is a snapshot command: it keeps copies of the lyrics before and after, so undo and
-redo restore exactly what the user saw, words included. Lyrics are a few kilobytes, so
-snapshots are cheap and leave no room for an inverse that forgets a field. Consecutive edits
-of one gesture (the mouse moves of one drag) merge into a single undo step.
+Every edit is a snapshot command: it keeps copies of the lyrics (or the chord lane) before and
+after, so undo and redo restore exactly what the user saw, words included. Lyrics are a few
+kilobytes, so snapshots are cheap and leave no room for an inverse that forgets a field.
+Consecutive edits of one gesture (the mouse moves of one drag) merge into a single undo step.
 """
 
 from __future__ import annotations
@@ -13,21 +13,19 @@ import typing as tp
 
 from PySide6.QtGui import QUndoCommand
 
-from ainur_studio.types import Lyrics
-
 
 class SnapshotTarget(tp.Protocol):
-    """The document a snapshot command restores (`LyricDocument`)."""
+    """The document a snapshot command restores (`LyricDocument`, `ChordLane`)."""
 
-    def _restore(self, lyrics: Lyrics) -> None: ...
+    def _restore(self, snapshot: tp.Any) -> None: ...
 
 GESTURE_COMMAND_ID = 7301
 
 
 class SnapshotCommand(QUndoCommand):
-    """Replace the document's lyrics with `after`; undo puts `before` back."""
+    """Replace the document's content with `after`; undo puts `before` back."""
 
-    def __init__(self, document: SnapshotTarget, text: str, before: Lyrics, after: Lyrics,
+    def __init__(self, document: SnapshotTarget, text: str, before: tp.Any, after: tp.Any,
                  *, gesture: int | None = None) -> None:
         super().__init__(text)
         self._document = document
@@ -39,7 +37,8 @@ class SnapshotCommand(QUndoCommand):
         return GESTURE_COMMAND_ID if self._gesture is not None else -1
 
     def mergeWith(self, other: QUndoCommand) -> bool:  # noqa: N802 - Qt's name
-        if not isinstance(other, SnapshotCommand) or other._gesture != self._gesture:
+        if not isinstance(other, SnapshotCommand) or other._gesture != self._gesture \
+                or other._document is not self._document:
             return False
         self._after = copy.deepcopy(other._after)
         return True

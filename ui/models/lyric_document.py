@@ -6,6 +6,7 @@ through the stack; views read `lines`, `line_end_ms()` and `problems()` and list
 dragged over its neighbour is marked as an overlap rather than silently reordered. A line
 without an end of its own runs to the next line's start; moving it gives it its own end, so a
 move never changes its length. Tap-to-sync stamps keep the lines ordered and apart.
+The document also holds the song's chord lane (`chords`), edited on the same undo stack.
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ from dataclasses import dataclass
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoStack
 
+from ainur_studio.lyrics.grid import Grid, snap_line_starts
 from ainur_studio.types import LyricLine, Lyrics, LyricWord
+from ui.models.chord_lane import ChordLane
 from ui.models.lyric_commands import SnapshotCommand
 
 DEFAULT_LINE_MS = 3000
@@ -44,6 +47,7 @@ class LyricDocument(QObject):
         self._gestures = itertools.count(1)
         self._gesture: int | None = None
         self.undo_stack = QUndoStack(self)
+        self.chords = ChordLane(self.undo_stack, parent=self)
 
     # --- reading -----------------------------------------------------------------------
     @property
@@ -124,6 +128,12 @@ class LyricDocument(QObject):
     # --- edits -------------------------------------------------------------------------
     def set_lyrics(self, lyrics: Lyrics, text: str = "Replace lyrics") -> None:
         self._push(text, lyrics)
+
+    def snap_lines(self, grid: Grid, *, unit: str = "beat") -> None:
+        """Move every line start (words with it) to the nearest beat or bar of `grid`."""
+        after = snap_line_starts(self._lyrics, grid, unit=unit)
+        if after != self._lyrics:
+            self._push(f"Snap lines to the {unit}", after)
 
     def move_line(self, index: int, start_ms: int) -> None:
         """Move a line (and its words) so it starts at `start_ms`, keeping its length: a line

@@ -1,15 +1,23 @@
-"""The prompt panel: task switcher, free text, structured fields and generation settings.
+"""The prompt panel: task switcher, free text, structured fields, the grid and generation
+settings.
 
 Every control writes into the `PromptState`; `refresh()` pulls the state back into the
 controls (after opening a project or regenerating a take's settings). The fields scroll; the
 Generate button stays pinned under them, in sight whatever the task pane's height.
+
+The Music section is the take's grid (`structure`): tempo, key, metre, start bar, length in
+seconds or bars, the parts to generate (none ticked = the pack's default), and the notes of
+parts imported from MIDI clips (`MidiImportDialog`; a `.mid` dropped on the panel opens it).
+Follow DAW keeps tempo, metre and start bar with the DAW's; editing them by hand ends it.
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import QSignalBlocker, Qt, Signal
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
+    QCheckBox,
     QComboBox,
     QFormLayout,
     QGridLayout,
@@ -24,12 +32,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ainur_studio.limits import LIMITS, SAMPLER_NAMES
+from ainur_studio.limits import LIMITS, MAX_START_BAR, SAMPLER_NAMES
+from ainur_studio.structure import BPM_RANGE, ROLE_DESCRIPTIONS, STEM_ROLES
 from ainur_studio.types import Task
 from ui import theme
+from ui.models.chord_lane import ChordLane
 from ui.models.prompt_state import KEYS, MAX_SEED, TIME_SIGNATURES, PromptState
+from ui.widgets.midi_import_dialog import MidiImportDialog, MidiPartsWidget, midi_path
 from ui.widgets.tag_edit import GENRES, INSTRUMENTS, MOODS, TagEdit
 from ui.widgets.task_inputs import TASKS, TaskInputsWidget, spin_box
+
+NO_BPM = BPM_RANGE[0] - 1  # the tempo box's "any" value
 
 
 def _title(text: str) -> QLabel:
@@ -40,11 +53,15 @@ def _title(text: str) -> QLabel:
 
 class PromptPanel(QWidget):
     generate_requested = Signal()
+    message = Signal(str)          # a sentence for the status bar (what was imported)
 
-    def __init__(self, state: PromptState, parent: QWidget | None = None) -> None:
+    def __init__(self, state: PromptState, chord_lane: ChordLane | None = None,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.state = state
+        self.chord_lane = chord_lane   # where "chord lane" MIDI imports go
         self._refreshing = False
+        self.setAcceptDrops(True)
         self.task_buttons = QButtonGroup(self)
         self.task_inputs = TaskInputsWidget(state)
         self.prompt = QPlainTextEdit()
@@ -53,12 +70,25 @@ class PromptPanel(QWidget):
         self.genre = TagEdit(GENRES, "genre, e.g. folk, sea shanty")
         self.instruments = TagEdit(INSTRUMENTS, "instruments")
         self.mood = TagEdit(MOODS, "mood")
-        self.bpm = spin_box(0, 300, 0, 1, " BPM", 1)
+        self.bpm = spin_box(NO_BPM, BPM_RANGE[1], NO_BPM, 1, " BPM", 1)
         self.bpm.setSpecialValueText("BPM: any")
+        self.follow_daw = QCheckBox("Follow DAW")
+        self.follow_daw.setToolTip("Take the tempo, metre and start bar from the DAW "
+                                   "(editing them here turns this off)")
+        self.start_bar = QSpinBox()
+        self.start_bar.setRange(1, MAX_START_BAR)
+        self.start_bar.setPrefix("bar ")
+        self.start_bar.setToolTip("The DAW bar the take starts on")
+        self.parts = {role: QCheckBox(role) for role in STEM_ROLES}
+        for role, box in self.parts.items():
+            box.setToolTip(f"Generate the {ROLE_DESCRIPTIONS[role]} (none ticked: the "
+                           "model's default)")
+        self.midi_parts = MidiPartsWidget(state)
         self.key = QComboBox()
         self.key.setEditable(True)
         self.key.addItems(["", *KEYS])
         self.time_sig = QComboBox()
+        self.time_sig.setEditable(True)  # a DAW may be in any metre
         self.time_sig.addItems(["", *TIME_SIGNATURES])
         self.duration = spin_box(1, 600, state.request.duration_s, 1, "", 1)
         self.duration_unit = QComboBox()
@@ -120,10 +150,12 @@ class PromptPanel(QWidget):
         layout.addLayout(tags)
         layout.addWidget(_title("Music"))
         music = QFormLayout()
-        music.addRow("Tempo", self.bpm)
+        music.addRow("Tempo", _row(self.bpm, self.follow_daw))
         music.addRow("Key", self.key)
-        music.addRow("Metre", self.time_sig)
+        music.addRow("Metre", _row(self.time_sig, self.start_bar))
         music.addRow("Length", _row(self.duration, self.duration_unit))
+        music.addRow("Parts", self._parts_grid())
+        music.addRow("Notes", self.midi_parts)
         layout.addLayout(music)
         layout.addWidget(_title("Generation"))
         gen = QFormLayout()
@@ -134,6 +166,15 @@ class PromptPanel(QWidget):
         gen.addRow("Model", self.model)
         layout.addLayout(gen)
         layout.addStretch(1)
+
+    def _parts_grid(self) -> QWidget:
+        box = QWidget()
+        grid = QGridLayout(box)
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.setSpacing(2)
+        for i, check in enumerate(self.parts.values()):
+            grid.addWidget(check, i // 3, i % 3)
+        return box
 
     def _task_grid(self) -> QGridLayout:
         grid = QGridLayout()
@@ -155,9 +196,14 @@ class PromptPanel(QWidget):
         self.instruments.textChanged.connect(
             lambda: s.update_fields(instruments=self.instruments.tags()))
         self.mood.textChanged.connect(lambda: s.update_fields(mood=self.mood.tags()))
-        self.bpm.valueChanged.connect(lambda v: s.update_fields(bpm=v or None))
+        self.bpm.valueChanged.connect(self._on_bpm)
+        self.follow_daw.toggled.connect(self._on_follow_daw)
         self.key.currentTextChanged.connect(lambda t: s.update_fields(key=t))
-        self.time_sig.currentTextChanged.connect(lambda t: s.update_fields(time_signature=t))
+        self.time_sig.currentTextChanged.connect(self._on_metre)
+        self.start_bar.valueChanged.connect(self._on_start_bar)
+        for check in self.parts.values():
+            check.toggled.connect(self._on_parts)
+        self.midi_parts.import_requested.connect(lambda: self.open_midi_import())
         self.duration.valueChanged.connect(self._on_duration)
         self.duration_unit.currentIndexChanged.connect(self._on_duration_unit)
         self.seed.valueChanged.connect(lambda v: s.update(seed=v))
@@ -186,25 +232,64 @@ class PromptPanel(QWidget):
             self.model.addItems(names)
             self.model.setCurrentText(current)
 
+    def open_midi_import(self, path: str = "", target: str = "") -> MidiImportDialog:
+        """The MIDI import dialog (for `path` when given; `target` preselects the part or
+        "chord lane")."""
+        dialog = MidiImportDialog(self.state, self.chord_lane, path, target, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.imported.connect(self.message)
+        dialog.open()
+        return dialog
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt's name
+        if midi_path(event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt's name
+        path = midi_path(event.mimeData().urls())
+        if path:
+            event.acceptProposedAction()
+            self.open_midi_import(path)
+
+    def _on_bpm(self, value: float) -> None:
+        if not self._refreshing:
+            self.state.set_bpm(value if value >= BPM_RANGE[0] else None)
+
+    def _on_metre(self, text: str) -> None:
+        if not self._refreshing:
+            self.state.set_metre(text)
+
+    def _on_start_bar(self, bar: int) -> None:
+        if not self._refreshing:
+            self.state.set_start_bar(bar)
+
+    def _on_follow_daw(self, on: bool) -> None:
+        if not self._refreshing:
+            self.state.set_follow_daw(on)
+
+    def _on_parts(self) -> None:
+        if not self._refreshing:
+            self.state.set_parts([role for role, box in self.parts.items() if box.isChecked()])
+
     def _on_duration(self, value: float) -> None:
         if self._refreshing:
             return
-        if self.duration_unit.currentText() == "bars":
-            try:
-                self.state.set_duration_bars(value)
-            except ValueError:
-                self.duration_unit.setCurrentIndex(0)
+        if self.state.duration_in_bars:
+            self.state.set_bars(round(value))
         else:
             self.state.update(duration_s=value)
 
     def _on_duration_unit(self, index: int) -> None:
+        if self._refreshing:
+            return
         per_bar = self.state.seconds_per_bar()
         if index == 1 and per_bar is None:
             self.duration_unit.setCurrentIndex(0)
             self.duration_unit.setToolTip("Set the tempo to give the length in bars")
             return
-        self.state.duration_in_bars = index == 1
-        self.refresh()
+        bars = max(1, round(self.state.request.duration_s / per_bar)) if index == 1 and \
+            per_bar else None
+        self.state.set_bars(bars)
 
     def refresh(self) -> None:
         """Show the state's values (without writing them back)."""
@@ -218,9 +303,9 @@ class PromptPanel(QWidget):
 
     def _fill(self) -> None:
         r, f = self.state.request, self.state.request.fields
-        widgets = (self.prompt, self.genre, self.instruments, self.mood, self.bpm, self.key,
-                   self.time_sig, self.duration, self.seed, self.steps, self.guidance,
-                   self.sampler, self.variations, self.model, self.seed_lock)
+        widgets = (self.prompt, self.genre, self.instruments, self.mood, self.key,
+                   self.seed, self.steps, self.guidance, self.sampler, self.variations,
+                   self.model, self.seed_lock)
         blockers = [QSignalBlocker(w) for w in widgets]
         if self.prompt.toPlainText() != r.prompt:
             self.prompt.setPlainText(r.prompt)
@@ -228,13 +313,8 @@ class PromptPanel(QWidget):
                            (self.mood, f.mood)):
             if edit.tags() != tags:
                 edit.set_tags(tags)
-        self.bpm.setValue(f.bpm or 0)
         self.key.setCurrentText(f.key)
-        self.time_sig.setCurrentText(f.time_signature)
-        per_bar = self.state.seconds_per_bar()
-        bars = self.state.duration_in_bars and per_bar
-        self.duration.setValue(r.duration_s / per_bar if bars else r.duration_s)
-        self.duration.setSuffix(" bars" if bars else " s")
+        self._fill_grid()
         self.seed.setValue(r.seed)
         self.seed_lock.setChecked(self.state.seed_locked)
         self.steps.setValue(r.steps)
@@ -245,6 +325,22 @@ class PromptPanel(QWidget):
         del blockers
         self.task_inputs.refresh()
         self._fill_task(r.task, bool(r.inputs.reference_audio))
+
+    def _fill_grid(self) -> None:
+        """Tempo, metre, start bar, length, parts and notes from the state's structure."""
+        s, r = self.state.structure, self.state.request
+        self.bpm.setValue(s.bpm or NO_BPM)
+        self.follow_daw.setChecked(self.state.follow_daw)
+        self.time_sig.setCurrentText(s.metre)
+        self.start_bar.setValue(s.start_bar)
+        bars = s.bars is not None
+        self.duration_unit.setCurrentIndex(1 if bars else 0)
+        self.duration.setDecimals(0 if bars else 1)
+        self.duration.setValue(s.bars if s.bars is not None else r.duration_s)
+        self.duration.setSuffix(" bars" if bars else " s")
+        for role, box in self.parts.items():
+            box.setChecked(role in s.parts)
+        self.midi_parts.refresh()
 
     def _fill_task(self, task: Task, has_reference: bool) -> None:
         current = self.task_buttons.checkedId()

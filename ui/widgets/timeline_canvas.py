@@ -1,10 +1,12 @@
-"""The painted lyric timeline: ruler, waveform, line and word blocks, playhead.
+"""The painted lyric timeline: ruler, chord lane, waveform, line and word blocks, playhead.
 
 The canvas reads the `LyricDocument` and writes every edit back to it (each one undoable);
 it never edits its own copy. Mouse: drag a block to move it, drag its edges to resize, double
 click to edit its text (or to add a line on empty space), click the ruler to seek,
-Ctrl+wheel to zoom. A drag on the waveform lane (or a Shift+drag anywhere under the ruler)
-chooses a region: `region_dragged` reports it; `set_region` shows the one the task uses.
+Ctrl+wheel to zoom. A drag on the waveform lane (or a Shift+drag anywhere under the chord
+lane) chooses a region: `region_dragged` reports it; `set_region` shows the one the task uses.
+With a tempo (`set_grid`) it draws bars and beats, edits snap to them, and the chord lane's
+cells (`ChordRow`) take one chord per bar. A MIDI file dropped on it is `midi_dropped`.
 """
 
 from __future__ import annotations
@@ -13,8 +15,12 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
+    QContextMenuEvent,
+    QDragEnterEvent,
+    QDropEvent,
     QFontMetrics,
     QKeyEvent,
+    QKeySequence,
     QMouseEvent,
     QPainter,
     QPaintEvent,
@@ -23,10 +29,13 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QLineEdit, QWidget
 
+from ainur_studio.lyrics.grid import Grid
 from ui import theme
 from ui.audio_file import Peaks
 from ui.models.lyric_document import LyricDocument
 from ui.widgets import timeline_paint as paint
+from ui.widgets.chord_lane import NEEDS_TEMPO, ChordRow
+from ui.widgets.midi_import_dialog import midi_path
 from ui.widgets.timeline_geometry import (
     LINE_H,
     LINE_TOP,
@@ -53,6 +62,7 @@ class TimelineCanvas(QWidget):
     seek_requested = Signal(int)      # ms, from a click on the ruler
     zoom_requested = Signal(float, float)  # (factor, anchor x in canvas coordinates)
     region_dragged = Signal(int, int)  # (start ms, end ms) chosen by a drag on the waveform
+    midi_dropped = Signal(str)        # path of a MIDI file dropped from the DAW or desktop
 
     def __init__(self, document: LyricDocument, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -60,7 +70,8 @@ class TimelineCanvas(QWidget):
         self.geometry_ = TimelineGeometry()
         self.words_mode = False
         self.snap = True
-        self.bpm: float | None = None
+        self.grid: Grid | None = None      # bars and beats, when the tempo is known
+        self.chord_row = ChordRow(document.chords, self.geometry_, self)
         self.selected = -1
         self.selected_word = -1
         self.playhead_ms: int | None = None
@@ -76,6 +87,7 @@ class TimelineCanvas(QWidget):
         self.setMouseTracking(True)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setAccessibleName("Lyric timeline")
+        self.setAcceptDrops(True)
         document.changed.connect(self._on_document_changed)
         self._on_document_changed()
 
@@ -96,6 +108,12 @@ class TimelineCanvas(QWidget):
         self.peaks = peaks
         self.update()
 
+    def set_grid(self, grid: Grid | None) -> None:
+        """Bars and beats from the take's start (None: free tempo, no grid)."""
+        self.grid = grid
+        self.chord_row.grid = grid
+        self.update()
+
     def set_region(self, region: tuple[int, int] | None, label: str = "") -> None:
         """Shade `region` (start ms, end ms) with `label`; None hides it."""
         self.region = (min(region), max(region)) if region else None
@@ -110,7 +128,7 @@ class TimelineCanvas(QWidget):
         self.update()
 
     def snapped(self, ms: float) -> int:
-        return snap_ms(ms, self.bpm if self.snap else None, division=2)
+        return snap_ms(ms, self.grid if self.snap else None, division=2)
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
         return QSize(self.geometry_.width_for(self.document),
@@ -141,11 +159,12 @@ class TimelineCanvas(QWidget):
         geo = self.geometry_
         paint.paint_waveform(painter, geo, self.peaks, visible, self.height(),
                              geo.lanes_bottom(self.words_mode))
-        paint.paint_grid(painter, geo, visible, self.height(), self.bpm)
+        paint.paint_grid(painter, geo, visible, self.height(), self.grid)
         paint.paint_past_end(painter, geo, self.document.duration_ms, visible, self.height())
         paint.paint_region(painter, geo, self.region, self.region_label, self.height(),
                            geo.lanes_bottom(self.words_mode))
         paint.paint_ruler(painter, geo, visible)
+        self.chord_row.paint(painter, visible)
         problems = {p.index: p.kind for p in self.document.problems()}
         for i in range(len(self.document.lines)):
             paint.paint_line_block(painter, geo, self.document, i, selected=i == self.selected,
@@ -178,6 +197,11 @@ class TimelineCanvas(QWidget):
         if pos.y() < RULER_H:
             self.seek_requested.emit(self.geometry_.ms_of(pos.x()))
             return
+        shift = bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
+        if ChordRow.contains(pos):
+            self.chord_row.press(pos.x(), extend=shift)
+            return
+        self.chord_row.clear_selection()
         if self._on_waveform(pos) or event.modifiers() & Qt.KeyboardModifier.ShiftModifier:
             self._region_anchor = pos.x()
             return
@@ -252,6 +276,9 @@ class TimelineCanvas(QWidget):
 
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt's name
         pos = event.position()
+        if ChordRow.contains(pos):
+            self.chord_row.edit_bar(self.chord_row.bar_at(pos.x()))
+            return
         hit = self.geometry_.hit(self.document, pos, words=self.words_mode)
         if hit.kind == "line":
             self.edit_line(hit.line)
@@ -286,10 +313,37 @@ class TimelineCanvas(QWidget):
             self.setToolTip(f"{_clock(line.start_ms)} – "
                             f"{_clock(self.document.line_end_ms(hit.line))}  {line.text}")
 
+    def contextMenuEvent(self, event: QContextMenuEvent) -> None:  # noqa: N802 - Qt's name
+        if not ChordRow.contains(QPointF(event.pos())):
+            return
+        bar = self.chord_row.bar_at(event.pos().x())
+        if bar < 0:
+            self.chord_row.message.emit(NEEDS_TEMPO)
+            return
+        menu = self.chord_row.menu(bar)
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        menu.popup(event.globalPos())
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt's name
+        if midi_path(event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt's name
+        path = midi_path(event.mimeData().urls())
+        if path:
+            event.acceptProposedAction()
+            self.midi_dropped.emit(path)
+
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt's name
-        """Left / Right walk the lines, Enter or F2 edits the selected one."""
+        """Left / Right walk the lines, Enter or F2 edits the selected one; with bars of the
+        chord lane selected, Ctrl+C / Ctrl+V copy and paste their chords."""
         key, count = event.key(), len(self.document.lines)
-        if key in (Qt.Key.Key_Left, Qt.Key.Key_Right) and count:
+        if self.chord_row.selection is not None and event.matches(QKeySequence.StandardKey.Copy):
+            self.chord_row.copy()
+        elif self.chord_row.selection is not None and \
+                event.matches(QKeySequence.StandardKey.Paste):
+            self.chord_row.paste()
+        elif key in (Qt.Key.Key_Left, Qt.Key.Key_Right) and count:
             step = -1 if key == Qt.Key.Key_Left else 1
             start = self.selected if self.selected >= 0 else (count if step < 0 else -1)
             self.select(max(0, min(count - 1, start + step)))

@@ -1,9 +1,12 @@
-"""The lyric timeline editor: a toolbar over the scrolling timeline canvas.
+"""The lyric timeline editor: a toolbar and the chord lane's text over the scrolling
+timeline canvas.
 
 Lines (and words, in word mode) sit as blocks on a time ruler over the current take's
-waveform. Every edit goes through the document's undo stack. Tap-to-sync stamps the next line
-(or word) at the playback clock on each press of T (or the Tap button), from the selected line
-on (playback starts at the line before it); a session is one undo step.
+waveform, under the chord lane (one chord per bar). Every edit goes through the document's
+undo stack, chord edits included. Tap-to-sync stamps the next line (or word) at the playback
+clock on each press of T (or the Tap button), from the selected line on (playback starts at
+the line before it); a session is one undo step. `follow_prompt` keeps the bars, beats and
+the chord menu's key with the prompt's grid.
 """
 
 from __future__ import annotations
@@ -26,12 +29,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ainur_studio.lyrics.grid import Grid
 from ui import theme
 from ui.audio_file import Peaks
 from ui.dialog_folders import start_file, start_folder
 from ui.models.lyric_document import LyricDocument
 from ui.models.lyric_io import LyricFileError, export_lrc, import_lrc
+from ui.models.prompt_state import PromptState
 from ui.models.tap_sync import Clock, TapSync
+from ui.widgets.chord_lane import ChordLaneBar
+from ui.widgets.midi_import_dialog import CHORD_LANE
 from ui.widgets.timeline_canvas import TimelineCanvas
 
 
@@ -39,6 +46,7 @@ class TimelineEditor(QWidget):
     tap_sync_toggled = Signal(bool)   # the app starts / stops playback with it
     seek_requested = Signal(int)      # ms
     status_message = Signal(str)
+    midi_import_requested = Signal(str, str)  # (path or "", target: a part or "chord lane")
 
     def __init__(self, document: LyricDocument, clock: Clock | None = None,
                  parent: QWidget | None = None) -> None:
@@ -48,6 +56,7 @@ class TimelineEditor(QWidget):
         self.tap_sync: TapSync | None = None
         self.last_folder = ""  # where the last lyric file was imported or exported
         self.canvas = TimelineCanvas(document)
+        self.chord_bar = ChordLaneBar(document.chords)
         self.scroll = QScrollArea()
         self.scroll.setWidget(self.canvas)
         self.scroll.setWidgetResizable(False)
@@ -60,6 +69,11 @@ class TimelineEditor(QWidget):
         self.canvas.zoom_requested.connect(self._on_canvas_zoom)
         self.canvas.seek_requested.connect(self.seek_requested)
         self.canvas.selection_changed.connect(lambda _i: self._update_actions())
+        self.canvas.midi_dropped.connect(lambda path: self.midi_import_requested.emit(path, ""))
+        self.canvas.chord_row.message.connect(self.status_message)
+        self.canvas.chord_row.import_requested.connect(self._request_chord_import)
+        self.chord_bar.message.connect(self.status_message)
+        self.chord_bar.import_requested.connect(self._request_chord_import)
         document.changed.connect(self._on_document_changed)
         self._on_document_changed()
 
@@ -88,6 +102,7 @@ class TimelineEditor(QWidget):
         bar.addSeparator()
         snap = self._action("snap", "snap", "Snap", None, self._on_snap_toggled, checkable=True)
         snap.setChecked(True)
+        self._action("snap_lines", "", "Snap lines to the beat", None, self.snap_lines)
         words = self._action("words", "words", "Words", "Ctrl+W", self._on_words_toggled,
                              checkable=True)
         tap = self._action("tap", "tap", "Tap sync", None, self._on_tap_toggled,
@@ -107,6 +122,7 @@ class TimelineEditor(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addWidget(bar)
+        layout.addWidget(self.chord_bar)
         layout.addWidget(self.scroll, 1)
         footer = QHBoxLayout()
         footer.setContentsMargins(6, 2, 6, 2)
@@ -197,8 +213,32 @@ class TimelineEditor(QWidget):
         self.zoom(factor, anchor_x)
 
     def set_bpm(self, bpm: float | None) -> None:
-        self.canvas.bpm = bpm
-        self.canvas.update()
+        """A 4/4 grid at `bpm` (None: no grid)."""
+        self.set_grid(Grid(bpm) if bpm else None)
+
+    def set_grid(self, grid: Grid | None) -> None:
+        self.canvas.set_grid(grid)
+
+    def follow_prompt(self, prompt: PromptState) -> None:
+        """Keep the bars, beats, bar numbers and the chord menu's key with `prompt`."""
+        def update() -> None:
+            s, row = prompt.structure, self.canvas.chord_row
+            row.key, row.start_bar, row.take_bars = prompt.fields.key, s.start_bar, s.bars
+            self.set_grid(prompt.grid())
+
+        prompt.changed.connect(update)
+        update()
+
+    def snap_lines(self) -> None:
+        """Move every line start to the nearest beat (one undo step)."""
+        if self.canvas.grid is None:
+            self.status_message.emit("Set a tempo in the prompt panel to snap lines to the "
+                                     "beat.")
+            return
+        self.document.snap_lines(self.canvas.grid)
+
+    def _request_chord_import(self) -> None:
+        self.midi_import_requested.emit("", CHORD_LANE)
 
     def set_peaks(self, peaks: Peaks | None) -> None:
         self.canvas.set_peaks(peaks)

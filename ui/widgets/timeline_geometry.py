@@ -1,18 +1,23 @@
-"""Where things are on the lyric timeline: time <-> x, block rectangles, hit tests, snapping.
+"""Where things are on the lyric timeline: time <-> x, block rectangles, chord cells, hit
+tests, snapping.
 
 Kept apart from painting and mouse handling so the rules are easy to read and to test.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from PySide6.QtCore import QPointF, QRectF
 
+from ainur_studio.lyrics.grid import Grid
 from ui.models.lyric_document import LyricDocument
 
 RULER_H = 22.0
-LINE_TOP = 30.0
+CHORD_TOP = RULER_H + 4.0   # the chord lane: one cell per bar, above the lyric lines
+CHORD_H = 22.0
+LINE_TOP = CHORD_TOP + CHORD_H + 6.0
 LINE_H = 36.0
 WORD_TOP = LINE_TOP + LINE_H + 8.0
 WORD_H = 26.0
@@ -33,13 +38,12 @@ class Hit:
     edge: str = ""
 
 
-def snap_ms(ms: float, bpm: float | None, division: int = 1) -> int:
-    """`ms` rounded to the nearest beat (or 1/`division` of a beat) at `bpm`; unchanged when
-    the tempo is unknown."""
-    if not bpm or bpm <= 0:
+def snap_ms(ms: float, grid: Grid | None, division: int = 1) -> int:
+    """`ms` rounded to the nearest beat (or 1/`division` of a beat) of `grid`; unchanged
+    when there is no grid (no tempo)."""
+    if grid is None:
         return max(0, round(ms))
-    grid = 60000.0 / bpm / max(1, division)
-    return max(0, round(round(ms / grid) * grid))
+    return grid.snap(ms, unit="beat", subdivisions=max(1, division))
 
 
 class TimelineGeometry:
@@ -57,6 +61,17 @@ class TimelineGeometry:
 
     def width_for(self, document: LyricDocument) -> int:
         return int(self.x_of(document.content_end_ms() + 4000)) + 1
+
+    def bar_at(self, x: float, grid: Grid | None) -> int:
+        """The bar (0-based from the take's start) under `x`, or -1 without a grid."""
+        if grid is None:
+            return -1
+        return max(0, math.floor(self.ms_of(x) / grid.bar_ms))
+
+    def bar_rect(self, bar: int, grid: Grid) -> QRectF:
+        """The chord lane's cell of bar `bar` (0-based)."""
+        x0, x1 = self.x_of(bar * grid.bar_ms), self.x_of((bar + 1) * grid.bar_ms)
+        return QRectF(x0, CHORD_TOP, x1 - x0, CHORD_H)
 
     def lanes_bottom(self, words: bool) -> float:
         """Where the lyric lanes end and the waveform lane begins."""

@@ -7,6 +7,7 @@ import math
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPen
 
+from ainur_studio.lyrics.grid import Grid
 from ui import theme
 from ui.audio_file import Peaks
 from ui.models.lyric_document import LyricDocument
@@ -52,17 +53,16 @@ def _paint_ruler(painter: QPainter, geo: TimelineGeometry, visible: QRectF) -> N
 
 
 def paint_grid(painter: QPainter, geo: TimelineGeometry, visible: QRectF, height: int,
-               bpm: float | None, beats_per_bar: int = 4) -> None:
-    """Beat and bar lines when the tempo is known."""
-    if not bpm:
+               grid: Grid | None) -> None:
+    """Beat lines and stronger bar lines when the tempo is known (bar 1 at the take's
+    start; beats of the metre, so 6/8 shows six to the bar)."""
+    if grid is None or grid.beat_ms / 1000.0 * geo.px_per_s < 6:
         return
-    beat_s = 60.0 / bpm
-    if beat_s * geo.px_per_s < 6:
-        return
+    beat_s = grid.beat_ms / 1000.0
     t0, t1 = _visible_range_s(geo, visible)
     for k in range(max(0, math.floor(t0 / beat_s)), math.ceil(t1 / beat_s) + 1):
-        x = geo.x_of(k * beat_s * 1000)
-        colour = theme.GRID_STRONG if k % beats_per_bar == 0 else theme.GRID
+        x = geo.x_of(k * grid.beat_ms)
+        colour = theme.GRID_STRONG if k % grid.numerator == 0 else theme.GRID
         painter.setPen(QPen(colour, 1))
         painter.drawLine(QPointF(x, RULER_H), QPointF(x, height))
 
