@@ -11,7 +11,9 @@ class GenerationError(ValueError):
     Codes: unknown_task, unknown_sampler, empty_prompt, bad_prompt, duration_out_of_range,
     bad_steps, bad_guidance, bad_seed, bad_strength, bad_region, bad_extend, bad_count,
     no_source, reference_unreadable, reference_too_short, source_unreadable, source_too_short,
-    source_too_long, bad_interpolation, no_clasp, pack_mismatch.
+    source_too_long, bad_interpolation, no_clasp, pack_mismatch; structure: bad_parts, bad_bpm,
+    bad_metre, bad_bars, bad_chords, bad_notes, no_stems (a mix-only pack asked for parts),
+    needs_stems (a stems edit given only a mix).
     """
 
     def __init__(self, code: str, message: str) -> None:

@@ -1,5 +1,6 @@
 """Audio in and out of the latent space for the tasks: reading sources, encoding, decoding
-(chunked when long) and splicing new audio into a source with crossfades."""
+(chunked when long; stem by stem for a prior with stems) and splicing new audio into a source
+with crossfades."""
 
 from __future__ import annotations
 
@@ -50,6 +51,15 @@ def decode(ctx: RunContext, z: torch.Tensor, samples: int) -> torch.Tensor:
         else:
             wav = ae.decode(z)
     return wav[..., :samples].float().cpu()
+
+
+def decode_parts(ctx: RunContext, z: torch.Tensor, samples: int,
+                 roles: list[str]) -> list[dict[str, torch.Tensor]]:
+    """Stems of a prior with stems: z [B, S*C, L] -> per output, role -> [2, samples] for
+    `roles` only (the other stems are not decoded). One role at a time: on CPUs that is
+    faster than one batch of all of them, and it bounds the memory of long takes."""
+    wavs = {r: decode(ctx, z[:, ctx.model.stem_slice(r)], samples) for r in roles}
+    return [{r: wavs[r][b] for r in roles} for b in range(z.shape[0])]
 
 
 def decode_span(ctx: RunContext, z: torch.Tensor, start: int, end: int) -> torch.Tensor:

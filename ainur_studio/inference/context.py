@@ -18,13 +18,15 @@ from ainur_studio.progress import SILENT, Progress
 
 @dataclass
 class SamplingSettings:
-    """Sampler, schedule, steps and guidance scales of one request."""
+    """Sampler, schedule, steps and guidance scales of one request (`structure_scale` 1 =
+    no structure guidance pass)."""
 
     sampler: str
     schedule: str
     steps: int
     text_scale: float
     clasp_scale: float
+    structure_scale: float = 1.0
 
     def sigmas(self) -> torch.Tensor:
         """[steps + 1] sigmas; v-DDIM always uses Ainur's linear-angle schedule."""

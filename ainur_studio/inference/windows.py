@@ -47,7 +47,7 @@ def sample_new(ctx: RunContext, specs: tp.Sequence[CondSpec], seeds: tp.Sequence
     model = ctx.model
     padded = model.padded_frames(n_frames)
     if noise is None:
-        noise = make_noise(seeds, model.latent_channels, padded, ctx.device)
+        noise = make_noise(seeds, model.net_channels, padded, ctx.device)
     mixture = [(window_conditions(ctx, s, start_frame=start_frame, n_frames=padded), w)
                for s, w in (mixture_specs or [(specs, 1.0)])]
     return sample_window(ctx, mixture, noise, n_frames=n_frames)

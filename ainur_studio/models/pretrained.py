@@ -8,7 +8,9 @@ folder, or a file-free scratch encoder), not a copy.
 
 Packs are found in the app's `resources/models/` and in `<user data>/models/`
 (`AINUR_STUDIO_HOME` overrides the user data folder). `"debug"` needs no files: it is built from
-`configs/pack_debug.json` with weights drawn from a fixed seed, identical on every machine.
+`configs/pack_debug.json` with weights drawn from a fixed seed, identical on every machine; its
+prior makes the five stems with a structure track. `"debug-mix"` (`configs/pack_debug_mix.json`,
+not listed) is the same pack with a mix-only prior, for work on mix-only data.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ WEIGHTED = ("autoencoder", "prior", "clasp")  # components with weights, in buil
 # folder, its pack.json key) with config type "latent_diffusion"; they load under the new names.
 LEGACY_COMPONENTS = {"diffusion": "prior"}
 BUILTIN = "debug"
+BUILTINS = {BUILTIN: "pack_debug", "debug-mix": "pack_debug_mix"}  # name -> recipe config
 
 
 @dataclass
@@ -186,8 +189,8 @@ def load_pack(name_or_path: str | Path, *, device: str | torch.device = "cpu") -
                             f"{RUN_PACK}/pack.json, as a training run folder has); fix: pass "
                             "the folder of a pack or of a finished training run")
         return _load_folder(folder).to(device)
-    if str(name_or_path) == BUILTIN:
-        return build_pack(load_config(f"pack_{BUILTIN}")).to(device)
+    if str(name_or_path) in BUILTINS:
+        return build_pack(load_config(BUILTINS[str(name_or_path)])).to(device)
     packs = list_packs()
     for info in packs:
         if info.name == str(name_or_path) and info.path is not None:

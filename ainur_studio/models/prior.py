@@ -1,11 +1,17 @@
 """The prior: the latent diffusion model of a pack (`Prior`): the U-Net backbone (`unet.UNetV0`)
-+ text tokens + CLASP channels + the frame-aligned lyrics track, with learned nulls for
-classifier-free guidance.
++ text tokens + CLASP channels + the frame-aligned lyrics and structure tracks, with learned
+nulls for classifier-free guidance.
+
+A prior with stems (config `"stems": {"roles": [...]}`) generates the stems of a take jointly:
+its latent is `[B, S*C, L]`, the S stem latents stacked in `STEM_ROLES` order (`stems.py`);
+without stems it works on the mix `[B, C, L]`, as the published Ainur prior does.
 
 Condition groups (each can be dropped in training and guided at sampling):
 - `text`: frozen text-encoder tokens, cross-attended; null = the prior's learned null tokens.
 - `clasp`: the CLASP vector (L2-normalised lyrics or reference-audio embedding) and the lyrics
   track; null = the learned null CLASP vector and the all-zero track.
+- `structure`: the structure track (grid, chords, notes per part, parts asked for); null = all
+  groups zero. In training each of its groups is dropped on its own.
 
 The text encoder is frozen and shared with the pack; it is attached, not owned, so it stays out
 of this model's state dict.
@@ -23,8 +29,10 @@ from torch import nn
 from ainur_studio.diffusion.denoiser import VDenoiser, v_loss
 from ainur_studio.lyrics.align import latent_frame_rate
 from ainur_studio.models.conditioners import ClaspConditioner, LyricsTrackConditioner
+from ainur_studio.models.stems import channel_mask, check_roles, join_stems, split_stems
+from ainur_studio.models.structure_track import GROUPS, StructureTrackConditioner
 from ainur_studio.models.unet import UNetV0
-from ainur_studio.types import Lyrics
+from ainur_studio.types import Lyrics, Structure
 
 
 @dataclass
@@ -36,6 +44,7 @@ class Conditions:
         clasp: [B, E] CLASP vectors or None (no CLASP: the null vector).
         track: [B, k + 3, L] lyrics track or None (the model has none).
         n_frames: L.
+        structure: [B, F, L] raw structure-track features or None (all null).
     """
 
     embedding: torch.Tensor
@@ -43,6 +52,7 @@ class Conditions:
     clasp: torch.Tensor | None
     track: torch.Tensor | None
     n_frames: int
+    structure: torch.Tensor | None = None
 
     @property
     def batch_size(self) -> int:
@@ -50,7 +60,8 @@ class Conditions:
 
 
 class Prior(nn.Module):
-    """Conditioned v-objective prior over autoencoder latents [B, C, L].
+    """Conditioned v-objective prior over autoencoder latents [B, C, L] (mix) or stacked stem
+    latents [B, S*C, L].
 
     Args:
         unet: the U-Net backbone (`unet.UNetV0`); its `context_channels` must match the
@@ -67,6 +78,9 @@ class Prior(nn.Module):
         latent_scale: the prior works on `latent_scale * z` for autoencoder latents z, so that
             its data has about unit variance (like Stable Diffusion's scale factor); latents
             enter through `to_prior` and leave through `from_prior`.
+        roles: stem roles (subset of `STEM_ROLES`, in its order); () = the mix only.
+        structure_track: structure-track conditioner (depth 0) or None.
+        structure_dropout: training probability of nulling each structure group.
     """
 
     def __init__(self, *, unet: UNetV0, factors: tp.Sequence[int],
@@ -75,7 +89,10 @@ class Prior(nn.Module):
                  downsampling_ratio: int, max_frames: int, text_features: int,
                  fixed_frames: int | None = None,
                  text_max_length: int = 64, text_dropout: float = 0.1,
-                 clasp_dropout: float = 0.1, latent_scale: float = 1.0) -> None:
+                 clasp_dropout: float = 0.1, latent_scale: float = 1.0,
+                 roles: tp.Sequence[str] = (),
+                 structure_track: StructureTrackConditioner | None = None,
+                 structure_dropout: float = 0.1) -> None:
         super().__init__()
         if not math.isfinite(latent_scale) or latent_scale <= 0:
             raise ValueError(f"latent_scale must be a positive number, got {latent_scale!r}")
@@ -86,6 +103,11 @@ class Prior(nn.Module):
         self.max_frames, self.fixed_frames = max_frames, fixed_frames
         self.text_max_length, self.text_features = text_max_length, text_features
         self.text_dropout, self.clasp_dropout = text_dropout, clasp_dropout
+        self.roles = check_roles(roles)
+        self.structure_track, self.structure_dropout = structure_track, structure_dropout
+        if unet.in_channels % self.stem_count:
+            raise ValueError(f"the U-Net's {unet.in_channels} channels do not split into "
+                             f"{self.stem_count} stems")
         self._text_encoder: list[tp.Any] = []  # attached, not a submodule
         self._check_context_channels()
         self._register_load_state_dict_pre_hook(_read_legacy_names)
@@ -94,7 +116,42 @@ class Prior(nn.Module):
 
     @property
     def latent_channels(self) -> int:
+        """C, the channels of one autoencoder latent (one stem, or the mix)."""
+        return self.unet.in_channels // self.stem_count
+
+    @property
+    def net_channels(self) -> int:
+        """S*C, the channels the network denoises (the noise to sample from)."""
         return self.unet.in_channels
+
+    @property
+    def has_stems(self) -> bool:
+        return bool(self.roles)
+
+    @property
+    def stem_count(self) -> int:
+        """S; 1 for a mix-only prior."""
+        return max(1, len(self.roles))
+
+    def split_stems(self, x: torch.Tensor) -> torch.Tensor:
+        """[B, S*C, L] -> [B, S, C, L]."""
+        return split_stems(x, self.stem_count)
+
+    def join_stems(self, x: torch.Tensor) -> torch.Tensor:
+        """[B, S, C, L] -> [B, S*C, L]."""
+        return join_stems(x)
+
+    def stem_slice(self, role: str) -> slice:
+        """The channels of `role` in [B, S*C, L]."""
+        if role not in self.roles:
+            raise ValueError(f"this prior makes {list(self.roles) or 'only the mix'}; it has "
+                             f"no {role!r} stem")
+        i, c = self.roles.index(role), self.latent_channels
+        return slice(i * c, (i + 1) * c)
+
+    def channel_mask(self, roles: tp.Iterable[str]) -> torch.Tensor:
+        """[1, S*C, 1] bool, True on the channels of `roles`."""
+        return channel_mask(self.roles, roles, self.latent_channels, device=self.device)
 
     @property
     def length_multiple(self) -> int:
@@ -117,6 +174,11 @@ class Prior(nn.Module):
                 raise ValueError("the lyrics track is injected at depth 0, which needs "
                                  f"factors[0] == 1, got {self.factors[0]}")
             counts[0] += self.lyrics_track.out_channels
+        if self.structure_track is not None:
+            if self.factors[0] != 1:
+                raise ValueError("the structure track is injected at depth 0, which needs "
+                                 f"factors[0] == 1, got {self.factors[0]}")
+            counts[0] += self.structure_track.out_channels
         return counts
 
     def _check_context_channels(self) -> None:
@@ -166,8 +228,16 @@ class Prior(nn.Module):
     # --- conditions -------------------------------------------------------------------------
 
     def conditions(self, *, texts: list[str], n_frames: int, clasp: torch.Tensor | None = None,
-                   lyrics: tp.Sequence[Lyrics | None] | None = None) -> Conditions:
-        """Encode the raw conditions of a batch (see `Conditions`)."""
+                   lyrics: tp.Sequence[Lyrics | None] | None = None,
+                   structures: tp.Sequence[Structure | None] | None = None,
+                   parts: torch.Tensor | None = None,
+                   start_s: float | tp.Sequence[float] = 0.0) -> Conditions:
+        """Encode the raw conditions of a batch (see `Conditions`).
+
+        `structures` (B, times relative to the take's start), `parts` ([B, S] bool, the roles
+        present) and `start_s` (take time of the first frame) feed the structure track; a
+        prior without one ignores them.
+        """
         emb, mask = self.encode_text(texts)
         track = None
         if self.lyrics_track is not None:
@@ -178,17 +248,25 @@ class Prior(nn.Module):
                                       encode=self.text_encoder)
         if clasp is not None:
             clasp = clasp.to(self.device)
-        return Conditions(emb, mask, clasp, track, n_frames)
+        structure = None
+        if self.structure_track is not None and (structures is not None or parts is not None):
+            docs = list(structures) if structures is not None else [None] * len(texts)
+            structure = self.structure_track.build(docs, n_frames, self.frame_rate,
+                                                   start_s=start_s, parts=parts)
+        return Conditions(emb, mask, clasp, track, n_frames, structure)
 
     def branch(self, cond: Conditions, *, text: bool = True, clasp: bool = True,
-               drop_text: torch.Tensor | None = None,
-               drop_clasp: torch.Tensor | None = None) -> dict[str, tp.Any]:
-        """Network keyword arguments with the text / CLASP groups kept or nulled.
+               structure: bool = True, drop_text: torch.Tensor | None = None,
+               drop_clasp: torch.Tensor | None = None,
+               drop_structure: torch.Tensor | None = None) -> dict[str, tp.Any]:
+        """Network keyword arguments with the text / CLASP / structure groups kept or nulled.
 
         Args:
             cond: raw conditions.
-            text, clasp: keep the group (False = null for the whole batch).
+            text, clasp, structure: keep the group (False = null for the whole batch).
             drop_text, drop_clasp: [B] bool, per-row nulling (training dropout).
+            drop_structure: [B, G] bool, per-row nulling of each structure group
+                (`structure_track.GROUPS` order).
         """
         b, n = cond.embedding.shape[:2]
         emb, mask = cond.embedding, cond.mask
@@ -197,10 +275,14 @@ class Prior(nn.Module):
             null = self.unet.null_embedding(b, n).to(emb.dtype)
             emb = torch.where(drop[:, None, None], null, emb)
             mask = mask | drop[:, None]
-        return {"embedding": emb, "embedding_mask": mask,
-                "channels": self._channels(cond, _rows(drop_clasp, b, emb.device, keep=clasp))}
+        if not structure:
+            drop_structure = torch.ones(b, len(GROUPS), dtype=torch.bool, device=emb.device)
+        channels = self._channels(cond, _rows(drop_clasp, b, emb.device, keep=clasp),
+                                  drop_structure)
+        return {"embedding": emb, "embedding_mask": mask, "channels": channels}
 
-    def _channels(self, cond: Conditions, drop: torch.Tensor) -> list[torch.Tensor | None]:
+    def _channels(self, cond: Conditions, drop: torch.Tensor,
+                  drop_structure: torch.Tensor | None = None) -> list[torch.Tensor | None]:
         per_depth: list[list[torch.Tensor]] = [[] for _ in self.factors]
         length = cond.n_frames
         if self.clasp is not None:
@@ -209,6 +291,12 @@ class Prior(nn.Module):
             per_depth[self.clasp_depth].append(self.clasp(vectors, at))
         if cond.track is not None:
             per_depth[0].append(cond.track * (~drop).to(cond.track.dtype)[:, None, None])
+        if self.structure_track is not None:
+            feats = cond.structure
+            if feats is None:
+                feats = self.structure_track.empty(cond.batch_size, length)
+            per_depth[0].append(self.structure_track(self.structure_track.null(
+                feats, drop_structure)))
         return [torch.cat(c, dim=1) if c else None for c in per_depth]
 
     # --- latent space ----------------------------------------------------------------------
@@ -238,25 +326,49 @@ class Prior(nn.Module):
         """v-objective loss with condition dropout.
 
         Args:
-            batch: "latents" [B, C, L] (L a multiple of `length_multiple`), "texts" (B strings),
-                optional "lyrics" (B `Lyrics` relative to the crop start, or None) and
-                "clasp" [B, E] (L2-normalised CLASP vectors; None = no CLASP).
+            batch: "latents" [B, C, L] for a mix-only prior, [B, S*C, L] for one with stems
+                (each clip's stem latents in `roles` order; a role absent from a clip holds
+                the autoencoder's latent of silence, `stems.silent_latent`); L a multiple of
+                `length_multiple`. "texts" (B strings), optional "lyrics" (B `Lyrics`
+                relative to the crop start, or None), "clasp" [B, E] (L2-normalised CLASP
+                vectors; None = no CLASP), "structure" (B `Structure`s relative to the crop
+                start, or None), "structure_start_s" (B take times of the crop starts, when
+                the structures are relative to the take instead) and "parts" [B, S] bool
+                (the roles present; default: each structure's parts).
 
         Returns:
             {"loss": scalar}.
         """
         z = self.to_prior(batch["latents"].to(self.device))
-        b, _, length = z.shape
+        b, channels, length = z.shape
+        self.check_training_latents(channels, length)
+        structures, parts = batch.get("structure"), batch.get("parts")
+        cond = self.conditions(texts=list(batch["texts"]), n_frames=length,
+                               clasp=batch.get("clasp"), lyrics=batch.get("lyrics"),
+                               structures=structures,
+                               parts=None if parts is None else torch.as_tensor(parts),
+                               start_s=batch.get("structure_start_s", 0.0))
+        drop_t = torch.rand(b, device=z.device) < self.text_dropout
+        drop_c = torch.rand(b, device=z.device) < self.clasp_dropout
+        drop_s = None  # drawn only with a structure track: mix-only training draws as before
+        if self.structure_track is not None:
+            drop_s = torch.rand(b, len(GROUPS), device=z.device) < self.structure_dropout
+        kwargs = self.branch(cond, drop_text=drop_t, drop_clasp=drop_c, drop_structure=drop_s)
+        return {"loss": v_loss(self.predict_v, z, cond=kwargs)}
+
+    def check_training_latents(self, channels: int, length: int) -> None:
+        """Raise a `ValueError` naming the expected layout unless training latents of
+        `channels` x `length` fit this prior."""
+        if channels != self.net_channels:
+            layout = (f"{self.stem_count} stems ({', '.join(self.roles)}) of "
+                      f"{self.latent_channels} channels stacked role by role"
+                      if self.has_stems else f"the mix's {self.latent_channels} channels")
+            raise ValueError(f"training latents have {channels} channels; this prior expects "
+                             f"{self.net_channels}: {layout}")
         if length % self.length_multiple or (self.fixed_frames and length != self.fixed_frames):
             raise ValueError(f"training latents have {length} frames; they must be a multiple "
                              f"of {self.length_multiple}" + (
                                  f" and equal {self.fixed_frames}" if self.fixed_frames else ""))
-        cond = self.conditions(texts=list(batch["texts"]), n_frames=length,
-                               clasp=batch.get("clasp"), lyrics=batch.get("lyrics"))
-        drop_t = torch.rand(b, device=z.device) < self.text_dropout
-        drop_c = torch.rand(b, device=z.device) < self.clasp_dropout
-        kwargs = self.branch(cond, drop_text=drop_t, drop_clasp=drop_c)
-        return {"loss": v_loss(self.predict_v, z, cond=kwargs)}
 
 
 def _rows(drop: torch.Tensor | None, b: int, device: torch.device, *, keep: bool) -> torch.Tensor:
@@ -270,7 +382,7 @@ def _rows(drop: torch.Tensor | None, b: int, device: torch.device, *, keep: bool
 _DEFAULTS: dict[str, tp.Any] = {
     "sample_rate": 48_000, "fixed_frames": None, "latent_scale": 1.0,
     "text": {"max_length": 64, "dropout": 0.1},
-    "clasp": None, "lyrics_track": None,
+    "clasp": None, "lyrics_track": None, "stems": None, "structure_track": None,
 }
 
 
@@ -279,8 +391,10 @@ def create_prior_from_config(cfg: dict[str, tp.Any]) -> Prior:
 
     `config`: `latent_channels`, `downsampling_ratio`, `max_frames`, optional `sample_rate`,
     `fixed_frames`, `latent_scale` (default 1), `text` (`max_length`, `dropout`), `clasp` (`features`, `channels`,
-    `layout`, `depth`, `dropout`) or null, `lyrics_track` (`channels`) or null, and `unet`
-    (`UNetV0` keyword arguments; `in_channels` and `context_channels` are derived).
+    `layout`, `depth`, `dropout`) or null, `lyrics_track` (`channels`) or null, `stems`
+    (`roles`: a subset of `STEM_ROLES` in its order) or null (the mix only),
+    `structure_track` (`channels`, `dropout` per group) or null, and `unet` (`UNetV0` keyword
+    arguments; `in_channels` = latent_channels x stems and `context_channels` are derived).
     """
     from ainur_studio.models.factory import LEGACY_TYPES
     from ainur_studio.models.unet import create_unet_from_config
@@ -305,8 +419,14 @@ def create_prior_from_config(cfg: dict[str, tp.Any]) -> Prior:
         counts[int(c["clasp"].get("depth", 0))] += clasp.channels
     if track is not None:
         counts[0] += track.out_channels
+    roles = check_roles((c["stems"] or {}).get("roles", ()))
+    structure = None
+    if c["structure_track"]:
+        structure = StructureTrackConditioner(roles=roles,
+                                              channels=int(c["structure_track"]["channels"]))
+        counts[0] += structure.out_channels
     unet.setdefault("context_channels", counts)
-    unet["in_channels"] = int(c["latent_channels"])
+    unet["in_channels"] = int(c["latent_channels"]) * max(1, len(roles))
     return Prior(
         unet=create_unet_from_config(unet), factors=unet["factors"], clasp=clasp,
         clasp_depth=int((c["clasp"] or {}).get("depth", 0)), lyrics_track=track,
@@ -315,7 +435,8 @@ def create_prior_from_config(cfg: dict[str, tp.Any]) -> Prior:
         text_features=int(unet["embedding_features"]),
         text_max_length=int(text["max_length"]), text_dropout=float(text["dropout"]),
         clasp_dropout=float((c["clasp"] or {}).get("dropout", 0.0)),
-        latent_scale=float(c["latent_scale"]))
+        latent_scale=float(c["latent_scale"]), roles=roles, structure_track=structure,
+        structure_dropout=float((c["structure_track"] or {}).get("dropout", 0.1)))
 
 
 def _clasp_from(spec: dict[str, tp.Any] | None) -> ClaspConditioner | None:

@@ -42,7 +42,7 @@ def test_bad_configs(cfg, match):
 def test_context_channels_must_match_the_conditioners():
     cfg = load_config("prior_debug")
     cfg["config"]["unet"]["context_channels"] = [3, 0, 0]
-    with pytest.raises(ValueError, match=r"fix: set unet.context_channels to \[11, 0, 0\]"):
+    with pytest.raises(ValueError, match=r"fix: set unet.context_channels to \[15, 0, 0\]"):
         create_prior_from_config(cfg)
 
 
@@ -62,7 +62,7 @@ def test_config_round_trip_gives_identical_outputs(pack):
     b.load_state_dict(a.state_dict())
     b.attach_text_encoder(pack.text_encoder)
     b.eval()
-    x, s = torch.randn(2, 32, 48), torch.tensor([0.3, 0.9])
+    x, s = torch.randn(2, a.net_channels, 48), torch.tensor([0.3, 0.9])
     kw = a.branch(a.conditions(texts=["a", "b"], n_frames=48))
     assert torch.equal(a.predict_v(x, s, **kw), b.predict_v(x, s, **kw))
 
@@ -82,16 +82,16 @@ def test_branches_swap_in_the_nulls(pack):
     assert singing[: int(0.45 * fr)].eq(1).all() and singing[int(0.55 * fr):].eq(0).all()
     assert track[-1].eq(1).all()  # lyrics known
     assert not torch.equal(full["channels"][0], none["channels"][0])
-    n_clasp = m.clasp.channels
+    n_clasp, n_track = m.clasp.channels, m.lyrics_track.out_channels
     expected = m.clasp(m.clasp.null.expand(1, -1), 48)
     assert torch.equal(none["channels"][0][:, :n_clasp], expected)
-    assert none["channels"][0][:, n_clasp:].eq(0).all()
+    assert none["channels"][0][:, n_clasp: n_clasp + n_track].eq(0).all()
 
 
 def test_training_losses_backpropagate(pack):
     model = create_prior_from_config(pack.configs["prior"])
     model.attach_text_encoder(pack.text_encoder)
-    batch = {"latents": torch.rand(2, 32, 16) * 2 - 1, "texts": ["a", "b"],
+    batch = {"latents": torch.rand(2, model.net_channels, 16) * 2 - 1, "texts": ["a", "b"],
              "lyrics": [Lyrics(lines=[LyricLine(0, "oh")]), None],
              "clasp": torch.randn(2, 32)}
     out = model.training_losses(batch)
@@ -100,13 +100,13 @@ def test_training_losses_backpropagate(pack):
     assert model.lyrics_track.proj.weight.grad is not None
     assert model.clasp.null.grad is not None or model.clasp.proj.weight.grad is not None
     with pytest.raises(ValueError, match="multiple of 4"):
-        model.training_losses({**batch, "latents": torch.rand(2, 32, 15)})
+        model.training_losses({**batch, "latents": torch.rand(2, model.net_channels, 15)})
 
 
 def test_ainur_layout_injects_the_raw_clasp_vector_at_depth_2(pack):
     cfg = load_config("prior_debug")
     cfg["config"].update(clasp={"features": 16, "channels": 1, "layout": "ainur", "depth": 2},
-                         lyrics_track=None, fixed_frames=64)
+                         lyrics_track=None, fixed_frames=64, stems=None, structure_track=None)
     model = create_prior_from_config(cfg)
     model.attach_text_encoder(pack.text_encoder)
     assert model.unet.context_channels == [0, 0, 1] and model.padded_frames(10) == 64

@@ -19,7 +19,7 @@ from ainur_studio.models.factory import load_config
 from ainur_studio.models.pretrained import build_pack
 from ainur_studio.progress import Callbacks
 from ainur_studio.types import GenerationRequest, LyricLine, Lyrics, Task, TaskInputs
-from tests.ainur_studio.debug_pack import shared_debug_pack
+from tests.ainur_studio.debug_pack import mix_only_recipe, shared_debug_pack, shared_mix_pack
 
 SR = 48_000
 
@@ -30,10 +30,18 @@ def pack():
 
 
 @pytest.fixture(scope="module")
+def mix_pack():
+    """The debug pack with a mix-only prior: editing a mix source (a prior with stems edits
+    a take's stems, tests/ainur_studio/inference)."""
+    return shared_mix_pack()
+
+
+@pytest.fixture(scope="module")
 def short_window_pack():
-    """The debug pack with 64-frame (1.4 s) windows, so long-form chaining is cheap to test."""
-    recipe = load_config("pack_debug")
-    prior = load_config("prior_debug")
+    """The mix-only debug pack with 64-frame (1.4 s) windows, so long-form chaining is cheap
+    to test."""
+    recipe = mix_only_recipe()
+    prior = load_config("prior_debug_mix")
     prior["config"]["max_frames"] = 64
     recipe["components"] = {**recipe["components"], "prior": prior}
     return build_pack(recipe)
@@ -135,20 +143,20 @@ def test_interpolation_between_seeds(pack):
     assert torch.equal(r.audio[1], generate(request(seed=3), pack).audio[0])
 
 
-def test_variation(pack, source):
+def test_variation(mix_pack, source):
     keep = generate(request(task=Task.VARIATION, inputs=TaskInputs(source_audio=source,
-                                                                   strength=0.0)), pack)
+                                                                   strength=0.0)), mix_pack)
     check_audio(keep, 1, int(2.5 * SR))
     r = generate(request(task=Task.VARIATION, inputs=TaskInputs(source_audio=source,
-                                                                strength=0.5)), pack)
+                                                                strength=0.5)), mix_pack)
     check_audio(r, 1, int(2.5 * SR))
     assert not torch.equal(r.audio[0], keep.audio[0])
 
 
-def test_repaint_keeps_audio_outside_the_region(pack, source):
+def test_repaint_keeps_audio_outside_the_region(mix_pack, source):
     inputs = TaskInputs(source_audio=source, region_start_s=0.8, region_end_s=1.6,
                         crossfade_s=0.2)
-    r = generate(request(task=Task.REPAINT, inputs=inputs), pack)
+    r = generate(request(task=Task.REPAINT, inputs=inputs), mix_pack)
     check_audio(r, 1, int(2.5 * SR))
     src = audio_read(source)
     a, b = int(0.7 * SR), int(1.7 * SR)
@@ -159,9 +167,9 @@ def test_repaint_keeps_audio_outside_the_region(pack, source):
 def test_repaint_keeps_latents_outside_the_region_exactly(pack):
     ctx = RunContext(pack=pack, device=torch.device("cpu"),
                      settings=SamplingSettings("dpmpp-2m", "karras", 3, 4.0, 1.0))
-    z = torch.rand(1, 32, 100) * 2 - 1
+    z = torch.rand(1, pack.prior.net_channels, 100) * 2 - 1
     out = repaint_latents(ctx, z, Job(CondSpec("x"), 0, 0), [1, 2], 30, 55)
-    assert out.shape == (2, 32, 100)
+    assert out.shape == (2, pack.prior.net_channels, 100)
     assert torch.equal(out[:, :, :30], z.expand(2, -1, -1)[:, :, :30])
     assert torch.equal(out[:, :, 55:], z.expand(2, -1, -1)[:, :, 55:])
     assert not torch.equal(out[:, :, 30:55], z.expand(2, -1, -1)[:, :, 30:55])
@@ -199,9 +207,9 @@ def test_reference_audio_conditions(pack, source):
     ({"task": Task.REPAINT, "inputs": TaskInputs(source_audio="missing.wav", region_end_s=1.0)},
      "source_unreadable"),
 ])
-def test_bad_requests(pack, changes, code):
+def test_bad_requests(mix_pack, changes, code):
     with pytest.raises(GenerationError) as err:
-        generate(request(**changes), pack)
+        generate(request(**changes), mix_pack)
     assert err.value.code == code
 
 
@@ -212,10 +220,10 @@ def test_reference_too_short(pack, tmp_path):
     assert err.value.code == "reference_too_short"
 
 
-def test_bad_region(pack, source):
+def test_bad_region(mix_pack, source):
     inputs = TaskInputs(source_audio=source, region_start_s=2.0, region_end_s=9.0)
     with pytest.raises(GenerationError, match="0 <= start < end"):
-        generate(request(task=Task.REPAINT, inputs=inputs), pack)
+        generate(request(task=Task.REPAINT, inputs=inputs), mix_pack)
 
 
 def test_mismatched_pack(pack):

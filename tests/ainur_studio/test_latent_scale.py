@@ -43,7 +43,7 @@ def test_training_sees_the_scaled_latents():
     plain.load_state_dict(scaled.state_dict())
     for model in (scaled, plain):
         model.attach_text_encoder(pack.text_encoder)
-    z = torch.randn(2, 32, 32) * 0.3
+    z = torch.randn(2, pack.prior.net_channels, 32) * 0.3
     losses = []
     for model, latents in ((scaled, z), (plain, z * 3.0)):
         torch.manual_seed(1)

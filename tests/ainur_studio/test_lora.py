@@ -31,9 +31,9 @@ def _prior(seed: int = 0):
 
 def _inputs():
     gen = torch.Generator().manual_seed(0)
-    x = torch.randn(2, 32, 16, generator=gen)
+    x = torch.randn(2, 5 * 32, 16, generator=gen)  # 5 stems of 32 latent channels
     kwargs = {"embedding": torch.randn(2, 32, 32, generator=gen),
-              "channels": [torch.randn(2, 11, 16, generator=gen), None, None]}
+              "channels": [torch.randn(2, 15, 16, generator=gen), None, None]}
     return x, torch.tensor([0.3, 0.7]), kwargs
 
 

@@ -25,7 +25,7 @@ def problem():
     frames = prior.padded_frames(8)
     kwargs = prior.branch(prior.conditions(texts=["a calm chorale"], n_frames=frames))
     denoiser = prior.denoiser()
-    noise = torch.randn(1, prior.latent_channels, frames,
+    noise = torch.randn(1, prior.net_channels, frames,
                         generator=torch.Generator().manual_seed(0))
     return (lambda x, sigma: denoiser(x, sigma, **kwargs)), noise
 
