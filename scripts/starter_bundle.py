@@ -3,22 +3,20 @@ FluidSynth nor the MiniLM package (e.g. a rented accelerator reached with a size
 
     python scripts/starter_bundle.py --out runs/bundle --max-mb 55
 
-Writes `items.json` (caption, split, piece, clip file), `audio/*.ogg` (Ogg Vorbis, about
-100 kbit/s, so an hour of corpus fits in ~50 MB) and `text.safetensors`: per clip the MiniLM
-token embeddings of the caption (fp16, real tokens only), as the prior's text encoder gives
-them, and CLASP's pooled caption features (the frozen text tower's output). With these the
-bundle trainer (`scripts/starter_bundle_train.py`) needs no text model at all.
+Writes a caption bundle (`ainur_studio.training.caption_bundles`): `items.json` (caption,
+split, piece, clip file), `audio/*.ogg` (Ogg Vorbis, about 100 kbit/s, so an hour of corpus
+fits in ~50 MB) and `text.safetensors`: per clip the MiniLM token embeddings of the caption
+(fp16, real tokens only), as the prior's text encoder gives them, and CLASP's pooled caption
+features (the frozen text tower's output). With these the bundle trainer
+(`scripts/starter_bundle_train.py`) needs no text model at all.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def to_ogg(job: tuple[str, str]) -> int:
@@ -49,21 +47,13 @@ def select(rows: list[dict], max_mb: float) -> list[dict]:
 
 def text_features(captions: list[str]) -> dict:
     """MiniLM token embeddings (prior) and pooled features (CLASP text tower) per caption."""
-    import torch
-
     from ainur_studio.models.factory import create_model_from_config, load_config
+    from ainur_studio.training.caption_bundles import caption_features
 
     encoder = create_model_from_config({"type": "text_encoder", "source": None,
                                         "max_length": 64})
     clasp = create_model_from_config(load_config("clasp_starter")).eval()
-    tensors = {}
-    with torch.no_grad():
-        for i, text in enumerate(captions):
-            emb, mask = encoder([text], max_length=64)
-            n = int(mask[0].sum())
-            tensors[f"emb.{i}"] = emb[0, :n].to(torch.float16).contiguous()
-            tensors[f"pooled.{i}"] = clasp.text_tower([text], max_length=128)[0].float()
-    return tensors
+    return caption_features(captions, encoder=encoder, tower=clasp.text_tower)
 
 
 def main() -> int:
@@ -73,7 +63,7 @@ def main() -> int:
     p.add_argument("--max-mb", type=float, default=55.0, help="audio size budget (MB)")
     p.add_argument("--workers", type=int, default=2)
     args = p.parse_args()
-    from safetensors.torch import save_file
+    from ainur_studio.training.caption_bundles import write_bundle
 
     manifest, out = Path(args.manifest), Path(args.out)
     from ainur_studio.data.corpus.manifest import read_manifest
@@ -92,8 +82,7 @@ def main() -> int:
                       "duration_s": r.get("duration_s")})
     with ProcessPoolExecutor(args.workers) as pool:
         sizes = list(pool.map(to_ogg, jobs))
-    save_file(text_features([it["caption"] for it in items]), str(out / "text.safetensors"))
-    (out / "items.json").write_text(json.dumps(items, indent=1), encoding="utf-8")
+    write_bundle(out, items, text_features([it["caption"] for it in items]))
     print(f"{len(items)} clips, {len(jobs)} encoded now ({sum(sizes) / 1e6:.1f} MB)")
     return 0
 

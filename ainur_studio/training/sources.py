@@ -2,9 +2,11 @@
 
 A manifest has one object per clip, paths relative to the manifest file. Both the corpus format
 (`audio_path`, `caption`, `lrc_path`, `split`) and the CLASP format (`path`, `text`, `lrc` or
-`lyrics`, plain unsynced text) are read; `split: "test"` rows are held out. A latent bundle (`latent_bundles`) gives the prior its
-items already encoded. Every file goes through the same checks as a scanned
-folder, so a broken file is reported with its reason instead of stopping the run.
+`lyrics`, plain unsynced text) are read; `split: "test"` rows are held out. A latent bundle
+(`latent_bundles`) gives the prior its items already encoded; a caption bundle
+(`caption_bundles`) gives clips with their captions' text features precomputed (`text`).
+Every file goes through the same checks as a scanned folder, so a broken file is reported
+with its reason instead of stopping the run.
 """
 
 from __future__ import annotations
@@ -22,12 +24,14 @@ from ainur_studio.lyrics.lrc import read_lrc
 @dataclass
 class Sources:
     """Usable recordings (`train`), recordings a manifest holds out (`held_out`), the report;
-    from a latent bundle, the encoded items instead (`latents`: train, held out)."""
+    from a latent bundle, the encoded items instead (`latents`: train, held out); from a
+    caption bundle, also its captions' text features (`text`, a `CaptionFeatures`)."""
 
     report: DatasetReport
     train: list[DatasetItem] = field(default_factory=list)
     held_out: list[DatasetItem] = field(default_factory=list)
     latents: tuple[list[tp.Any], list[tp.Any]] | None = None
+    text: tp.Any = None
 
     def summary(self) -> str:
         """What will be trained on, for a person."""
@@ -43,7 +47,7 @@ class Sources:
 
 
 def load_sources(data: str | Path, *, min_seconds: float = 2.0) -> Sources:
-    """Scan a folder or read a `.jsonl` manifest.
+    """Scan a folder, read a `.jsonl` manifest, or a latent or caption bundle.
 
     Raises:
         FileNotFoundError: `data` does not exist.
@@ -55,6 +59,11 @@ def load_sources(data: str | Path, *, min_seconds: float = 2.0) -> Sources:
 
         return Sources(DatasetReport(str(data)), latents=load_items(data))
     if data.is_dir():
+        from ainur_studio.training.caption_bundles import is_caption_bundle, load_bundle
+
+        if is_caption_bundle(data):
+            report, train, held, text = load_bundle(data, min_seconds=min_seconds)
+            return Sources(report, train=train, held_out=held, text=text)
         report = scan_folder(data, min_seconds=min_seconds)
         return Sources(report, train=list(report.items))
     if not data.is_file():

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 MODES = ("lora", "full", "scratch")
+TEXT_FEATURES = ("encoder", "lookup")
 COMPONENTS = ("prior", "clasp", "autoencoder", "decoder")
 ALIASES = {"data_dir": "data", "learning_rate": "lr", "lora_rank": "rank", "out_dir": "out",
            "output": "out", "max_steps": "steps", "checkpoint_every": "save_every"}
@@ -42,6 +43,8 @@ class RunSpec:
         name: name of the exported pack ("" = derived); install: also copy it to the user's
             models folder so the app lists it.
         resume: continue from the newest checkpoint in `out`.
+        text_features: "encoder" runs the pack's text models; "lookup" takes a caption
+            bundle's precomputed features instead (`data` is the bundle; no text model loads).
     """
 
     data: str = ""
@@ -74,6 +77,7 @@ class RunSpec:
     name: str = ""
     install: bool = False
     resume: bool = False
+    text_features: str = "encoder"
 
     @classmethod
     def from_dict(cls, data: tp.Mapping[str, tp.Any]) -> RunSpec:
@@ -125,6 +129,9 @@ class RunSpec:
             raise ValueError(f"preview_seconds must be at least 1, got {self.preview_seconds}")
         if not 0.0 <= self.holdout < 1.0:
             raise ValueError(f"holdout must be in [0, 1), got {self.holdout}")
+        if self.text_features not in TEXT_FEATURES:
+            raise ValueError(f"unknown text_features {self.text_features!r}; use "
+                             f"{', '.join(TEXT_FEATURES)}")
 
     def to_dict(self) -> dict[str, tp.Any]:
         return dataclasses.asdict(self)

@@ -2,10 +2,11 @@
 `train` job, the starter recipe and the GPU-bundle scripts.
 
 It reads the spec (`spec.RunSpec`), joins the process group under torchrun, writes the spec
-into the run folder, reads the data (`sources.load_sources`: a folder, a manifest or a latent
-bundle; broken files reported and skipped) and hands over to the recipe of the component
-(`recipes.get_recipe`), which builds batches and losses, trains with the shared `Trainer` and
-exports. Under torchrun every rank runs this same function; only the main rank writes files.
+into the run folder, reads the data (`sources.load_sources`: a folder, a manifest, a latent
+or a caption bundle; broken files reported and skipped) and hands over to the recipe of the
+component (`recipes.get_recipe`), which builds batches and losses, trains with the shared
+`Trainer` and exports. Under torchrun every rank runs this same function; only the main rank
+writes files.
 """
 
 from __future__ import annotations

@@ -46,7 +46,7 @@ def make_clips(root: Path, *, count: int = 6, seconds: float = 2.5, broken: bool
 
 def spec(data: Path, out: Path, **overrides) -> dict:
     """A small, fast LoRA run on the debug pack."""
-    base = {"data": str(data), "out": str(out), "base": "debug", "mode": "lora", "steps": 8,
+    base = {"data": str(data), "out": str(out), "base": "debug-mix", "mode": "lora", "steps": 8,
             "batch_size": 2, "lr": 1e-2, "warmup": 0, "rank": 8, "crop_seconds": 1.0,
             "save_every": 4, "holdout": 0.0, "ema_decay": None,
             "lora_targets": ["attention", "conv"]}
@@ -96,8 +96,8 @@ def _check_lora_pack(folder: Path) -> None:
     from ainur_studio.types import GenerationRequest
 
     meta = json.loads((folder / "pack.json").read_text())
-    base = load_pack("debug")
-    assert meta["kind"] == "lora" and meta["base"] == {"name": "debug", "hash": base.hash,
+    base = load_pack("debug-mix")
+    assert meta["kind"] == "lora" and meta["base"] == {"name": "debug-mix", "hash": base.hash,
                                                        "path": None}
     tuned = load_lora_pack(folder)
     assert tuned.hash != base.hash and tuned.name == meta["name"]
@@ -242,3 +242,10 @@ def test_clasp_vector_of_a_crop_follows_its_lyrics():
     assert torch.equal(vectors(item, 6.0, 8.0), audio)  # nothing sung: the audio embedding
     vectors.lyrics_vector("another")
     assert list(vectors._memo) == ["another"]  # bounded memo
+
+
+def test_a_stems_base_refuses_mixed_recordings_by_name(clips, tmp_path):
+    with pytest.raises(ValueError, match=r"'debug' makes stems \(drums, bass.*choose a base "
+                                         r"pack that makes the mix only"):
+        train(RunSpec.from_dict(spec(clips, tmp_path / "run", base="debug")), device="cpu")
+    assert not (tmp_path / "run" / "cache").exists()  # refused before any encoding

@@ -54,7 +54,7 @@ def test_bad_manifest_lines_name_the_line(tmp_path):
 
 
 def _run(data: Path, out: Path, **overrides) -> dict:
-    spec = {"data": str(data), "out": str(out), "base": "debug", "steps": 2, "batch_size": 2,
+    spec = {"data": str(data), "out": str(out), "base": "debug-mix", "steps": 2, "batch_size": 2,
             "crop_seconds": 1.0, "save_every": 0, "lr": 1e-3, "holdout": 0.0, **overrides}
     return train(spec)
 
@@ -74,7 +74,7 @@ def test_components_train_from_scratch_and_export_their_model(clips, tmp_path, c
 def test_decoder_finetune_keeps_the_encoder_and_exports_a_pack(clips, tmp_path):
     from ainur_studio.models.pretrained import load_pack
 
-    base = load_pack("debug")
+    base = load_pack("debug-mix")
     result = _run(clips, tmp_path / "run", mode="full", component="decoder", holdout=0.25,
                   preview_every=1)
     tuned = load_pack(result["pack"])
@@ -91,7 +91,7 @@ def test_decoder_finetune_keeps_the_encoder_and_exports_a_pack(clips, tmp_path):
 def test_prior_from_scratch_on_a_manifest(clips, tmp_path):
     manifest = _manifest(clips, tmp_path / "corpus")
     result = _run(manifest, tmp_path / "run", mode="scratch", component="prior",
-                  config="prior_debug", ema_decay=0.9)
+                  config="prior_debug_mix", ema_decay=0.9)
     assert result["steps"] == 2 and Path(result["pack"], "pack.json").is_file()
     with pytest.raises(ValueError, match="unknown config .huge. for the prior: use one of"):
         _run(manifest, tmp_path / "run2", mode="scratch", component="prior", config="huge")

@@ -16,6 +16,7 @@ import torch
 
 from ainur_studio.data.datasets import split_holdout
 from ainur_studio.training.distributed import barrier
+from ainur_studio.training.lookup_packs import build_model, features_for, load_base_pack
 from ainur_studio.training.loop import Trainer
 from ainur_studio.training.runs import (
     History,
@@ -68,12 +69,9 @@ def run_module(spec: RunSpec, sources: Sources, env: RunEnv, *, data: DataFn,
     """Train the spec's component (a module with `training_losses`) on `data`'s sets;
     `validation` measures the held-out set (default: its loss)."""
     validation = validation or held_out_loss
-    pack = None
-    if spec.mode != "scratch":
-        from ainur_studio.models.pretrained import load_pack
-
-        pack = load_pack(spec.base)
-    model, cfg = _model(spec, pack)
+    table = features_for(spec, sources)
+    pack = load_base_pack(spec.base, table) if spec.mode != "scratch" else None
+    model, cfg = _model(spec, pack, table)
     train, held = sources.train, sources.held_out
     if not held and spec.preview_every:
         train, held = split_holdout(train, fraction=spec.holdout, seed=spec.seed)
@@ -106,15 +104,14 @@ def run_module(spec: RunSpec, sources: Sources, env: RunEnv, *, data: DataFn,
             "skipped": sources.skipped()}
 
 
-def _model(spec: RunSpec, pack: tp.Any | None) -> tuple[torch.nn.Module, dict]:
-    """The module to train and its config."""
+def _model(spec: RunSpec, pack: tp.Any | None, table: tp.Any | None
+           ) -> tuple[torch.nn.Module, dict]:
+    """The module to train and its config (`table`: looked-up text features, or None)."""
     if spec.mode == "scratch":
-        from ainur_studio.models.factory import create_model_from_config
-
         cfg = resolve_config(spec.component, spec.config)
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(spec.seed)
-            return create_model_from_config(cfg), cfg
+            return build_model(cfg, table), cfg
     name = PACK_FIELD[spec.component]
     module = getattr(pack, name)
     if module is None:

@@ -15,6 +15,7 @@ import torch
 from ainur_studio.data.datasets import LatentCropDataset, collate_crops, crop_length, split_holdout
 from ainur_studio.training.batch_size import pick_batch_size
 from ainur_studio.training.distributed import barrier
+from ainur_studio.training.lookup_packs import features_for, load_base_pack
 from ainur_studio.training.loop import Trainer
 from ainur_studio.training.recipes.module import resolve_config
 from ainur_studio.training.recipes.prior_cache import precache
@@ -33,7 +34,8 @@ from ainur_studio.training.spec import RunSpec
 
 def run(spec: RunSpec, sources: Sources, env: RunEnv) -> dict[str, tp.Any]:
     """Train the prior as `spec` says; see the module docstring."""
-    pack = load_base(spec, env.dist.device)
+    pack = load_base(spec, env.dist.device, features_for(spec, sources))
+    _check_mix_data(pack, spec)
     base_hash = pack.hash
     train_items, held = _encode(spec, sources, pack, env)
     train_set, held_set = _datasets(spec, pack, train_items, held)
@@ -77,11 +79,19 @@ def run(spec: RunSpec, sources: Sources, env: RunEnv) -> dict[str, tp.Any]:
             "trainable_parameters": count_trainable(objective)[0]}
 
 
-def load_base(spec: RunSpec, device: torch.device) -> tp.Any:
-    """The base pack; in "scratch" mode its prior is replaced by a fresh one from `config`."""
-    from ainur_studio.models.pretrained import load_pack
+def _check_mix_data(pack: tp.Any, spec: RunSpec) -> None:
+    """Recordings are mixes: a prior that makes stems cannot learn from them as they are."""
+    if getattr(pack.prior, "has_stems", False):
+        raise ValueError(f"the base pack {spec.base!r} makes stems "
+                         f"({', '.join(pack.prior.roles)}); fine-tuning it on mixed "
+                         "recordings is not supported yet: choose a base pack that makes the "
+                         "mix only (e.g. 'starter')")
 
-    pack = load_pack(spec.base)
+
+def load_base(spec: RunSpec, device: torch.device, table: tp.Any | None = None) -> tp.Any:
+    """The base pack (with `table`'s looked-up text features for text, when given); in
+    "scratch" mode its prior is replaced by a fresh one from `config`."""
+    pack = load_base_pack(spec.base, table)
     if spec.mode == "scratch":
         fresh_prior(pack, spec.config, seed=spec.seed)
     return pack.to(device)

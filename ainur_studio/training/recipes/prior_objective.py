@@ -74,6 +74,7 @@ class PriorObjective(nn.Module):
         """
         d = self.prior
         z = d.to_prior(batch["latents"].to(d.device))
+        d.check_training_latents(z.shape[1], z.shape[-1])
         b = z.shape[0]
         cond = self.conditions(batch)
         drop_t = torch.rand(b, device=z.device) < d.text_dropout
