@@ -24,6 +24,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "receive": ("commands.receive", "reference OSC receiver for streamed takes"),
     "daw": ("commands.daw", "listen to a DAW's tempo and transport"),
     "lrc": ("commands.lrc", "validate a synced-lyrics (.lrc) file and print it parsed"),
+    "midi": ("commands.midi", "write the MIDI of a take's parts (given notes, else transcribed)"),
     "corpus": ("commands.corpus", "build the starter training corpus"),
 }
 

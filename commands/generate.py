@@ -1,8 +1,9 @@
 """Generate takes without the app, on the engine's code path (in this process).
 
-Prints the path of every take written (with --json: one JSON object per take, with its path,
-sidecar, LRC and the Take record). Progress goes to stderr. Exit code 0 when every take was
-written, 1 when generation failed, 2 for bad arguments, 130 when interrupted.
+Prints the path of every take written: its folder for a take made of parts (a pack with
+stems), else its audio file (with --json: one JSON object per take, with its path, folder,
+parts, sidecar, LRC and the Take record). Progress goes to stderr. Exit code 0 when every
+take was written, 1 when generation failed, 2 for bad arguments, 130 when interrupted.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ import threading
 import typing as tp
 from pathlib import Path
 
+from commands import generate_structure
+from commands.generate_structure import UsageError
 from engine.osc.addresses import DELIVERY_KINDS
 
 TASKS = ("new", "variation", "repaint", "extend", "interpolate", "best-of")
@@ -32,10 +35,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                    help="reference audio whose style conditions the take")
     g.add_argument("--duration", type=float, default=None, metavar="S",
                    help="length in seconds (default 10, or from --bars/--bpm)")
-    g.add_argument("--bars", type=int, metavar="N", help="length in bars (needs --bpm)")
-    g.add_argument("--bpm", type=float, metavar="B", help="tempo in beats per minute")
-    g.add_argument("--beats-per-bar", type=int, default=4, metavar="N",
-                   help="beats per bar for --bars (default 4)")
     g.add_argument("--seed", type=int, help="random seed (default: a random one, reported)")
     g.add_argument("--steps", type=int, metavar="N",
                    help="sampler steps (default: the model pack's, else 24)")
@@ -48,6 +47,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--model", default="starter", metavar="PACK",
                    help="model pack name or folder, or a training run folder (its pack/); "
                         "see `ainur-studio models`")
+    generate_structure.add_arguments(parser)
     t = parser.add_argument_group("task (default: new)")
     t.add_argument("--task", choices=TASKS, default="new", help="what to do")
     t.add_argument("--source", metavar="F.wav", help="take to vary, repaint or extend")
@@ -92,10 +92,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     d.add_argument("--precision", default="auto", help="auto, fp32, bf16 or fp16")
 
 
-class UsageError(ValueError):
-    """A command-line mistake, reported with exit code 2."""
-
-
 def _existing(path: str | None, what: str) -> str:
     if not path:
         return ""
@@ -108,29 +104,33 @@ def build_request(args: argparse.Namespace) -> tp.Any:
     """The `GenerationRequest` the arguments describe."""
     from ainur_studio.types import GenerationRequest, PromptFields, Task, TaskInputs
 
-    if args.bars is not None and args.bpm is None:
-        raise UsageError("--bars needs --bpm to know how long a bar is")
-    duration = args.duration
-    if args.bars is not None:
-        if args.duration is not None:
-            raise UsageError("give either --duration or --bars/--bpm, not both")
-        duration = args.bars * args.beats_per_bar * 60.0 / args.bpm
+    if args.bars is not None and args.duration is not None and not args.add_to:
+        raise UsageError("give either --duration or --bars/--bpm, not both")
+    grid = generate_structure.build_grid(args)
+    duration = args.duration if grid.duration_s is None else grid.duration_s
+    if grid.base is not None and args.task != "new":
+        raise UsageError(f"--add-to is the add-parts task; leave out --task {args.task}")
     inputs = TaskInputs(source_audio=_existing(args.source, "--source"),
                         strength=args.strength, extend_side=args.side, extend_s=args.extend_s,
                         second_prompt=args.second_prompt, second_seed=args.second_seed,
                         interpolation_steps=args.interpolation_steps, best_of=args.best_of,
-                        reference_audio=_existing(args.reference, "--reference"))
+                        reference_audio=_existing(args.reference, "--reference"),
+                        part_audio=grid.part_audio)
     if args.region:
         inputs.region_start_s, inputs.region_end_s = args.region
     if args.task in ("variation", "repaint", "extend") and not inputs.source_audio:
         raise UsageError(f"--task {args.task} needs --source F.wav")
+    base = grid.base.request if grid.base is not None else None
+    lyrics = _read_lyrics(args.lyrics) or (base.lyrics if base is not None else None)
     request = GenerationRequest(
-        prompt=args.prompt, fields=PromptFields(bpm=args.bpm), lyrics=_read_lyrics(args.lyrics),
+        prompt=args.prompt or (base.prompt if base is not None else ""),
+        fields=PromptFields(bpm=grid.structure.bpm), lyrics=lyrics,
         duration_s=10.0 if duration is None else duration,
         seed=random.randrange(2**31) if args.seed is None else args.seed,
         **_given_sampling(args), variations=args.variations,
-        task=Task(args.task), inputs=inputs, model=args.model)
-    check_arguments(request)  # before the pack's defaults, which need the pack registry
+        task=Task.ADD_PARTS if base is not None else Task(args.task), inputs=inputs,
+        model=args.model, structure=grid.structure)
+    check_arguments(request, bars=args.bars is not None)  # before the pack's defaults, which need the pack registry
     return dataclasses.replace(request, **_sampling(args))
 
 
@@ -140,17 +140,19 @@ OPTION_OF = {"duration_s": "--duration", "steps": "--steps", "guidance": "--guid
              "inputs.strength": "--strength", "inputs.extend_s": "--extend-s",
              "inputs.interpolation_steps": "--interpolation-steps",
              "inputs.best_of": "--best-of", "inputs.region_start_s": "--region",
-             "inputs.region_end_s": "--region"}
+             "inputs.region_end_s": "--region", "start_bar": "--start-bar"}
 
 
-def check_arguments(request: tp.Any) -> None:
-    """Refuse a request outside `ainur_studio.limits` before any model loads."""
+def check_arguments(request: tp.Any, *, bars: bool = False) -> None:
+    """Refuse a request outside `ainur_studio.limits` before any model loads (`bars`: the
+    duration came from --bars)."""
     from ainur_studio.limits import audio_file_problems, request_problems
 
     problems = request_problems(request) or audio_file_problems(request)
     if problems:
         text = problems[0].plain
-        for field, option in OPTION_OF.items():
+        options = {**OPTION_OF, "duration_s": "--bars" if bars else "--duration"}
+        for field, option in options.items():
             if text.startswith(field + " "):
                 text = f"{option} ({field}){text[len(field):]}"
                 break
@@ -343,9 +345,10 @@ def _deliver_all(args: argparse.Namespace, request: tp.Any, takes: list[str]) ->
 def _take_line(data: dict[str, tp.Any], *, as_json: bool) -> str:
     paths = data.get("paths", {})
     if not as_json:
-        return str(paths.get("audio", ""))
+        return str(paths.get("folder") or paths.get("audio", ""))
     take = data.get("take", {})
-    return json.dumps({"path": paths.get("audio", ""), "sidecar": paths.get("sidecar", ""),
+    return json.dumps({"path": paths.get("audio", ""), "folder": paths.get("folder", ""),
+                       "parts": paths.get("parts", {}), "sidecar": paths.get("sidecar", ""),
                        "lrc": paths.get("lrc", ""), "seed": data.get("seed"),
                        "duration_s": take.get("frames", 0) / take.get("sample_rate", 48000),
                        "take": take}, ensure_ascii=False)

@@ -29,7 +29,7 @@ import numpy as np
 import soundfile as sf
 
 from ainur_studio.types import GenerationRequest, Lyrics, Take
-from engine.loudness import normalize
+from engine.loudness import LoudnessReport, normalize
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +41,7 @@ FORMATS = {  # name -> (container, subtype, suffix)
     "wav32f": ("WAV", "FLOAT", ".wav"),
     "flac": ("FLAC", "PCM_24", ".flac"),
 }
-_MAX_CLASHES = 10_000
+MAX_CLASHES = 10_000
 _TAG_COMMENT_MAX = 2000
 MAX_TEMPLATE_CHARS = 255
 MAX_SPEC_NUMBER = 64   # the largest width or precision a template field may ask for
@@ -192,11 +192,12 @@ def remove_stale_parts(folder: str | Path, *, older_than_s: float = STALE_PART_S
     return removed
 
 
-def to_frames(audio: tp.Any) -> np.ndarray:
-    """A [C, T] tensor or array (C = 1 or 2) -> float64 (T, 2)."""
+def to_frames(audio: tp.Any, dtype: type = np.float64) -> np.ndarray:
+    """A [C, T] tensor or array (C = 1 or 2) -> (T, 2) of `dtype` (a view of `audio` where
+    it already has that type: do not change it in place)."""
     if hasattr(audio, "detach"):
         audio = audio.detach().float().cpu().numpy()
-    x = np.asarray(audio, dtype=np.float64)
+    x = np.asarray(audio, dtype=dtype)
     if x.ndim != 2 or x.shape[0] not in (1, 2) or x.shape[1] == 0:
         raise ValueError(f"take audio must be [channels, frames] with 1 or 2 channels, got "
                          f"shape {tuple(x.shape)}")
@@ -244,7 +245,7 @@ def write_take(audio: tp.Any, *, request: GenerationRequest, options: TakeOption
     out_dir.mkdir(parents=True, exist_ok=True)
     for stale in remove_stale_parts(out_dir):
         log.info("removed %s, left by an interrupted write", stale.name)
-    tags = _tags(request, seed=seed, model_id=model_id, now=now)
+    tags = take_tags(request, seed=seed, model_id=model_id, now=now)
     lyrics = request.lyrics if request.lyrics and request.lyrics.lines else None
     audio_path = _publish_audio(out_dir, stem, suffix, frames, sample_rate, container, subtype,
                                 tags, with_lrc=lyrics is not None)
@@ -256,24 +257,32 @@ def write_take(audio: tp.Any, *, request: GenerationRequest, options: TakeOption
         take.lrc_path = str(audio_path.with_suffix(".lrc"))
         write_new(Path(take.lrc_path), format_lyrics(lyrics).encode("utf-8"))
     take.sidecar_path = str(audio_path.with_suffix(".json"))
-    sidecar = {**take.to_dict(), "seed": seed, "format": options.format,
-               "loudness": {"target_lufs": options.loudness_lufs,
-                            "ceiling_dbtp": options.true_peak_dbtp,
-                            "input_lufs": _finite(report.input_lufs),
-                            "output_lufs": _finite(report.output_lufs),
-                            "gain_db": round(report.gain_db, 3),
-                            "true_peak_dbtp": _finite(report.true_peak_dbtp),
-                            "limited": report.limited}}
-    write_new(Path(take.sidecar_path), (json.dumps(sidecar, indent=2, ensure_ascii=False)
-                                        + "\n").encode("utf-8"))
+    write_new(Path(take.sidecar_path), sidecar_bytes(take, seed=seed, options=options,
+                                                     report=report))
     return take
 
 
-def _finite(value: float) -> float | None:
-    return round(value, 3) if np.isfinite(value) else None
+def sidecar_bytes(take: Take, *, seed: int, options: TakeOptions, report: LoudnessReport,
+                  **loudness: tp.Any) -> bytes:
+    """The sidecar JSON: the `Take` record, its seed and format, and what the loudness stage
+    measured and did (`loudness` adds keys to that object)."""
+    sidecar = {**take.to_dict(), "seed": seed, "format": options.format,
+               "loudness": {"target_lufs": options.loudness_lufs,
+                            "ceiling_dbtp": options.true_peak_dbtp,
+                            "input_lufs": finite(report.input_lufs),
+                            "output_lufs": finite(report.output_lufs),
+                            "gain_db": round(report.gain_db, 3),
+                            "true_peak_dbtp": finite(report.true_peak_dbtp),
+                            "limited": report.limited, **loudness}}
+    return (json.dumps(sidecar, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
-def _tags(request: GenerationRequest, *, seed: int, model_id: str,
+def finite(value: float | None) -> float | None:
+    """`value` rounded to 3 decimals, or None for None, infinities and NaN (JSON has none)."""
+    return round(value, 3) if value is not None and np.isfinite(value) else None
+
+
+def take_tags(request: GenerationRequest, *, seed: int, model_id: str,
           now: _dt.datetime) -> dict[str, str]:
     params = request.to_dict()
     params["seed"] = seed
@@ -293,14 +302,8 @@ def _publish_audio(out_dir: Path, stem: str, suffix: str, frames: np.ndarray,
     """Write to a temporary file, then claim the first free ``stem[-k]`` name for it."""
     tmp = out_dir / f".{stem}.{uuid.uuid4().hex[:8]}.part"
     try:
-        with sf.SoundFile(tmp, "w", samplerate=sample_rate, channels=2, format=container,
-                          subtype=subtype) as f:
-            for key, value in tags.items():
-                if value:
-                    setattr(f, key, value)
-            f.write(frames)
-        _fsync_path(tmp)
-        for k in range(1, _MAX_CLASHES):
+        write_audio_file(tmp, frames, sample_rate, container, subtype, tags)
+        for k in range(1, MAX_CLASHES):
             name = stem if k == 1 else f"{stem}-{k}"
             siblings = [out_dir / f"{name}{ext}" for ext in (".json", ".lrc")]
             if any(s.exists() for s in siblings[: 2 if with_lrc else 1]):
@@ -312,6 +315,19 @@ def _publish_audio(out_dir: Path, stem: str, suffix: str, frames: np.ndarray,
     finally:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
+
+
+def write_audio_file(path: Path, frames: np.ndarray, sample_rate: int, container: str,
+                     subtype: str, tags: tp.Mapping[str, str]) -> Path:
+    """Write (T, 2) `frames` with `tags` to `path` (a fresh temporary) and fsync it."""
+    with sf.SoundFile(path, "w", samplerate=sample_rate, channels=2, format=container,
+                      subtype=subtype) as f:
+        for key, value in tags.items():
+            if value:
+                setattr(f, key, value)
+        f.write(frames)
+    _fsync_path(path)
+    return path
 
 
 def _claim(tmp: Path, target: Path) -> bool:

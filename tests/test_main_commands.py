@@ -12,7 +12,7 @@ import main
 
 ROOT = Path(__file__).resolve().parents[1]
 EXPECTED = ("gui", "generate", "models", "engine", "train", "clasp", "send", "receive", "daw",
-            "lrc", "corpus")
+            "lrc", "midi", "corpus")
 
 
 def test_every_command_is_a_module_of_the_commands_package():

@@ -3,7 +3,8 @@
 `run(params, ctx, *, runtime)` parses the `GenerationRequest`, gets the pack from the
 runtime's cache, calls the generate function with a progress callback (one `progress` event
 per sampler step) and a cancel callback (polled once per step), then writes every output as a
-take and announces it with `take_ready`.
+take and announces it with `take_ready`: a folder of parts (`engine.take_folder`) for an output
+with stems, a single file (`engine.takes`) for a mix-only pack's.
 """
 
 from __future__ import annotations
@@ -84,6 +85,8 @@ def run(params: dict[str, tp.Any], ctx: JobContext, *, runtime: Runtime) -> dict
         raise JobError(ErrorCode.GENERATION_ERROR, "the model returned no audio")
     timings = {"load": round(load_s, 3), **dict(_get(result, "timings", {}) or {})}
     metas = list(_get(result, "meta", []) or [])
+    stems = list(_get(result, "stems", []) or [])
+    given = list(_get(result, "given", []) or [])
     model_id = str(getattr(pack, "name", "") or request.model)
     model_hash = str(getattr(pack, "hash", "") or getattr(pack, "sha256", "") or "")
     paths = []
@@ -91,12 +94,13 @@ def run(params: dict[str, tp.Any], ctx: JobContext, *, runtime: Runtime) -> dict
         ctx.check_cancelled()
         ctx.report(i, len(audio), stage="write", message=f"writing take {i + 1}/{len(audio)}")
         meta = metas[i] if i < len(metas) and isinstance(metas[i], dict) else {}
-        take = _write(wav, request, options, i, meta, model_id, model_hash, timings)
+        output = Output(wav, stems[i] if i < len(stems) else {},
+                        given[i] if i < len(given) else [])
+        take = _write(output, request, options, i, meta, model_id, model_hash, timings)
         paths.append(take.path)
         ctx.emit(EventName.TAKE_READY.value, {
             "take": take.to_dict(), "index": i, "count": len(audio),
-            "seed": int(meta.get("seed", request.seed + i)),
-            "paths": {"audio": take.path, "sidecar": take.sidecar_path, "lrc": take.lrc_path}})
+            "seed": int(meta.get("seed", request.seed + i)), "paths": take_paths(take)})
     ctx.report(len(audio), len(audio), stage="write")
     return {"takes": paths}
 
@@ -131,16 +135,36 @@ def precision_context(choice: DeviceChoice) -> tp.ContextManager[tp.Any]:
     return torch.autocast(device_type=device_type, dtype=getattr(torch, choice.dtype_name))
 
 
-def _write(wav: tp.Any, request: GenerationRequest, options: TakeOptions, index: int,
+class Output(tp.NamedTuple):
+    """One output of the generate function: the mix, and its stems when the pack makes them."""
+
+    audio: tp.Any                   # [2, T]
+    stems: tp.Mapping[str, tp.Any]  # role -> [2, T]; empty for a mix-only pack
+    given: tp.Sequence[str]         # the roles in `stems` that were given (add-parts)
+
+
+def take_paths(take: tp.Any) -> dict[str, tp.Any]:
+    """The ``paths`` of a `take_ready` event: audio (the mix), sidecar, lrc, folder (``""``
+    for a single-file take) and parts (role -> file)."""
+    return {"audio": take.path, "sidecar": take.sidecar_path, "lrc": take.lrc_path,
+            "folder": take.folder, "parts": {p.role: p.path for p in take.parts}}
+
+
+def _write(output: Output, request: GenerationRequest, options: TakeOptions, index: int,
            meta: dict[str, tp.Any], model_id: str, model_hash: str,
            timings: dict[str, float]) -> tp.Any:
-    from engine.takes import write_take
-
     seed = meta.get("seed")
+    common = {"request": request, "options": options, "index": index,
+              "seed": None if seed is None else int(seed), "model_id": model_id,
+              "model_hash": model_hash, "timings": timings, "meta": meta}
     try:
-        return write_take(wav, request=request, options=options, index=index,
-                          seed=None if seed is None else int(seed), model_id=model_id,
-                          model_hash=model_hash, timings=timings, meta=meta)
+        if output.stems:
+            from engine.take_folder import write_take_folder
+
+            return write_take_folder(output.stems, given=output.given, **common)
+        from engine.takes import write_take
+
+        return write_take(output.audio, **common)
     except ValueError as exc:
         raise JobError(ErrorCode.GENERATION_ERROR, str(exc)) from exc
     except OSError as exc:

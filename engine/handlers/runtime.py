@@ -88,9 +88,9 @@ def _folder_summary(folder: Path) -> dict[str, tp.Any]:
 
 
 def warm_take_writer() -> None:
-    """Import the take writer (`engine.takes`: numpy, scipy; about 1 s) ahead of the first
-    take."""
-    importlib.import_module("engine.takes")
+    """Import the take writers (`engine.takes` and `engine.take_folder`: numpy, scipy; about
+    1 s) ahead of the first take."""
+    importlib.import_module("engine.take_folder")
 
 
 class PackCache:

@@ -52,3 +52,23 @@ def test_reading_is_bounded_and_keeps_the_newest(tmp_path):
         write_take(tmp_path, f"d{day}", created=f"2024-05-0{day}T10:00:00+00:00")
     assert [t.take_id for t in read_takes_folder(tmp_path, limit=2)] == ["d5", "d4"]
     assert read_takes_folder(tmp_path / "missing") == []
+
+
+def test_take_folders_are_listed_with_their_parts_even_when_moved(tmp_path):
+    import json
+
+    from tests.ui.test_take_stems import write_stem_take
+
+    written = tmp_path / "before"
+    take = write_stem_take(written, "band")
+    (Path(take.folder) / "take.json").write_text(json.dumps(take.to_dict()), encoding="utf-8")
+    moved = tmp_path / "takes"
+    Path(written).rename(moved)  # the whole takes folder moved: paths follow the sidecar
+    write_take(moved, "single", created="2024-05-01T10:00:00+00:00")
+    takes = {t.take_id: t for t in read_takes_folder(moved)}
+    assert set(takes) == {"band", "single"}
+    band = takes["band"]
+    assert [p.role for p in band.parts] == ["drums", "bass", "harmony", "melody", "vocals"]
+    assert all(Path(p.path).is_file() and Path(p.path).parent == moved / "band"
+               for p in band.parts)
+    assert Path(band.path) == moved / "band" / "mix.wav"

@@ -1,5 +1,6 @@
 """The takes folder on disk: where the engine writes takes (the `output/folder` setting, else
-`<user data>/takes`), read back from the sidecar JSON files it writes beside each take.
+`<user data>/takes`), read back from the sidecar JSON of each take: beside a single-file take,
+or ``take.json`` inside a take folder (`ainur_studio.take_reader`).
 
 The app shows these takes when no project is open, so takes made in an earlier session are
 there after a restart. Qt-free.
@@ -7,11 +8,11 @@ there after a restart. Qt-free.
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timezone
 from pathlib import Path
 
 from ainur_studio.project.autosave import user_data_dir
+from ainur_studio.take_reader import SIDECAR, TakeReadError, read_take
 from ainur_studio.types import Take
 
 FOLDER_LIMIT = 200  # the newest takes shown when no project is open
@@ -30,7 +31,8 @@ def read_takes_folder(folder: str | Path, *, limit: int = FOLDER_LIMIT) -> list[
     folder = Path(folder)
     if not folder.is_dir():
         return []
-    sidecars = sorted(folder.glob("*.json"), key=_mtime, reverse=True)
+    sidecars = sorted([*folder.glob("*.json"), *folder.glob(f"*/{SIDECAR}")], key=_mtime,
+                      reverse=True)
     takes: list[Take] = []
     for path in sidecars:
         take = read_sidecar(path)
@@ -44,19 +46,10 @@ def read_takes_folder(folder: str | Path, *, limit: int = FOLDER_LIMIT) -> list[
 def read_sidecar(path: Path) -> Take | None:
     """The take a sidecar describes, or None when it is not one or its audio is gone."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        if not isinstance(data, dict) or not {"take_id", "path", "request"} <= set(data):
-            return None
-        take = Take.from_dict(data)
-    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        take = read_take(path)
+    except TakeReadError:
         return None
-    audio = Path(take.path)
-    if not audio.is_file():  # the folder was moved: the audio sits beside its sidecar
-        audio = path.with_name(audio.name)
-        if not audio.is_file():
-            return None
-    take.path, take.sidecar_path = str(audio), str(path)
-    return take
+    return take if Path(take.path).is_file() else None
 
 
 def _mtime(path: Path) -> float:
