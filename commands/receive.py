@@ -1,7 +1,9 @@
 """`ainur-studio receive --port N --out DIR`: the reference receiver for streamed takes.
 
-Reassembles `/ainur/stream/*` chunks, verifies CRC32 and SHA-256, and writes each take as a
-32-bit float WAV atomically into DIR (never elsewhere, never over an existing file).
+Reassembles `/ainur/stream/*` chunks, verifies CRC32 and SHA-256, and writes each stream as a
+32-bit float WAV atomically into DIR (never elsewhere, never over an existing file): a
+single-file take as `DIR/<stream id>.wav`, a take sent with its stems as one folder
+`DIR/<take>-<8 hex>/` with `<role>.wav` per stem and `mix.wav`. It prints each file written.
 """
 
 from __future__ import annotations
@@ -42,6 +44,6 @@ def run(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         server.stop()
     stats = receiver.stats
-    print(f"{stats.completed} takes received, {stats.dropped + server.errors} messages dropped, "
+    print(f"{stats.completed} files received, {stats.dropped + server.errors} messages dropped, "
           f"{stats.bad_chunks} corrupt chunks", file=sys.stderr)
     return 0

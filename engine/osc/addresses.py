@@ -3,8 +3,13 @@
 Sender (Ainur Studio) -> receiver:
     /ainur/take           ssiiiffs  path, take_id, sample_rate, channels, frames, bpm, bars, prompt
                                     (bpm and bars are 0.0 when unknown)
+    /ainur/take/file      ssiiiffssii  the same for one file of a take sent as parts (its stems
+                                    and/or its mix), then role (a stem role or "mix"), index
+                                    (0-based), count (files in this delivery)
     /ainur/stream/begin   siiiiiss  stream_id, sample_rate, channels, total_frames, chunk_frames,
                                     total_chunks, sample_format ("f32le"), sha256_hex of the PCM
+                          ...ssii   and, for one file of a take sent as parts: group (the take,
+                                    a safe name), role, index (0-based), count
     /ainur/stream/chunk   siiiib    stream_id, seq, frame_offset, n_frames, crc32 (as int32), payload
     /ainur/stream/end     si        stream_id, total_chunks (resent until done)
     /ainur/stream/abort   ss        stream_id, reason
@@ -24,8 +29,13 @@ Anyone -> any of our OSC listeners (`receive`, `daw listen`, the engine's DAW li
 
 TAKE = "/ainur/take"
 TAKE_TYPES = "ssiiiffs"
+TAKE_FILE = "/ainur/take/file"
+TAKE_FILE_TYPES = TAKE_TYPES + "sii"
 
 STREAM_BEGIN = "/ainur/stream/begin"
+STREAM_BEGIN_TYPES = "siiiiiss"
+STREAM_PART_TYPES = "ssii"      # appended to STREAM_BEGIN_TYPES for one file of a take
+MAX_PARTS = 16                  # files in one take sent as parts (5 stems and the mix today)
 STREAM_CHUNK = "/ainur/stream/chunk"
 STREAM_END = "/ainur/stream/end"
 STREAM_ABORT = "/ainur/stream/abort"

@@ -2,141 +2,98 @@
 
 | kind      | what is sent                                                               |
 |-----------|----------------------------------------------------------------------------|
-| notify    | `/ainur/take` (addresses.py) — any OSC peer                                 |
-| stream    | the PCM over `/ainur/stream/*` with acks (stream_send.py) — our receiver    |
-| scsynth   | `/b_allocRead bufnum path` (load by path) — SuperCollider                   |
-| scsynth-stream | `/b_alloc` + `/b_setn` — SuperCollider on another machine              |
-| reaper    | `/ainur/insert s path` — triggers the shipped ReaScript (resources/daw/reaper)|
-| bitwig    | `/clip/insertFile s path` or `/track/N/clip/M/insertFile` — DrivenByMoss    |
+| notify    | `/ainur/take`, or one `/ainur/take/file` per file of a take sent as parts   |
+|           | (addresses.py) — any OSC peer                                               |
+| stream    | the PCM over `/ainur/stream/*` with acks (stream_send.py), one stream per   |
+|           | file, the role in the header — our receiver                                 |
+| scsynth   | `/b_allocRead bufnum path` per file, buffers `bufnum`, `bufnum+1`, ...      |
+| scsynth-stream | `/b_alloc` + `/b_setn` per file — SuperCollider on another machine     |
+| reaper    | `/ainur/insert s` — the shipped ReaScript (resources/daw/reaper)            |
+| bitwig    | `/clip/insertFile s` or `/track/N/clip/M/insertFile s` — DrivenByMoss       |
 | ableton   | `/live/track/create_audio_clip i s f` track, path, beat — AbletonOSC with   |
 |           | Live 12's create_audio_clip exposed (docs/daw-bridge.md)                    |
+
+The files are a take's stems and/or its mix (take_files.py); the DAW kinds' messages for
+stems are planned in daw_messages.py.
 """
 
 from __future__ import annotations
 
 import typing as tp
-from dataclasses import dataclass, field
-from pathlib import Path
-
-import soundfile as sf
 
 from engine.osc import addresses as A
+from engine.osc.daw_messages import Message, Plan, ableton_plan, bitwig_plan, reaper_plan
+from engine.osc.delivery_options import DeliveryOptions
+from engine.osc.take_files import DeliveryError, TakeFiles, TakeInfo
 from engine.osc.transport import OscTarget, open_connection
+
+__all__ = ["KINDS", "DeliveryError", "DeliveryOptions", "TakeFiles", "TakeInfo", "deliver",
+           "notifications"]
 
 KINDS = A.DELIVERY_KINDS
 
-REAPER_INSERT = "/ainur/insert"
 
-
-class DeliveryError(RuntimeError):
-    pass
-
-
-@dataclass
-class TakeInfo:
-    """What a receiver is told about a take."""
-
-    path: Path
-    take_id: str = ""
-    prompt: str = ""
-    bpm: float = 0.0
-    bars: float = 0.0
-    sample_rate: int = 0
-    channels: int = 0
-    frames: int = 0
-
-    @classmethod
-    def from_file(cls, path: str | Path, **meta: tp.Any) -> TakeInfo:
-        p = Path(path).resolve()
-        try:
-            info = sf.info(str(p))
-        except (RuntimeError, sf.LibsndfileError) as exc:
-            raise DeliveryError(f"cannot read take {p}: {exc}") from None
-        meta.setdefault("take_id", p.stem)
-        return cls(p, sample_rate=info.samplerate, channels=info.channels,
-                   frames=info.frames, **meta)
-
-    def notification(self) -> tuple[str, list[tp.Any], str]:
-        return A.TAKE, [str(self.path), self.take_id, self.sample_rate, self.channels,
-                        self.frames, self.bpm, self.bars, self.prompt], A.TAKE_TYPES
-
-
-@dataclass
-class DeliveryOptions:
-    track: int | None = None      # bitwig (1-8) / ableton (0-based) track
-    slot: int | None = None       # bitwig clip slot (1-8)
-    position_beats: float = 0.0   # ableton arrangement position
-    bufnum: int = 0               # scsynth buffer
-    timeout: float = 10.0
-    extra: dict[str, tp.Any] = field(default_factory=dict)
-
-
-def deliver(take: TakeInfo, target: OscTarget, kind: str,
+def deliver(take: TakeInfo | TakeFiles, target: OscTarget, kind: str,
             options: DeliveryOptions | None = None) -> dict[str, tp.Any]:
     """Send `take` to `target` the `kind` way; returns a summary (JSON-friendly)."""
     opts = options or DeliveryOptions()
+    files = take if isinstance(take, TakeFiles) else TakeFiles.single(take)
     if kind not in KINDS:
         raise DeliveryError(f"unknown delivery kind {kind!r}; choose one of {', '.join(KINDS)}")
+    summary = {"kind": kind, "target": str(target), "take": files.take_id,
+               "files": files.paths()}
+    if len(files.files) == 1:
+        summary["path"] = str(files.files[0].path)
     if kind in ("scsynth", "scsynth-stream"):
-        return _to_scsynth(take, target, kind, opts)
+        from engine.osc.delivery_scsynth import to_scsynth
+
+        return {**summary, **to_scsynth(files, target, kind, opts)}
     if kind == "stream":
-        return _stream(take, target, opts)
-    address, args, types = _message_for(take, kind, opts)
-    with open_connection(target, timeout=opts.timeout) as conn:
-        conn.send(target.address, address, args, types)
-    return {"kind": kind, "target": str(target), "address": address, "path": str(take.path)}
+        from engine.osc.delivery_stream import stream_take
+
+        return {**summary, **stream_take(files, target, opts)}
+    plan = _plan(files, kind, opts)
+    _send_all(target, plan.messages, opts)
+    return {**summary, **_plan_summary(plan)}
 
 
-def _message_for(take: TakeInfo, kind: str, o: DeliveryOptions) -> tuple[str, list, str]:
-    path = str(take.path)
+def notifications(take: TakeFiles, roles: tp.Iterable[str] | None = None) -> list[Message]:
+    """`/ainur/take` for a single-file take; `/ainur/take/file` per file of a take sent as
+    parts (only those of `roles` when given; index and count still count every file)."""
+    if not take.as_parts:
+        f = take.files[0]
+        return [(A.TAKE, [str(f.path), take.take_id, f.sample_rate, f.channels, f.frames,
+                          f.bpm, f.bars, f.prompt], A.TAKE_TYPES)]
+    wanted = None if roles is None else set(roles)
+    n = len(take.files)
+    return [(A.TAKE_FILE, [str(f.path), take.take_id, f.sample_rate, f.channels, f.frames,
+                           f.bpm, f.bars, f.prompt, f.role, i, n], A.TAKE_FILE_TYPES)
+            for i, f in enumerate(take.files) if wanted is None or f.role in wanted]
+
+
+def _plan(take: TakeFiles, kind: str, o: DeliveryOptions) -> Plan:
     if kind == "notify":
-        return take.notification()
+        return Plan(notifications(take), [f.role for f in take.files])
     if kind == "reaper":
-        return REAPER_INSERT, [path], "s"
+        return reaper_plan(take)
     if kind == "bitwig":
-        if o.track is not None and o.slot is not None:
-            return f"/track/{o.track}/clip/{o.slot}/insertFile", [path], "s"
-        return "/clip/insertFile", [path], "s"
-    # ableton
-    return "/live/track/create_audio_clip", [o.track or 0, path, o.position_beats], "isf"
+        plan = bitwig_plan(take, track=o.track, slot=o.slot, bank=o.bank)
+        plan.messages += notifications(take, plan.left) if plan.left else []
+        return plan
+    return ableton_plan(take, track=o.track, position=o.position_beats)
 
 
-def _stream(take: TakeInfo, target: OscTarget, o: DeliveryOptions) -> dict[str, tp.Any]:
-    from engine.osc.pcm import read_take_pcm
-    from engine.osc.stream_send import LOOPBACK_CHUNK_FRAMES, NETWORK_CHUNK_FRAMES, StreamSender
-
-    pcm, rate, channels = read_take_pcm(take.path)
-    local = target.host in ("127.0.0.1", "localhost", "::1")
-    chunk = LOOPBACK_CHUNK_FRAMES if local or target.protocol == "tcp" else NETWORK_CHUNK_FRAMES
+def _send_all(target: OscTarget, messages: list[Message], o: DeliveryOptions) -> None:
     with open_connection(target, timeout=o.timeout) as conn:
-        sender = StreamSender(conn, target.address, chunk_frames=chunk, timeout=o.timeout,
-                              describe_target=str(target))
-        stats = sender.send(pcm, sample_rate=rate, channels=channels,
-                            stream_id=_stream_id(take))
-    return {"kind": "stream", "target": str(target), "stream_id": stats.stream_id,
-            "chunks": stats.chunks, "resent": stats.resent, "seconds": round(stats.seconds, 3),
-            "sha256": stats.sha256}
+        for address, args, types in messages:
+            conn.send(target.address, address, args, types)
 
 
-def _stream_id(take: TakeInfo) -> str:
-    import re
-    import uuid
-
-    safe = re.sub(r"[^A-Za-z0-9_.-]", "_", take.take_id)[:48]
-    return f"{safe}-{uuid.uuid4().hex[:8]}" if safe else uuid.uuid4().hex
-
-
-def _to_scsynth(take: TakeInfo, target: OscTarget, kind: str,
-                o: DeliveryOptions) -> dict[str, tp.Any]:
-    from engine.osc.scsynth import Scsynth
-
-    if target.protocol != "udp":
-        raise DeliveryError("scsynth delivery uses UDP (osc.udp://HOST:PORT)")
-    with Scsynth(target.host, target.port, timeout=o.timeout) as server:
-        if kind == "scsynth":
-            info = server.load_file(o.bufnum, take.path)
-        else:
-            audio, rate = sf.read(str(take.path), dtype="float32", always_2d=True)
-            info = server.stream(o.bufnum, audio, rate)
-    return {"kind": kind, "target": str(target), "bufnum": info.bufnum, "frames": info.frames,
-            "channels": info.channels, "sample_rate": info.sample_rate}
+def _plan_summary(plan: Plan) -> dict[str, tp.Any]:
+    out: dict[str, tp.Any] = {"address": plan.messages[0][0], "messages": len(plan.messages),
+                              "placed": plan.placed}
+    if plan.left:
+        out["left_on_disk"] = plan.left
+    if plan.note:
+        out["note"] = plan.note
+    return out

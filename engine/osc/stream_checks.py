@@ -1,6 +1,6 @@
-"""What the stream receiver accepts: stream ids that are safe file names on every system, and
-`/ainur/stream/begin` headers that describe a sane stream. Each check returns the reason a
-sender sees in `/ainur/stream/error`, or None."""
+"""What the stream receiver accepts: stream ids (and the group and role of one file of a take)
+that are safe file names on every system, and `/ainur/stream/begin` headers that describe a
+sane stream. Each check returns the reason a sender sees in `/ainur/stream/error`, or None."""
 
 from __future__ import annotations
 
@@ -41,4 +41,24 @@ def begin_problem(rate: int, ch: int, frames: int, chunk_frames: int, chunks: in
         return "total_chunks does not match total_frames / chunk_frames"
     if not re.fullmatch(r"[0-9a-fA-F]{64}", sha):
         return "sha256 must be 64 hex digits"
+    return None
+
+
+def part_problem(extra: list[tp.Any]) -> str | None:
+    """Why the arguments after a `begin`'s first eight (none, or group, role, index, count)
+    do not place one file of a take, or None."""
+    if not extra:
+        return None
+    if len(extra) != 4:
+        return ("a begin for one file of a take ends with group, role, index and count "
+                f"(4 arguments after the digest), got {len(extra)}")
+    group, role, index, count = extra
+    for what, value in (("group", group), ("role", role)):
+        problem = id_problem(value)
+        if problem:
+            return f"{what}: {problem.replace('stream id', what)}"
+    if isinstance(index, bool) or isinstance(count, bool) or not isinstance(index, int) \
+            or not isinstance(count, int) or not 0 <= index < count <= A.MAX_PARTS:
+        return (f"index and count must be whole numbers with 0 <= index < count <= "
+                f"{A.MAX_PARTS}, got {index!r} and {count!r}")
     return None

@@ -1,5 +1,6 @@
 """Receiving streamed audio: reassemble chunks, verify CRC32 and SHA-256, write the WAV
-atomically into the output folder (never outside it, never over an existing file).
+atomically into the output folder (never outside it, never over an existing file): a stream
+as `<stream id>.wav`, one file of a take sent as parts as `<group>/<role>.wav`.
 
 Memory is allocated as chunks arrive, never from what a header claims: in-order chunks are
 appended to the stream's buffer, later ones (only inside the advertised window) wait in a
@@ -20,7 +21,7 @@ from pathlib import Path
 
 from engine.osc import addresses as A
 from engine.osc.pcm import crc32, pcm_to_array, sha256_hex
-from engine.osc.stream_checks import begin_problem, id_problem
+from engine.osc.stream_checks import begin_problem, id_problem, part_problem
 from engine.osc.transport import uint32
 
 Reply = tp.Callable[[str, list[tp.Any], str], None]  # (address, args, types)
@@ -52,6 +53,8 @@ class _Stream:
     touched: float = field(default_factory=time.monotonic)
     result: tuple[int, str] | None = None
     path: Path | None = None
+    group: str = ""            # the take's folder, for one file of a take sent as parts
+    role: str = ""             # that file's name in it
 
     def add(self, seq: int, payload: bytes) -> None:
         self.pending[seq] = payload
@@ -108,7 +111,7 @@ class StreamReceiver:
     # --- messages -----------------------------------------------------------------------
     def _begin(self, args: list[tp.Any], reply: Reply) -> None:
         sid, rate, ch, frames, chunk_frames, chunks, fmt, sha = args[:8]
-        problem = id_problem(sid)
+        problem = id_problem(sid) or part_problem(args[8:])
         if problem:
             self.stats.dropped += 1
             reply(A.STREAM_ERROR, [str(sid), problem], "ss")
@@ -123,8 +126,9 @@ class StreamReceiver:
         if problem:
             reply(A.STREAM_ERROR, [sid, problem], "ss")
             return
+        group, role = (str(args[8]), str(args[9])) if len(args) > 8 else ("", "")
         self.streams[sid] = _Stream(sid, rate, ch, frames, chunk_frames, chunks,
-                                    str(sha).lower())
+                                    str(sha).lower(), group=group, role=role)
         reply(A.STREAM_READY, [sid, self.window], "si")
 
     def _chunk(self, args: list[tp.Any], reply: Reply) -> None:
@@ -223,8 +227,9 @@ class StreamReceiver:
         if digest != st.sha256:
             st.free()
             return 0, f"sha256 mismatch: got {digest}, announced {st.sha256}"
-        st.path = write_wav_atomic(self.out_dir, st.stream_id, st.data, st.channels,
-                                   st.sample_rate)
+        folder, name = ((self.out_dir / st.group, st.role) if st.group
+                        else (self.out_dir, st.stream_id))
+        st.path = write_wav_atomic(folder, name, st.data, st.channels, st.sample_rate)
         st.free()  # the result stays for resent `end`s
         self.stats.completed += 1
         self.stats.written.append(st.path)

@@ -31,6 +31,21 @@ class Connection(tp.Protocol):
     def receive(self, timeout: float) -> tuple[list[Message], tp.Any] | None: ...
 
 
+@dataclass(frozen=True)
+class StreamPart:
+    """Where a stream belongs when it carries one file of a take sent as parts: the group
+    (the take), the file's role, its index and the number of files (`/ainur/stream/begin`'s
+    last four arguments)."""
+
+    group: str
+    role: str
+    index: int
+    count: int
+
+    def header(self) -> tuple[list[tp.Any], str]:
+        return [self.group, self.role, self.index, self.count], A.STREAM_PART_TYPES
+
+
 @dataclass
 class StreamStats:
     stream_id: str
@@ -70,7 +85,7 @@ class StreamSender:
         self.where = describe_target or str(target)
 
     def send(self, pcm: bytes, *, sample_rate: int, channels: int,
-             stream_id: str | None = None) -> StreamStats:
+             stream_id: str | None = None, part: StreamPart | None = None) -> StreamStats:
         frame_bytes = 4 * channels
         if channels <= 0 or len(pcm) % frame_bytes:
             raise StreamError(f"PCM of {len(pcm)} bytes is not whole {channels}-channel frames")
@@ -79,7 +94,7 @@ class StreamSender:
             raise StreamError("nothing to stream: the take has no audio frames")
         layout = _Layout(pcm, frame_bytes, self.chunk_frames, total_frames,
                          -(-total_frames // self.chunk_frames))
-        run = _Run(self, layout, stream_id or uuid.uuid4().hex, sample_rate, channels)
+        run = _Run(self, layout, stream_id or uuid.uuid4().hex, sample_rate, channels, part)
         return run.execute()
 
 
@@ -87,9 +102,9 @@ class _Run:
     """State of one stream; `execute()` runs begin -> chunks -> end."""
 
     def __init__(self, sender: StreamSender, layout: _Layout, stream_id: str,
-                 sample_rate: int, channels: int) -> None:
+                 sample_rate: int, channels: int, part: StreamPart | None = None) -> None:
         self.s, self.layout, self.id = sender, layout, stream_id
-        self.sample_rate, self.channels = sample_rate, channels
+        self.sample_rate, self.channels, self.part = sample_rate, channels, part
         self.sha = sha256_hex(layout.pcm)
         self.base = 0              # every chunk below this is acknowledged
         self.next_seq = 0          # next chunk never sent
@@ -114,16 +129,22 @@ class _Run:
                            time.monotonic() - t0, self.sha)
 
     # --- phases -------------------------------------------------------------------------
+    def _begin(self) -> tuple[list[tp.Any], str]:
+        args = [self.id, self.sample_rate, self.channels, self.layout.total_frames,
+                self.layout.chunk_frames, self.layout.total_chunks, A.SAMPLE_FORMAT, self.sha]
+        if self.part is None:
+            return args, A.STREAM_BEGIN_TYPES
+        extra, types = self.part.header()
+        return args + extra, A.STREAM_BEGIN_TYPES + types
+
     def _handshake(self) -> None:
         ready = False
         t_sent = 0.0
+        begin, types = self._begin()
         while not ready:
             if time.monotonic() - t_sent > 0.25:
                 t_sent = time.monotonic()
-                self._send(A.STREAM_BEGIN, [self.id, self.sample_rate, self.channels,
-                                            self.layout.total_frames, self.layout.chunk_frames,
-                                            self.layout.total_chunks, A.SAMPLE_FORMAT, self.sha],
-                           "siiiiiss")
+                self._send(A.STREAM_BEGIN, begin, types)
             ready = self._poll(0.05, want=A.STREAM_READY)
             self._check_alive("waiting for the receiver to accept the stream")
         self.rto = max(0.1, 4 * (time.monotonic() - t_sent))

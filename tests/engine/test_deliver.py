@@ -1,16 +1,22 @@
 """The `deliver` request: the engine sends a take to a DAW or OSC receiver on a worker thread
-and replies when it is done, so control requests never wait behind the network."""
+and replies when it is done, so control requests never wait behind the network; it sends only
+its own takes (in its takes folder, or takes it wrote elsewhere)."""
 
 from __future__ import annotations
 
+import json
 import socket
 import threading
+from pathlib import Path
 
 import pytest
 
+from ainur_studio.paths import takes_dir
+from ainur_studio.structure import STEM_ROLES
+from ainur_studio.types import GenerationRequest, Take
 from engine.client import EngineError
 from engine.osc import delivery_requests
-from tests.engine.osc.conftest import write_take
+from tests.engine.osc.conftest import OrderedPeer, write_stem_take, write_take
 from tests.fakes.osc_peer import osc_peer as fake_osc_peer
 
 
@@ -21,9 +27,28 @@ def osc_peer():
 
 
 @pytest.fixture
-def take(tmp_path):
-    path = tmp_path / "sea shanty.wav"
+def ordered_peer():
+    peer = OrderedPeer()
+    yield peer
+    peer.endpoint.close()
+
+
+@pytest.fixture
+def take():
+    """A take in the engine's takes folder (tests/conftest.py points it at a fresh folder)."""
+    folder = takes_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "sea shanty.wav"
     write_take(path, 0.5)
+    return path
+
+
+@pytest.fixture
+def outside(tmp_path):
+    """An audio file the engine can read but did not write, outside its takes folder."""
+    path = tmp_path / "private" / "diary.wav"
+    path.parent.mkdir()
+    write_take(path, 0.2)
     return path
 
 
@@ -32,7 +57,8 @@ def test_deliver_notifies_an_osc_peer(engine, osc_peer, take):
     result = engine.request("deliver", {"take": str(take), "target": url, "kind": "notify",
                                         "prompt": "folk", "bpm": 96, "bars": 8})
     assert result == {"kind": "notify", "target": url, "address": "/ainur/take",
-                      "path": str(take.resolve())}
+                      "take": "sea shanty", "files": {"mix": str(take.resolve())},
+                      "path": str(take.resolve()), "messages": 1, "placed": ["mix"]}
     address, args = heard.get(timeout=5)
     assert address == "/ainur/take"
     assert args[0] == str(take.resolve()) and args[1] == "sea shanty"
@@ -76,8 +102,71 @@ def test_a_slow_delivery_does_not_hold_up_control_requests(engine, take):
     assert "127.0.0.1" in failure[0].message
 
 
+def test_deliver_sends_a_take_folder_written_outside_the_takes_folder(engine, ordered_peer,
+                                                                      tmp_path):
+    take, _ = write_stem_take(tmp_path / "elsewhere" / "shanty 2")  # generate's output.dir
+    result = engine.request("deliver", {"take": take.folder, "target": ordered_peer.url,
+                                        "kind": "reaper"})
+    heard = ordered_peer.heard()
+    assert [args[0].split(":", 4)[3] for _, args in heard] == list(STEM_ROLES)
+    assert result["placed"] == list(STEM_ROLES) and result["take"] == "shanty 2"
+
+
+def test_deliver_sends_a_single_file_take_with_its_sidecar_anywhere(engine, ordered_peer,
+                                                                    tmp_path):
+    path = tmp_path / "elsewhere" / "old take.wav"
+    path.parent.mkdir()
+    write_take(path, 0.2)
+    record = Take(take_id="0123456789ab", path=str(path), request=GenerationRequest())
+    path.with_suffix(".json").write_text(json.dumps(record.to_dict()))
+    engine.request("deliver", {"take": str(path), "target": ordered_peer.url, "kind": "reaper"})
+    assert ordered_peer.heard() == [("/ainur/insert", [str(path.resolve())])]
+
+
+def _refused(engine, path, peer) -> EngineError:
+    with pytest.raises(EngineError) as info:
+        engine.request("deliver", {"take": str(path), "target": peer.url, "kind": "stream"})
+    assert peer.heard(quiet_s=0.1) == []  # nothing reached the network
+    return info.value
+
+
+def test_deliver_refuses_a_file_outside_the_takes_folder(engine, ordered_peer, outside):
+    error = _refused(engine, outside, ordered_peer)
+    assert error.code == "bad_params"
+    assert "outside the takes folder" in error.message and str(takes_dir()) in error.message
+    assert "diary.wav" in error.message
+
+
+def test_deliver_refuses_a_link_from_the_takes_folder_to_outside(engine, ordered_peer,
+                                                                 outside):
+    link = takes_dir() / "innocent.wav"
+    link.parent.mkdir(parents=True, exist_ok=True)
+    link.symlink_to(outside)
+    assert "outside the takes folder" in _refused(engine, link, ordered_peer).message
+
+
+def test_a_sidecar_cannot_vouch_for_a_file_outside_its_folder(engine, ordered_peer, outside,
+                                                              tmp_path):
+    fake = tmp_path / "elsewhere" / "fake.json"
+    fake.parent.mkdir()
+    fake.write_text(json.dumps(Take(take_id="x", path=str(outside),
+                                    request=GenerationRequest()).to_dict()))
+    assert "outside the takes folder" in _refused(engine, fake, ordered_peer).message
+    Path(fake).with_name("take.json").write_text(json.dumps(Take(
+        take_id="x", path=str(outside), request=GenerationRequest(),
+        folder=str(fake.parent)).to_dict()))  # a "take folder" whose files are not in it
+    assert _refused(engine, fake.parent, ordered_peer).code == "bad_params"
+
+
+def test_the_send_command_sends_any_file_it_is_given(ordered_peer, outside, capsys):
+    assert _send_command([str(outside), "--to", ordered_peer.url, "--as", "reaper"]) == 0
+    assert ordered_peer.heard() == [("/ainur/insert", [str(outside.resolve())])]
+
+
 @pytest.mark.parametrize("params,words", [
     ({"target": "osc.udp://127.0.0.1:9"}, "take must be"),
+    ({"take": "{take}", "target": "osc.udp://127.0.0.1:9", "include": "drums"}, "include"),
+    ({"take": "{take}", "target": "osc.udp://127.0.0.1:9", "bank": -1}, "bank"),
     ({"take": "{take}"}, "target must be"),
     ({"take": "{take}", "target": "http://127.0.0.1:9"}, "osc.udp://"),
     ({"take": "{take}", "target": "osc.udp://127.0.0.1:9", "kind": "fax"}, "notify"),

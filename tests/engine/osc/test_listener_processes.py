@@ -90,7 +90,7 @@ def test_receive_survives_each_killer_datagram(receive, tmp_path):
     received, dropped, _ = listener_status(receive.port)
     assert dropped >= len(KILLERS) and received > dropped
     assert receive.stop() == 0
-    assert f"{len(KILLERS)} takes received" in "\n".join(receive.stderr)
+    assert f"{len(KILLERS)} files received" in "\n".join(receive.stderr)
 
 
 def test_daw_listen_survives_each_killer_datagram():

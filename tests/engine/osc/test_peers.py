@@ -14,8 +14,10 @@ import time
 import numpy as np
 import pytest
 
+from ainur_studio.structure import STEM_ROLES
 from engine.osc.delivery import DeliveryOptions, TakeInfo, deliver
 from engine.osc.listener import DawListener
+from engine.osc.take_files import load_take
 from engine.osc.transport import parse_osc_url
 from tests.engine.osc.conftest import write_take
 
@@ -145,3 +147,25 @@ def test_scsynth_receives_22s_take(tmp_path, scsynth_server, kind):
         for index in (0, 123_457, flat.size - 8):
             got = server.get_samples(bufnum, index, 8)
             np.testing.assert_array_equal(np.float32(got), flat[index: index + 8])
+
+
+@pytest.mark.parametrize("kind", ["scsynth", "scsynth-stream"])
+def test_scsynth_loads_each_stem_into_its_own_buffer(stem_take, scsynth_server, kind):
+    from engine.osc.scsynth import Scsynth
+
+    take, audio = stem_take
+    roles = [*STEM_ROLES, "mix"]
+    first = 10 if kind == "scsynth" else 20
+    result = deliver(load_take(take.folder, kind=kind),
+                     parse_osc_url(f"osc.udp://127.0.0.1:{scsynth_server}"), kind,
+                     DeliveryOptions(bufnum=first, timeout=10))
+    assert list(result["buffers"]) == roles
+    assert [b["bufnum"] for b in result["buffers"].values()] == list(range(first, first + 6))
+    with Scsynth("127.0.0.1", scsynth_server) as server:
+        for i, role in enumerate(roles):
+            info = server.query(first + i)
+            assert (info.frames, info.channels) == (len(audio[role]), 2)
+            flat = audio[role].reshape(-1)
+            for index in (0, flat.size - 8):
+                got = server.get_samples(first + i, index, 8)
+                np.testing.assert_array_equal(np.float32(got), flat[index: index + 8])
