@@ -50,7 +50,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     generate_structure.add_arguments(parser)
     t = parser.add_argument_group("task (default: new)")
     t.add_argument("--task", choices=TASKS, default="new", help="what to do")
-    t.add_argument("--source", metavar="F.wav", help="take to vary, repaint or extend")
+    t.add_argument("--source", metavar="TAKE",
+                   help="take to vary, repaint or extend: an audio file, or a take folder (or "
+                        "its take.json or mix), whose stems a pack with stems edits; one stem "
+                        "file of a take folder edits that part alone")
     t.add_argument("--strength", type=float, default=0.5, metavar="X",
                    help="variation: 0 keeps the source, 1 ignores it (0.5)")
     t.add_argument("--region", type=float, nargs=2, metavar=("START", "END"),
@@ -110,16 +113,20 @@ def build_request(args: argparse.Namespace) -> tp.Any:
     duration = args.duration if grid.duration_s is None else grid.duration_s
     if grid.base is not None and args.task != "new":
         raise UsageError(f"--add-to is the add-parts task; leave out --task {args.task}")
-    inputs = TaskInputs(source_audio=_existing(args.source, "--source"),
+    source = source_take(args.source)
+    if source.edit and not grid.structure.parts:
+        grid.structure.parts = list(source.edit)
+    inputs = TaskInputs(source_audio=source.audio,
                         strength=args.strength, extend_side=args.side, extend_s=args.extend_s,
                         second_prompt=args.second_prompt, second_seed=args.second_seed,
                         interpolation_steps=args.interpolation_steps, best_of=args.best_of,
                         reference_audio=_existing(args.reference, "--reference"),
-                        part_audio=grid.part_audio)
+                        part_audio=grid.part_audio or source.stems)
     if args.region:
         inputs.region_start_s, inputs.region_end_s = args.region
     if args.task in ("variation", "repaint", "extend") and not inputs.source_audio:
-        raise UsageError(f"--task {args.task} needs --source F.wav")
+        raise UsageError(f"--task {args.task} needs --source TAKE (a take folder or an audio "
+                         "file)")
     base = grid.base.request if grid.base is not None else None
     lyrics = _read_lyrics(args.lyrics) or (base.lyrics if base is not None else None)
     request = GenerationRequest(
@@ -132,6 +139,49 @@ def build_request(args: argparse.Namespace) -> tp.Any:
         model=args.model, structure=grid.structure)
     check_arguments(request, bars=args.bars is not None)  # before the pack's defaults, which need the pack registry
     return dataclasses.replace(request, **_sampling(args))
+
+
+@dataclasses.dataclass
+class SourceTake:
+    """What --source names: the audio to edit, a take's stems (role -> file) and the part to
+    edit when one stem was named."""
+
+    audio: str = ""
+    stems: dict[str, str] = dataclasses.field(default_factory=dict)
+    edit: list[str] = dataclasses.field(default_factory=list)
+
+
+def source_take(path: str | None) -> SourceTake:
+    """--source as the editing task's inputs: a take made of parts gives its mix and its
+    stems (a pack with stems edits the stems, one without edits the mix); a stem of it gives
+    that stem and every stem, editing that part; any other audio file is the source alone."""
+    from ainur_studio.take_reader import TakeReadError, read_take
+
+    if not path:
+        return SourceTake()
+    named = Path(path).expanduser()
+    if not named.exists():
+        raise UsageError(f"--source {path!r} does not exist")
+    try:
+        take = read_take(named)
+    except TakeReadError as exc:
+        if named.is_dir():
+            raise UsageError(f"--source {path!r}: {exc}") from None
+        return SourceTake(_existing(path, "--source"))
+    real, mix = named.resolve(), Path(take.path).resolve()
+    stems = {p.role: Path(p.path).resolve() for p in take.parts}
+    whole = real.is_dir() or real.suffix == ".json" or real == mix
+    if not whole and real not in stems.values():
+        return SourceTake(_existing(path, "--source"))  # another file beside a take
+    for role, stem in stems.items():
+        if not stem.is_file():
+            raise UsageError(f"--source {path!r}: the take's {role} stem {str(stem)!r} is "
+                             "missing; restore it, or give the mix file alone")
+    if not stems:
+        return SourceTake(_existing(str(mix), "--source"))
+    named_role = [role for role, stem in stems.items() if stem == real]
+    return SourceTake(str(real if named_role else mix), {r: str(p) for r, p in stems.items()},
+                      named_role)
 
 
 # The request field each option sets, so a limit is reported in the option's words.

@@ -1,10 +1,13 @@
 """Write the MIDI of a take's parts: one .mid per part (drums on the GM percussion channel).
 
 A part that was given notes when the take was generated (--midi, or the app's MIDI clips)
-gets exactly those notes; any other part is transcribed from its stem. Files go into the
-take's folder (or --out DIR) as PART.mid; an existing different file is never overwritten
-(PART-2.mid, ...). Prints one path per line (with --json: one object per part). Exit code 0
-when every part was written, 1 when some could not be transcribed, 2 for a bad take or option.
+gets exactly those notes; any other pitched part is transcribed from its stem. Drums without
+given notes get no file: the transcriber hears pitches, which mean nothing on the drum channel.
+Files go into the take's folder (or --out DIR) as PART.mid; an existing different file is never
+overwritten (PART-2.mid, ...). Written into the take's folder, each part's file is recorded in
+the take's take.json (`parts[*].midi_path`, replaced atomically). Prints one path per line (with
+--json: one object per part). Exit code 0 when every part was written (drums without notes
+are skipped unless --parts names them), 1 when some could not be, 2 for a bad take or option.
 """
 
 from __future__ import annotations
@@ -52,21 +55,44 @@ def run(args: argparse.Namespace) -> int:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         return _fail(f"cannot create the folder {str(out)!r}: {exc.strerror or exc}")
-    code = 0
+    code, written = 0, {}
     for part in parts:
         try:
             row = write_part_midi(take, part, out)
         except PartNotTranscribed as exc:
             sys.stderr.write(f"ainur-studio midi: {part.role}: {exc}\n")
-            code = 1
+            if wanted is not None or not isinstance(exc, NoDrumNotes):
+                code = 1  # skipped drums fail the run only when --parts asked for them
             continue
+        written[part.role] = row["path"]
         sys.stdout.write((json.dumps(row, ensure_ascii=False) if args.json else row["path"])
                          + "\n")
-    return code
+    return max(code, _record_in_sidecar(take, out, written))
+
+
+def _record_in_sidecar(take: tp.Any, out: Path, written: dict[str, str]) -> int:
+    """Record the files written into the take's own folder in its take.json; 1 when the
+    sidecar could not be updated (the MIDI files are kept)."""
+    if not written or out.resolve() != Path(take.folder).resolve():
+        return 0  # a file elsewhere is not part of the take (a moved take would lose it)
+    try:
+        record_midi_paths(take.sidecar_path, written)
+    except (OSError, ValueError) as exc:
+        sys.stderr.write(f"ainur-studio midi: the MIDI files were written, but the take's "
+                         f"sidecar {take.sidecar_path!r} could not be updated: {exc}\n")
+        return 1
+    return 0
 
 
 class PartNotTranscribed(RuntimeError):
     """A part without given notes whose stem could not be transcribed; says why."""
+
+
+class NoDrumNotes(PartNotTranscribed):
+    """Drums without given notes: the pitch transcriber has nothing for the drum channel."""
+
+    def __init__(self) -> None:
+        super().__init__("no notes given; drum transcription is not available")
 
 
 def write_part_midi(take: tp.Any, part: tp.Any, out: Path) -> dict[str, tp.Any]:
@@ -80,6 +106,8 @@ def write_part_midi(take: tp.Any, part: tp.Any, out: Path) -> dict[str, tp.Any]:
 
     notes = take.request.structure.notes.get(part.role)
     source = "given" if notes else "transcribed"
+    if not notes and part.role == "drums":
+        raise NoDrumNotes()
     if not notes:
         notes = transcribe(part.path)
     bpm, metre = midi_grid(take.request)
@@ -103,6 +131,28 @@ def transcribe(path: str) -> list[tp.Any]:
         raise PartNotTranscribed(str(exc)) from exc
     except (OSError, ValueError) as exc:
         raise PartNotTranscribed(f"the stem {path!r} could not be transcribed: {exc}") from exc
+
+
+def record_midi_paths(sidecar: str | Path, paths: dict[str, str]) -> bool:
+    """Set `parts[*].midi_path` of the parts in `paths` (role -> file) in the take.json at
+    `sidecar`, every other key kept; replaced atomically, so a crash leaves the old one.
+    Returns whether anything changed. Raises ValueError for a sidecar without parts."""
+    from ainur_studio.fileio import atomic_write_bytes
+
+    path = Path(sidecar)
+    data = json.loads(path.read_text(encoding="utf-8"))
+    parts = data.get("parts") if isinstance(data, dict) else None
+    if not isinstance(parts, list) or not all(isinstance(p, dict) for p in parts):
+        raise ValueError("it has no list of parts")
+    changed = False
+    for part in parts:
+        new = paths.get(part.get("role"))
+        if new is not None and part.get("midi_path") != str(Path(new).resolve()):
+            part["midi_path"], changed = str(Path(new).resolve()), True
+    if changed:
+        atomic_write_bytes(path, (json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+                           .encode("utf-8"))
+    return changed
 
 
 def write_unique(path: Path, data: bytes) -> Path:

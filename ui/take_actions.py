@@ -5,6 +5,7 @@ add-parts request (`ui.models.stem_requests`) and hand it to `queue_requested`."
 
 from __future__ import annotations
 
+import os
 import typing as tp
 from pathlib import Path
 
@@ -99,17 +100,25 @@ class TakeActions(QObject):
         self.message.emit(f"{label}: set the options in the prompt panel, then Generate")
 
     def use_as_source(self, take: Take) -> None:
-        """Make `take` the source of variation / repaint / extend (prompt and panel)."""
-        self.prompt.update_inputs(source_audio=take.path)
+        """Make `take` the source of variation / repaint / extend (prompt and panel); a take
+        made of parts brings its stems (`inputs.part_audio`: a pack with stems edits them)."""
+        self.prompt.update_inputs(source_audio=take.path, part_audio=part_files(take))
         self.panel.task_inputs.set_source(take.path)
 
     def fill_empty_source(self, take_id: str) -> None:
-        """A task that needs a source, with Source empty, uses the selected take."""
+        """Before Generate, for a task that needs a source: an empty Source uses the selected
+        take; a Source that is a take of the list (dropped or typed) brings its stems."""
         request, take = self.prompt.request, self.takes.take(take_id)
-        if take is None or request.inputs.source_audio or not needs_source(request.task):
+        if not needs_source(request.task):
             return
-        self.use_as_source(take)
-        self.message.emit(f"Source: the selected take ({Path(take.path).name})")
+        if not request.inputs.source_audio and take is not None:
+            self.use_as_source(take)
+            self.message.emit(f"Source: the selected take ({Path(take.path).name})")
+        elif request.inputs.source_audio and not request.inputs.part_audio:
+            live = [t for t in self.takes.all_takes if not t.deleted]
+            stems = source_stems(live, request.inputs.source_audio)
+            if stems:
+                self.prompt.update_inputs(part_audio=stems)
 
     def do_variation(self, take: Take) -> None:
         self._source_task(take, "Variation")
@@ -196,6 +205,17 @@ class TakeActions(QObject):
         base = self.prompt.to_request(self.lyrics.lyrics)
         self.queue_requested.emit(add_parts_request(base, given=given, wanted=wanted,
                                                     duration_s=duration_s, grid_from=grid_from))
+
+
+def source_stems(takes: tp.Iterable[Take], source: str) -> dict[str, str]:
+    """role -> stem file of the take among `takes` whose mix (or folder) is `source`; {} when
+    none is (paths compared as written, made absolute, without touching the disk)."""
+    wanted = os.path.normpath(os.path.abspath(source))
+    for take in takes:
+        names = {take.path, take.folder} - {""}
+        if take.parts and wanted in {os.path.normpath(os.path.abspath(n)) for n in names}:
+            return part_files(take)
+    return {}
 
 
 def audio_seconds(path: str) -> float | None:

@@ -16,11 +16,11 @@ import pytest
 import soundfile as sf
 
 from ainur_studio.midi_io import midi_bytes, read_notes, write_notes
+from ainur_studio.take_reader import read_take
 from ainur_studio.types import GenerationRequest, NoteEvent, Structure, Task
 from commands import generate as gen_cli
 from commands import midi as midi_cli
 from engine.take_folder import write_take_folder
-from ainur_studio.take_reader import read_take
 from engine.takes import TakeOptions, write_take
 from tests.fakes import fake_engine
 
@@ -177,25 +177,25 @@ def test_generate_prints_each_take_folder_and_its_parts(tmp_path, capsys, clip):
 
 def test_midi_gives_back_the_given_notes_and_transcribes_the_rest(tmp_path, capsys, clip,
                                                                    monkeypatch):
-    args = parse(gen_cli, ["--prompt", "groove", "--parts", "drums,bass", "--bpm", "100",
+    args = parse(gen_cli, ["--prompt", "groove", "--parts", "bass,melody", "--bpm", "100",
                            "--bars", "2", "--midi", f"bass={clip}", "-o", str(tmp_path / "o"),
                            "--device", "cpu", "--steps", "2", "--seed", "4"])
     assert gen_cli.run(args, **SEAMS) == 0
     folder = Path(capsys.readouterr().out.strip())
-    heard = [NoteEvent(36, 0.0, 0.1, 100), NoteEvent(38, 0.5, 0.6, 90)]
+    heard = [NoteEvent(60, 0.0, 0.1, 100), NoteEvent(62, 0.5, 0.6, 90)]
     monkeypatch.setattr("ainur_studio.transcribe.transcribe_file", lambda path: heard)
     out = tmp_path / "midi"
     assert midi_cli.run(parse(midi_cli, [str(folder), "--out", str(out), "--json"])) == 0
     rows = {r["role"]: r for r in map(json.loads, capsys.readouterr().out.splitlines())}
-    assert {r: rows[r]["source"] for r in rows} == {"drums": "transcribed", "bass": "given"}
+    assert {r: rows[r]["source"] for r in rows} == {"bass": "given", "melody": "transcribed"}
     assert Path(rows["bass"]["path"]).read_bytes() == midi_bytes(
         read_notes(clip), bpm=100, name="bass")  # the clip's notes, bit for bit
     assert Path(rows["bass"]["path"]).read_bytes() == (folder / "bass.mid").read_bytes()
-    assert [n.pitch for n in read_notes(rows["drums"]["path"])] == [36, 38]
+    assert [n.pitch for n in read_notes(rows["melody"]["path"])] == [60, 62]
     # again into the take's own folder: the same files are kept, nothing is overwritten
     assert midi_cli.run(parse(midi_cli, [str(folder)])) == 0
     assert sorted(capsys.readouterr().out.split()) == [str(folder / "bass.mid"),
-                                                       str(folder / "drums.mid")]
+                                                       str(folder / "melody.mid")]
 
 
 def test_midi_reports_a_missing_transcription_runtime_per_part(folder_take, capsys,
@@ -206,11 +206,15 @@ def test_midi_reports_a_missing_transcription_runtime_per_part(folder_take, caps
         raise transcribe.TranscriptionUnavailable("basic-pitch")
 
     monkeypatch.setattr(transcribe, "transcribe_file", unavailable)
+    sidecar = Path(folder_take.sidecar_path)
+    data = json.loads(sidecar.read_text(encoding="utf-8"))
+    data["request"]["structure"]["notes"].pop("melody")  # a pitched part without notes
+    sidecar.write_text(json.dumps(data), encoding="utf-8")
     assert midi_cli.run(parse(midi_cli, [folder_take.folder, "--json"])) == 1
     out, err = capsys.readouterr()
-    assert "drums: note transcription needs basic-pitch" in err
-    assert [json.loads(line)["role"] for line in out.splitlines()] == ["bass", "melody"]
-    assert [n.pitch for n in read_notes(Path(folder_take.folder, "melody.mid"))] == [45, 41, 43]
+    assert "melody: note transcription needs basic-pitch" in err
+    assert [json.loads(line)["role"] for line in out.splitlines()] == ["bass"]
+    assert [n.pitch for n in read_notes(Path(folder_take.folder, "bass.mid"))] == [45]
 
 
 def test_midi_refuses_a_take_without_parts(tmp_path, capsys):

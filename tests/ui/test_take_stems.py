@@ -11,8 +11,8 @@ import soundfile as sf
 from PySide6.QtCore import QPoint, Qt, QUrl
 
 from ainur_studio.structure import STEM_ROLES
-from ainur_studio.types import GenerationRequest, Structure, Take, TakePart, Task
-from tests.ui.window_helpers import recording_window
+from ainur_studio.types import GenerationRequest, Take, Task
+from tests.ui.window_helpers import recording_window, stem_frames, write_stem_take
 from ui.main_window import MainWindow
 from ui.models.stem_mix import audible_roles
 from ui.models.takes_model import PartRole
@@ -39,35 +39,6 @@ class RecordingOutput(_SilentOutput):
 
     def replace(self, frames: np.ndarray) -> None:
         self.given.append(frames)
-
-
-def stem_frames(role: str, seconds: float = SECONDS) -> np.ndarray:
-    """A different tone per role, with a slow swell of its own, (T, 2) float32."""
-    t = np.arange(int(RATE * seconds)) / RATE
-    k = STEM_ROLES.index(role) + 1
-    swell = 0.6 + 0.4 * np.sin(2 * np.pi * t * k / max(seconds, 1e-3)) if seconds > 1 else 1.0
-    tone = 0.1 * swell * np.sin(2 * np.pi * (110 * k) * t)
-    return np.stack([tone, tone * 0.5], axis=1).astype(np.float32)
-
-
-def write_stem_take(folder: Path, take_id: str = "s1", *, given: tuple[str, ...] = ("vocals",),
-                    bpm: float | None = None, seconds: float = SECONDS) -> Take:
-    """A take folder as the engine writes it: mix.wav (the sum), one file per stem, a Take.
-    (Screenshots: `window.takes.add_take(take)`, `window.controller.load_peaks(take)`,
-    `window.takes_view.set_stems_open(take.take_id, True)`.)"""
-    root = folder / take_id
-    root.mkdir(parents=True)
-    parts = []
-    for role in STEM_ROLES:
-        path = root / f"{role}.wav"
-        sf.write(str(path), stem_frames(role, seconds), RATE, subtype="FLOAT")
-        parts.append(TakePart(role=role, path=str(path), given=role in given))
-    mix = root / "mix.wav"
-    sf.write(str(mix), sum(stem_frames(r, seconds) for r in STEM_ROLES), RATE, subtype="FLOAT")
-    request = GenerationRequest(prompt="five piece band", seed=9,
-                                structure=Structure(bpm=bpm, bars=1 if bpm else None))
-    return Take(take_id=take_id, path=str(mix), request=request, frames=int(RATE * seconds),
-                parts=parts, folder=str(root))
 
 
 def write_single_take(folder: Path, take_id: str = "old") -> Take:

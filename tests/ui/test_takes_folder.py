@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 from ainur_studio.project import Project, save_project
-from tests.ui.window_helpers import recording_window, write_take
+from tests.ui.window_helpers import recording_window, write_stem_take, write_take
 from ui.models.takes_folder import read_takes_folder
 from ui.settings import Settings
 
@@ -56,8 +56,6 @@ def test_reading_is_bounded_and_keeps_the_newest(tmp_path):
 
 def test_take_folders_are_listed_with_their_parts_even_when_moved(tmp_path):
     import json
-
-    from tests.ui.test_take_stems import write_stem_take
 
     written = tmp_path / "before"
     take = write_stem_take(written, "band")

@@ -1,5 +1,6 @@
-"""A main window without an engine process whose requests are recorded, and sidecar takes on
-disk, for the tests that drive the controller with hand-made replies and events."""
+"""A main window without an engine process whose requests are recorded, and takes on disk
+(sidecar takes, and take folders of five stems), for the tests that drive the controller with
+hand-made replies and events."""
 
 from __future__ import annotations
 
@@ -10,11 +11,15 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-from ainur_studio.types import GenerationRequest, Take
+from ainur_studio.structure import STEM_ROLES
+from ainur_studio.types import GenerationRequest, Structure, Take, TakePart
 from engine.protocol import Event, Reply
 from ui.main_window import MainWindow
 from ui.player import Player, _SilentOutput
 from ui.settings import Settings
+
+RATE = 48_000
+STEM_SECONDS = 0.25
 
 
 class Sent(list):
@@ -59,3 +64,30 @@ def write_take(folder: Path, take_id: str, *, created: str, seconds: float = 0.2
     sidecar = {**take.to_dict(), "seed": 3, "format": "wav24"}
     audio.with_suffix(".json").write_text(json.dumps(sidecar), encoding="utf-8")
     return take
+
+
+def stem_frames(role: str, seconds: float = STEM_SECONDS) -> np.ndarray:
+    """A different tone per role, with a slow swell of its own, (T, 2) float32."""
+    t = np.arange(int(RATE * seconds)) / RATE
+    k = STEM_ROLES.index(role) + 1
+    swell = 0.6 + 0.4 * np.sin(2 * np.pi * t * k / max(seconds, 1e-3)) if seconds > 1 else 1.0
+    tone = 0.1 * swell * np.sin(2 * np.pi * (110 * k) * t)
+    return np.stack([tone, tone * 0.5], axis=1).astype(np.float32)
+
+
+def write_stem_take(folder: Path, take_id: str = "s1", *, given: tuple[str, ...] = ("vocals",),
+                    bpm: float | None = None, seconds: float = STEM_SECONDS) -> Take:
+    """A take folder as the engine writes it: mix.wav (the sum), one file per stem, a Take."""
+    root = folder / take_id
+    root.mkdir(parents=True)
+    parts = []
+    for role in STEM_ROLES:
+        path = root / f"{role}.wav"
+        sf.write(str(path), stem_frames(role, seconds), RATE, subtype="FLOAT")
+        parts.append(TakePart(role=role, path=str(path), given=role in given))
+    mix = root / "mix.wav"
+    sf.write(str(mix), sum(stem_frames(r, seconds) for r in STEM_ROLES), RATE, subtype="FLOAT")
+    request = GenerationRequest(prompt="five piece band", seed=9,
+                                structure=Structure(bpm=bpm, bars=1 if bpm else None))
+    return Take(take_id=take_id, path=str(mix), request=request, frames=int(RATE * seconds),
+                parts=parts, folder=str(root))

@@ -93,7 +93,13 @@ class PromptState(QObject):
         self.changed.emit()
 
     def update_inputs(self, **changes: tp.Any) -> None:
-        self._request.inputs = dataclasses.replace(self._request.inputs, **changes)
+        """Set task inputs; another source drops the old source's stems (`part_audio`)
+        unless they come with it (add-parts keeps its given parts)."""
+        inputs = self._request.inputs
+        if changes.get("source_audio", inputs.source_audio) != inputs.source_audio and \
+                "part_audio" not in changes and self._request.task is not Task.ADD_PARTS:
+            changes["part_audio"] = {}
+        self._request.inputs = dataclasses.replace(inputs, **changes)
         self.changed.emit()
 
     @property

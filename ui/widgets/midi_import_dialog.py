@@ -92,6 +92,7 @@ class MidiImportDialog(QDialog):
                  target: str = "", parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Import MIDI")
+        self.setMinimumWidth(460)  # room for a clip's path and its track names
         self.state, self.lane = state, lane
         self.clip: MidiClip | None = None
         self._worker: GeneratorWorker | None = None
@@ -164,8 +165,9 @@ class MidiImportDialog(QDialog):
         grid = f"{clip.bpm:g} BPM {clip.metre}" if clip.bpm else f"no tempo, {clip.metre}"
         self.take_grid.setText(f"Use the clip's tempo and metre ({grid})")
         self.take_grid.setEnabled(clip.bpm is not None)
-        self.status.setText(f"{Path(clip.path).name}: {len(clip.tracks)} track(s) with notes, "
-                            f"{clip.length_s:.1f} s")
+        n = len(clip.tracks)
+        self.status.setText(f"{Path(clip.path).name}: {n} track{'' if n == 1 else 's'} with "
+                            f"notes, {clip.length_s:.1f} s")
         self.tracks.setCurrentRow(1 if len(clip.tracks) > 1 else 0)
 
     def _on_track_changed(self, row: int) -> None:

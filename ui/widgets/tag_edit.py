@@ -21,7 +21,9 @@ class TagEdit(QLineEdit):
         return [t.strip() for t in self.text().split(",") if t.strip()]
 
     def set_tags(self, tags: list[str]) -> None:
+        """Show `tags` from their start (the first tag, not the end of a long list)."""
         self.setText(", ".join(tags))
+        self.setCursorPosition(0)
 
     def _current_prefix(self) -> str:
         return self.text()[: self.cursorPosition()].rsplit(",", 1)[-1].strip()

@@ -42,6 +42,22 @@ from ui.widgets.midi_import_dialog import CHORD_LANE
 from ui.widgets.timeline_canvas import TimelineCanvas
 
 
+class ElidedHint(QLabel):
+    """A one-line hint that ends in "…" where it is cut (the whole of it in its tooltip)."""
+
+    def __init__(self, text: str, parent: QWidget | None = None) -> None:
+        super().__init__(text, parent)
+        self._full = text
+        self.setToolTip(text)
+        self.setMinimumWidth(1)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        self.setText(self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideRight,
+                                                   self.width()))
+
+
 class TimelineEditor(QWidget):
     tap_sync_toggled = Signal(bool)   # the app starts / stops playback with it
     seek_requested = Signal(int)      # ms
@@ -126,11 +142,10 @@ class TimelineEditor(QWidget):
         layout.addWidget(self.scroll, 1)
         footer = QHBoxLayout()
         footer.setContentsMargins(6, 2, 6, 2)
-        hint = QLabel("Double-click: edit or add · drag: move · edges: resize · "
-                      "drag on the waveform: repaint region · Ctrl+wheel: zoom · T: tap")
+        footer.setSpacing(16)  # a problem never runs into the cut-off hint
+        hint = ElidedHint("Double-click: edit or add · drag: move · edges: resize · "
+                          "drag on the waveform: repaint region · Ctrl+wheel: zoom · T: tap")
         hint.setObjectName("hint")
-        hint.setMinimumWidth(1)
-        hint.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         footer.addWidget(hint, 1)
         footer.addWidget(self.problems_label)
         layout.addLayout(footer)
