@@ -13,7 +13,8 @@ class GenerationError(ValueError):
     no_source, reference_unreadable, reference_too_short, source_unreadable, source_too_short,
     source_too_long, bad_interpolation, no_clasp, pack_mismatch; structure: bad_parts, bad_bpm,
     bad_metre, bad_bars, bad_chords, bad_notes, no_stems (a mix-only pack asked for parts),
-    needs_stems (a stems edit given only a mix).
+    needs_stems (a stems edit given only a mix); bad_style_strength, no_style_strength (a
+    style strength for a pack that is not a fine-tune).
     """
 
     def __init__(self, code: str, message: str) -> None:

@@ -63,10 +63,11 @@ LIMITS: dict[str, Limit] = {limit.field: limit for limit in (
     Limit("inputs.best_of", 1, 64, "bad_count", integer=True),
     Limit("inputs.region_start_s", 0.0, 36000.0, "bad_region", unit="s"),
     Limit("inputs.region_end_s", 0.0, 36000.0, "bad_region", unit="s"),
+    Limit("style_strength", 0.0, 2.0, "bad_style_strength"),
 )}
 
 # Which limits apply to which task (the rest of a request's fields are ignored by it).
-_COMMON = ("steps", "guidance", "variations", "seed")
+_COMMON = ("steps", "guidance", "variations", "seed", "style_strength")
 TASK_FIELDS: dict[Task, tuple[str, ...]] = {
     Task.NEW: (*_COMMON, "duration_s"),
     Task.BEST_OF: (*_COMMON, "duration_s", "inputs.best_of"),

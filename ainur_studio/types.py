@@ -134,6 +134,9 @@ class GenerationRequest:
     inputs: TaskInputs = field(default_factory=TaskInputs)
     model: str = "starter"
     structure: Structure = field(default_factory=Structure)
+    # how strongly a fine-tuned (LoRA) pack pulls toward its recordings: 0 = its base pack,
+    # 1 = as trained, up to 2 to exaggerate; any other pack takes only 1
+    style_strength: float = 1.0
 
     def to_dict(self) -> dict[str, tp.Any]:
         return to_jsonable(self)

@@ -47,6 +47,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--model", default="starter", metavar="PACK",
                    help="model pack name or folder, or a training run folder (its pack/); "
                         "see `ainur-studio models`")
+    g.add_argument("--style-strength", type=float, default=1.0, metavar="X",
+                   help="a fine-tuned (LoRA) pack's pull toward its recordings: 0 = its base "
+                        "pack, 1 = as trained (default), up to 2 to exaggerate")
     generate_structure.add_arguments(parser)
     t = parser.add_argument_group("task (default: new)")
     t.add_argument("--task", choices=TASKS, default="new", help="what to do")
@@ -136,7 +139,7 @@ def build_request(args: argparse.Namespace) -> tp.Any:
         seed=random.randrange(2**31) if args.seed is None else args.seed,
         **_given_sampling(args), variations=args.variations,
         task=Task.ADD_PARTS if base is not None else Task(args.task), inputs=inputs,
-        model=args.model, structure=grid.structure)
+        model=args.model, structure=grid.structure, style_strength=args.style_strength)
     check_arguments(request, bars=args.bars is not None)  # before the pack's defaults, which need the pack registry
     return dataclasses.replace(request, **_sampling(args))
 
@@ -190,7 +193,8 @@ OPTION_OF = {"duration_s": "--duration", "steps": "--steps", "guidance": "--guid
              "inputs.strength": "--strength", "inputs.extend_s": "--extend-s",
              "inputs.interpolation_steps": "--interpolation-steps",
              "inputs.best_of": "--best-of", "inputs.region_start_s": "--region",
-             "inputs.region_end_s": "--region", "start_bar": "--start-bar"}
+             "inputs.region_end_s": "--region", "start_bar": "--start-bar",
+             "style_strength": "--style-strength"}
 
 
 def check_arguments(request: tp.Any, *, bars: bool = False) -> None:

@@ -1,7 +1,9 @@
-"""List the installed model packs: name, version, size, sample rate and hash.
+"""List the installed model packs: name, version, kind, size, sample rate and hash.
 
 Packs are looked up in the app's resources and the user folder (`$AINUR_STUDIO_HOME/models`).
-The hash is a sha256 over the component checksums in the pack's pack.json.
+The hash is a sha256 over the component checksums in the pack's pack.json. A fine-tuned (LoRA)
+pack is marked `lora`; its note names the base it was trained on and says that it takes a
+style strength (`generate --style-strength`).
 """
 
 from __future__ import annotations
@@ -27,15 +29,24 @@ def human_size(n: int) -> str:
 
 def format_table(packs: list[dict]) -> str:
     """A plain text table of pack summaries."""
-    rows = [("NAME", "VERSION", "SIZE", "RATE", "HASH", "NOTE")]
+    rows = [("NAME", "VERSION", "KIND", "SIZE", "RATE", "HASH", "NOTE")]
     for pack in packs:
-        rows.append((pack["name"], pack["version"] or "-",
+        rows.append((pack["name"], pack["version"] or "-", pack.get("kind") or "full",
                      human_size(pack["size_bytes"]) if pack["path"] else "built-in",
-                     f"{pack['sample_rate']} Hz", pack["hash"][:12] or "-",
-                     pack["problem"] or str(pack["path"] or "")))
+                     f"{pack['sample_rate']} Hz", pack["hash"][:12] or "-", _note(pack)))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
     return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=False)) + "  " + r[-1]
                      for r in rows)
+
+
+def _note(pack: dict) -> str:
+    if pack["problem"]:
+        return pack["problem"]
+    where = str(pack["path"] or "")
+    if pack.get("kind") != "lora":
+        return where
+    base = pack.get("base") or "?"
+    return f"fine-tune of {base}; takes --style-strength 0-2 (0 = {base}); {where}"
 
 
 def run(args: argparse.Namespace) -> int:

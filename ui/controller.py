@@ -37,7 +37,7 @@ def output_options(settings: Settings) -> dict[str, tp.Any]:
 class StudioController(QObject):
     message = Signal(str)                 # a sentence for the status bar
     error = Signal(str, str)              # (plain words, detail) for an error the user must see
-    models_listed = Signal(list)          # model names
+    models_listed = Signal(list)          # list_models entries (name, kind, base, ...)
     peaks_ready = Signal(str, object)     # (take_id, Peaks)
     training_started = Signal(str)        # job id
     take_arrived = Signal(str)            # take_id of a new take
@@ -123,8 +123,10 @@ class StudioController(QObject):
         """Ask a fresh engine to load the chosen pack now, in the background, so the first
         take does not wait for it (a generate sent meanwhile waits for this load). A pack that
         fails to load is reported by the generate that needs it, not at start."""
-        if self.prompt.request.model:
-            self._send(Method.LOAD_MODEL, {"model": self.prompt.request.model})
+        request = self.prompt.request
+        if request.model:
+            self._send(Method.LOAD_MODEL, {"model": request.model,
+                                           "style_strength": request.style_strength})
 
     def listen_to_daw(self) -> None:
         """Ask the engine to follow the DAW's tempo and transport (Settings > DAW)."""
@@ -157,7 +159,7 @@ class StudioController(QObject):
             self.message.emit(f"Listening for the DAW on port {reply.result.get('port')}")
         elif method == "list_models":
             self.models = list(reply.result.get("models", []))
-            self.models_listed.emit([str(m.get("name", "")) for m in self.models])
+            self.models_listed.emit(list(self.models))
 
     def _on_event(self, event: Event) -> None:
         row = self.jobs.apply_event(event)

@@ -74,6 +74,7 @@ def generate(request: GenerationRequest, pack: tp.Any, *, device: str | torch.de
     ctx = RunContext(pack=pack, device=torch.device(device), settings=_settings(request, pack),
                      progress=progress)
     _check_pack(pack)
+    _check_strength(request, pack)
     job = _job(ctx, request, task)
     with torch.inference_mode():
         out = _run(ctx, request, task, job)
@@ -119,6 +120,15 @@ def _settings(request: GenerationRequest, pack: tp.Any) -> SamplingSettings:
                             text_scale=float(request.guidance),
                             clasp_scale=float(defaults.get("clasp_guidance", 1.0)),
                             structure_scale=float(defaults.get("structure_guidance", 1.0)))
+
+
+def _check_strength(request: GenerationRequest, pack: tp.Any) -> None:
+    """A fine-tune's strength is set when its pack loads (`load_any_pack(..., strength=)`)."""
+    loaded = float((getattr(pack, "info", None) or {}).get("style_strength", 1.0))
+    if not math.isclose(loaded, float(request.style_strength)):
+        raise GenerationError("pack_mismatch", f"pack {pack.name!r} was loaded at style "
+                              f"strength {loaded:g}, the request asks for "
+                              f"{request.style_strength:g}: load it with that strength")
 
 
 def _check_pack(pack: tp.Any) -> None:

@@ -3,7 +3,9 @@
 A LoRA pack folder holds `pack.json` with `"kind": "lora"`, `"base": {"name", "hash"}` (the
 `ModelPack.hash` of the pack it was trained on), the adapter settings, and
 `prior_lora/adapter.safetensors` (the adapter weights, sha256 in `pack.json`).
-`load_lora_pack` loads the base, refuses a base whose hash differs, and merges the adapters.
+`load_lora_pack` loads the base, refuses a base whose hash differs, and merges the adapters,
+each scaled by the style strength (0 = the base pack, 1 = the fine-tune as trained, up to
+2 to exaggerate it).
 Packs are assembled in a hidden temporary folder and moved into place, so a crash never leaves
 half a pack where a pack was.
 """
@@ -18,7 +20,9 @@ from pathlib import Path
 import torch
 from safetensors.torch import load_file, save_file
 
+from ainur_studio.errors import GenerationError
 from ainur_studio.fileio import sha256_file
+from ainur_studio.limits import LIMITS
 from ainur_studio.models.pretrained import (
     PACK_FORMAT,
     PackError,
@@ -27,7 +31,13 @@ from ainur_studio.models.pretrained import (
     pack_folder,
     save_pack,
 )
-from ainur_studio.training.lora import LoraSettings, add_lora, load_lora_weights, merge_lora
+from ainur_studio.training.lora import (
+    LoraSettings,
+    add_lora,
+    load_lora_weights,
+    merge_lora,
+    scale_lora,
+)
 
 ADAPTER = "prior_lora/adapter.safetensors"
 
@@ -94,18 +104,23 @@ def read_lora_meta(folder: str | Path) -> dict[str, tp.Any] | None:
 
 
 def load_lora_pack(folder: str | Path, *, base: str | Path | None = None,
-                   device: str | torch.device = "cpu") -> tp.Any:
+                   device: str | torch.device = "cpu", strength: float = 1.0) -> tp.Any:
     """Load a LoRA pack: its base pack with the adapters merged into the prior.
 
     Args:
         folder: the LoRA pack folder (or the training run folder that holds it in `pack/`).
         base: the base pack (name or folder); default: the name, then the path, in pack.json.
         device: where to put the result.
+        strength: the style strength, the scale of every adapter (`scale_lora`): 0 gives the
+            base pack's weights exactly, 1 the fine-tune as trained. A strength other than 1
+            is part of the loaded pack's hash and is kept in `info["style_strength"]`.
 
     Raises:
         PackError: not a LoRA pack, damaged adapter file, or a base whose hash differs from the
             one the adapters were trained on.
+        GenerationError: `bad_style_strength`, a strength outside 0..2.
     """
+    check_style_strength(strength)
     folder = pack_folder(folder) or Path(folder)
     meta = read_lora_meta(folder)
     if meta is None:
@@ -123,12 +138,14 @@ def load_lora_pack(folder: str | Path, *, base: str | Path | None = None,
         load_lora_weights(pack.prior.unet, load_file(str(weights)))
     except (ValueError, KeyError) as exc:
         raise PackError(f"LoRA pack {folder} does not fit its base: {exc}") from exc
-    merge_lora(pack.prior.unet)
+    merge_lora(scale_lora(pack.prior.unet, strength))
     pack.prior.eval().requires_grad_(False)
     comps = {**pack.info.get("components", {}), "prior_lora": {"sha256": expected},
              "base": {"sha256": meta["base"]["hash"]}}
+    if strength != 1.0:  # other weights, another hash; as trained keeps the pack's own
+        comps["style_strength"] = {"scale": float(strength)}
     pack.info = {**pack.info, "name": meta["name"], "version": meta["version"],
-                 "components": comps, "base": meta["base"]}
+                 "components": comps, "base": meta["base"], "style_strength": float(strength)}
     pack.name, pack.version, pack.path = str(meta["name"]), str(meta["version"]), folder
     return pack.to(device)
 
@@ -152,12 +169,33 @@ def _load_base(recorded: dict[str, tp.Any], base: str | Path | None) -> tp.Any:
                     + (f": {errors[-1]}" if errors else ""))
 
 
-def load_any_pack(name_or_path: str | Path, *, device: str | torch.device = "cpu") -> tp.Any:
-    """`load_pack` that also takes LoRA packs (by folder, or by name when installed)."""
+def load_any_pack(name_or_path: str | Path, *, device: str | torch.device = "cpu",
+                  strength: float = 1.0) -> tp.Any:
+    """`load_pack` that also takes LoRA packs (by folder, or by name when installed), the
+    latter at style strength `strength`.
+
+    Raises:
+        GenerationError: `no_style_strength` when `strength` is not 1 and the pack is not a
+            LoRA pack (checked before anything loads); `bad_style_strength` out of range.
+    """
+    check_style_strength(strength)
     folder = _lora_folder(name_or_path)
     if folder is not None:
-        return load_lora_pack(folder, device=device)
+        return load_lora_pack(folder, device=device, strength=strength)
+    if strength != 1.0:
+        raise GenerationError("no_style_strength", f"pack {str(name_or_path)!r} is not a "
+                              "fine-tune (LoRA pack); style strength needs one: set it to 1 "
+                              "(100 %) or choose a fine-tuned pack (`ainur-studio models` "
+                              "marks them)")
     return load_pack(name_or_path, device=device)
+
+
+def check_style_strength(strength: tp.Any) -> None:
+    """Raise `bad_style_strength` unless `strength` is within the limit `style_strength` of
+    `ainur_studio.limits` (0 to 2)."""
+    limit = LIMITS["style_strength"]
+    if not limit.holds(strength):
+        raise GenerationError(limit.code, f"{limit.describe()}, got {strength!r}")
 
 
 def _lora_folder(name_or_path: str | Path) -> Path | None:

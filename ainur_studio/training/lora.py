@@ -3,10 +3,13 @@
 Targets are the U-Net's attention projections (`to_q`, `to_kv`, the output projection
 `attention.blocks.0`) and, with "conv", the 1-D convolutions of its resnet blocks (kernel > 1).
 The list of exact module names goes into the LoRA pack, so loading rebuilds the same adapters.
+`scale_lora` sets how strongly the adapters act (the style strength of a fine-tuned pack)
+before `merge_lora` folds them in.
 """
 
 from __future__ import annotations
 
+import math
 import re
 import typing as tp
 from dataclasses import asdict, dataclass, field
@@ -106,6 +109,25 @@ def load_lora_weights(prior: nn.Module, tensors: dict[str, torch.Tensor]) -> Non
                 raise ValueError(f"LoRA weight {name} has shape {tuple(value.shape)}, the "
                                  f"adapter expects {tuple(own[name].shape)}")
             own[name].copy_(value)
+
+
+def scale_lora(prior: nn.Module, strength: float) -> nn.Module:
+    """Make every adapter add `strength` times its trained update (W + strength (alpha / r)
+    B A): 0 leaves the base weights, 1 is the fine-tune as trained, above 1 exaggerates it.
+    Uses peft's `LoraLayer.set_scale`; returns `prior`.
+
+    Raises:
+        ValueError: a strength that is negative or not finite.
+    """
+    from peft.tuners.lora import LoraLayer
+
+    if not (math.isfinite(strength) and strength >= 0):
+        raise ValueError(f"LoRA strength must be a finite number of at least 0, got {strength!r}")
+    for module in prior.modules():
+        if isinstance(module, LoraLayer):
+            for adapter in list(module.scaling):
+                module.set_scale(adapter, float(strength))
+    return prior
 
 
 def merge_lora(prior: nn.Module) -> nn.Module:

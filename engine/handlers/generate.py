@@ -1,7 +1,7 @@
 """The `generate` and `load_model` jobs: request -> model -> takes on disk.
 
 `run(params, ctx, *, runtime)` parses the `GenerationRequest`, gets the pack from the
-runtime's cache, calls the generate function with a progress callback (one `progress` event
+runtime's cache (at the request's style strength), calls the generate function with a progress callback (one `progress` event
 per sampler step) and a cancel callback (polled once per step), then writes every output as a
 take and announces it with `take_ready`: a folder of parts (`engine.take_folder`) for an output
 with stems, a single file (`engine.takes`) for a mix-only pack's.
@@ -15,7 +15,7 @@ import time
 import typing as tp
 
 from ainur_studio.errors import GenerationCancelled, GenerationError
-from ainur_studio.limits import audio_file_problems, request_problems
+from ainur_studio.limits import LIMITS, audio_file_problems, request_problems
 from ainur_studio.types import GenerationRequest
 from engine.devices import DeviceChoice, is_out_of_memory, release_gpu_memory
 from engine.handlers.runtime import Runtime, default_generate_fn, warm_take_writer
@@ -75,7 +75,7 @@ def run(params: dict[str, tp.Any], ctx: JobContext, *, runtime: Runtime) -> dict
     options = take_options(params, runtime)
     ctx.report(0, 1, stage="load", message=f"loading {request.model}")
     t0 = time.monotonic()
-    pack = runtime.packs.get(request.model)
+    pack = runtime.packs.get(request.model, request.style_strength)
     load_s = time.monotonic() - t0
     ctx.report(1, 1, stage="load")
     ctx.check_cancelled()
@@ -175,16 +175,22 @@ def _write(output: Output, request: GenerationRequest, options: TakeOptions, ind
 
 def run_load_model(params: dict[str, tp.Any], ctx: JobContext, *,
                    runtime: Runtime) -> dict[str, tp.Any]:
-    """Load a pack into the cache (and the take writer) ahead of the first generation."""
+    """Load a pack (at `params.style_strength`, default 1) into the cache, and the take
+    writer, ahead of the first generation."""
     name = params.get("model")
     if not isinstance(name, str) or not name:
         raise JobError(ErrorCode.BAD_PARAMS, "load_model needs params.model, a pack name "
                        "or folder (see `ainur-studio models`)")
+    strength = params.get("style_strength", 1.0)
+    limit = LIMITS["style_strength"]
+    if not limit.holds(strength):
+        raise JobError(ErrorCode.BAD_PARAMS, f"params.{limit.describe()}, got {strength!r}",
+                       detail=f"code: {limit.code}")
     ctx.report(0, 1, stage="load", message=f"loading {name}")
-    runtime.packs.get(name)
+    runtime.packs.get(name, float(strength))
     warm_take_writer()
     ctx.report(1, 1, stage="load")
-    return {"model": name}
+    return {"model": name, "style_strength": float(strength)}
 
 
 def _get(obj: tp.Any, name: str, default: tp.Any) -> tp.Any:

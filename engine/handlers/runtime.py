@@ -1,10 +1,18 @@
 """What the job handlers share: the device, the takes folder, the model functions (imported
-on first use unless injected) and the cache of loaded packs."""
+on first use unless injected) and the cache of loaded packs.
+
+The cache keys a loaded pack by (pack, style strength): a fine-tuned (LoRA) pack merged at
+another strength is other weights. It holds one strength per pack (a new strength drops the
+pack at its old one before loading, so a strength change never keeps two merged copies of
+the base) and at most `MAX_LOADED_PACKS` packs in all (the least recently used is dropped
+first); a dropped pack's GPU memory goes back to the driver.
+"""
 
 
 from __future__ import annotations
 
 import functools
+import gc
 import hashlib
 import importlib
 import json
@@ -14,7 +22,8 @@ import typing as tp
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from engine.devices import DeviceChoice, memory_info, suggested_limits
+from ainur_studio.errors import GenerationError
+from engine.devices import DeviceChoice, memory_info, release_gpu_memory, suggested_limits
 from engine.jobs import JobError
 from engine.protocol import ErrorCode
 
@@ -22,6 +31,7 @@ log = logging.getLogger(__name__)
 
 GenerateFn = tp.Callable[..., tp.Any]
 LoadPackFn = tp.Callable[..., tp.Any]
+MAX_LOADED_PACKS = 2
 
 
 def import_model_function(module: str, name: str, what: str) -> tp.Callable[..., tp.Any]:
@@ -57,18 +67,22 @@ def default_list_models() -> list[dict[str, tp.Any]]:
 
 
 def pack_summary(pack: tp.Any) -> dict[str, tp.Any]:
-    """name, version, path, size_bytes, sample_rate, hash and problem of a listed pack.
+    """name, version, path, size_bytes, sample_rate, hash, problem, kind and base of a listed
+    pack.
 
     `pack` is a `PackInfo` (name, version, path, problem) or a dict with those keys. For a
     pack folder the size is the sum of its files and the hash is a sha256 over the component
-    checksums in its pack.json; the built-in pack (no folder) has neither.
+    checksums in its pack.json; the built-in pack (no folder) has neither. `kind` is
+    ``"lora"`` for a fine-tune that takes a style strength (`base`: the name of the pack it
+    was trained on), else ``"full"`` (`base` ``""``).
     """
     get = pack.get if isinstance(pack, dict) else functools.partial(getattr, pack)
     path = get("path", None)
     out = {"name": str(get("name", "")), "version": str(get("version", "") or ""),
            "path": str(path or ""), "size_bytes": int(get("size_bytes", 0) or 0),
            "sample_rate": int(get("sample_rate", 48_000) or 48_000),
-           "hash": str(get("hash", "") or ""), "problem": str(get("problem", "") or "")}
+           "hash": str(get("hash", "") or ""), "problem": str(get("problem", "") or ""),
+           "kind": str(get("kind", "") or "full"), "base": str(get("base", "") or "")}
     if path and Path(path).is_dir():
         out.update(_folder_summary(Path(path)))
     return out
@@ -82,9 +96,17 @@ def _folder_summary(folder: Path) -> dict[str, tp.Any]:
         out["sample_rate"] = int(meta.get("sample_rate", 48_000))
         blob = json.dumps(meta.get("components", {}), sort_keys=True).encode()
         out["hash"] = hashlib.sha256(blob).hexdigest()
+        out.update(_kind(meta))
     except (OSError, ValueError, TypeError, AttributeError):
         pass
     return out
+
+
+def _kind(meta: dict[str, tp.Any]) -> dict[str, str]:
+    if meta.get("kind") != "lora":
+        return {"kind": "full", "base": ""}
+    base = meta.get("base")
+    return {"kind": "lora", "base": str(base.get("name") or "") if isinstance(base, dict) else ""}
 
 
 def warm_take_writer() -> None:
@@ -93,40 +115,79 @@ def warm_take_writer() -> None:
     importlib.import_module("engine.take_folder")
 
 
-class PackCache:
-    """Model packs loaded once per engine and kept (one device)."""
+PackKey = tuple[str, float]  # (pack name or path, style strength)
 
-    def __init__(self, *, load_pack: LoadPackFn | None, device: DeviceChoice):
+
+class PackCache:
+    """Model packs loaded per engine (one device), by (pack, style strength): one strength
+    per pack, at most `max_loaded` packs, the least recently used dropped first."""
+
+    def __init__(self, *, load_pack: LoadPackFn | None, device: DeviceChoice,
+                 max_loaded: int = MAX_LOADED_PACKS):
         self._load_pack = load_pack
         self._device = device
-        self._packs: dict[str, tp.Any] = {}
+        self._max_loaded = max(1, max_loaded)
+        self._packs: dict[PackKey, tp.Any] = {}
         self._lock = threading.Lock()
 
     def loaded(self) -> list[str]:
         """Names of the loaded packs, the most recently used last."""
+        return [name for name, _strength in self._packs]
+
+    def loaded_keys(self) -> list[PackKey]:
+        """(name, style strength) of the loaded packs, the most recently used last."""
         return list(self._packs)
 
-    def get(self, name: str) -> tp.Any:
-        """The pack called `name` (or at that path), loading it on first use.
+    def get(self, name: str, strength: float = 1.0) -> tp.Any:
+        """The pack called `name` (or at that path) at style strength `strength`, loading it
+        on first use (after dropping the packs `_make_room` names).
 
         Raises:
-            JobError: `model_error` naming the pack and the cause.
+            JobError: `model_error` naming the pack and the cause; `generation_error` when
+                the pack cannot take the strength (code `no_style_strength` in `detail`).
         """
+        key = (name, float(strength))
         with self._lock:
-            if name not in self._packs:
-                load = self._load_pack or default_load_pack()
-                try:
-                    self._packs[name] = load(name, device=self._device.device)
-                except JobError:
-                    raise
-                except (OSError, ValueError, KeyError) as exc:
-                    raise JobError(ErrorCode.MODEL_ERROR, f"model pack {name!r} could not be "
-                                   "loaded; check the name with `ainur-studio models` or "
-                                   "reinstall the pack", detail=f"{type(exc).__name__}: {exc}"
-                                   ) from exc
-                log.info("loaded model pack %s on %s", name, self._device.device)
-            self._packs[name] = self._packs.pop(name)  # most recently used last
-            return self._packs[name]
+            if key not in self._packs:
+                self._make_room(name)
+                self._packs[key] = self._load(name, key[1])
+                log.info("loaded model pack %s (style strength %g) on %s", name, key[1],
+                         self._device.device)
+            self._packs[key] = self._packs.pop(key)  # most recently used last
+            return self._packs[key]
+
+    def _make_room(self, name: str) -> None:
+        """Drop `name` at any other strength, then the least recently used packs until one
+        more fits; give their GPU memory back."""
+        dropped = [k for k in self._packs if k[0] == name]
+        for key in list(self._packs):
+            if len(self._packs) - len(dropped) < self._max_loaded:
+                break
+            if key not in dropped:
+                dropped.append(key)
+        for key in dropped:
+            del self._packs[key]
+            log.info("unloaded model pack %s (style strength %g)", *key)
+        if dropped:
+            gc.collect()
+            release_gpu_memory(self._device)
+
+    def _load(self, name: str, strength: float) -> tp.Any:
+        load = self._load_pack or default_load_pack()
+        # a strength of 1 is the plain contract `load_pack(name, *, device)` (injected loaders)
+        extra = {} if strength == 1.0 else {"strength": strength}
+        try:
+            return load(name, device=self._device.device, **extra)
+        except JobError:
+            raise
+        except GenerationError as exc:
+            raise JobError(ErrorCode.GENERATION_ERROR, exc.plain,
+                           detail=f"code: {exc.code}") from exc
+        except (OSError, ValueError, KeyError) as exc:
+            raise JobError(ErrorCode.MODEL_ERROR, f"model pack {name!r} could not be "
+                           "loaded; check the name with `ainur-studio models` or "
+                           "reinstall the pack", detail=f"{type(exc).__name__}: {exc}"
+                           ) from exc
 
 
 @dataclass

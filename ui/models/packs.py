@@ -1,5 +1,6 @@
-"""Model pack names as the app shows them: the pack a training run exported, and the short
-name of the model chosen in the prompt panel (a name, a pack folder or a run folder)."""
+"""Model packs as the app shows them: the pack a training run exported, the short name of the
+model chosen in the prompt panel (a name, a pack folder or a run folder), and which models are
+fine-tunes (LoRA packs) that take a style strength."""
 
 from __future__ import annotations
 
@@ -31,3 +32,55 @@ def model_label(model: str) -> str:
         path = Path(model.rstrip("/\\"))
         return path.parent.name if path.name == "pack" and path.parent.name else path.name
     return model
+
+
+def listed_packs(models: tp.Iterable[str | tp.Mapping[str, tp.Any]]
+                 ) -> dict[str, dict[str, tp.Any]]:
+    """`list_models` entries (or bare names) by name: each has at least `name`, `kind` and
+    `base` (a bare name's kind is unknown: ``""``)."""
+    packs = {}
+    for model in models:
+        entry = {"name": model} if isinstance(model, str) else dict(model)
+        entry.setdefault("kind", "")
+        entry.setdefault("base", "")
+        packs[str(entry.get("name", ""))] = entry
+    return packs
+
+
+def fine_tune_base(model: str, listed: tp.Mapping[str, tp.Mapping[str, tp.Any]]) -> str | None:
+    """The base a fine-tuned (LoRA) `model` was trained on (``""`` when not recorded), or
+    None when `model` is not a fine-tune or not known. A model not in the engine's listing
+    is looked up in its folder's pack.json (a pack folder or a run folder's `pack/`)."""
+    entry = _entry(model, listed)
+    if entry is None or entry.get("kind") != "lora":
+        return None
+    base = entry.get("base")
+    return str(base.get("name", "") if isinstance(base, tp.Mapping) else base or "")
+
+
+def is_full_pack(model: str, listed: tp.Mapping[str, tp.Mapping[str, tp.Any]]) -> bool:
+    """True when `model` is known not to be a fine-tune (listed as ``full``, or a folder
+    whose pack.json is not a LoRA pack's)."""
+    entry = _entry(model, listed)
+    return entry is not None and entry.get("kind") not in ("lora", "")
+
+
+def _entry(model: str, listed: tp.Mapping[str, tp.Mapping[str, tp.Any]]
+           ) -> tp.Mapping[str, tp.Any] | None:
+    entry = listed.get(model.strip())
+    if entry is None or not entry.get("kind"):
+        entry = _folder_entry(model.strip()) or entry
+    return entry
+
+
+def _folder_entry(model: str) -> dict[str, tp.Any] | None:
+    if not model or ("/" not in model and "\\" not in model):
+        return None
+    for path in (Path(model) / "pack.json", Path(model) / "pack" / "pack.json"):
+        try:
+            meta = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if isinstance(meta, dict):
+            return {"kind": meta.get("kind") or "full", "base": meta.get("base") or ""}
+    return None

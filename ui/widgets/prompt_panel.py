@@ -9,6 +9,10 @@ The Music section is the take's grid (`structure`): tempo, key, metre, start bar
 seconds or bars, the parts to generate (none ticked = the pack's default), and the notes of
 parts imported from MIDI clips (`MidiImportDialog`; a `.mid` dropped on the panel opens it).
 Follow DAW keeps tempo, metre and start bar with the DAW's; editing them by hand ends it.
+
+The Generation section's "Style strength" (`StyleStrengthWidget`) shows when the chosen model
+is a fine-tune (a LoRA pack in the engine's listing, or a folder holding one), or while the
+strength is not 100 %; choosing a model known not to be a fine-tune sets it back to 100 %.
 """
 
 from __future__ import annotations
@@ -37,8 +41,10 @@ from ainur_studio.structure import BPM_RANGE, ROLE_DESCRIPTIONS, STEM_ROLES
 from ainur_studio.types import Task
 from ui import theme
 from ui.models.chord_lane import ChordLane
+from ui.models.packs import fine_tune_base, is_full_pack, listed_packs
 from ui.models.prompt_state import KEYS, MAX_SEED, TIME_SIGNATURES, PromptState
 from ui.widgets.midi_import_dialog import MidiImportDialog, MidiPartsWidget, midi_path
+from ui.widgets.style_strength import StyleStrengthWidget
 from ui.widgets.tag_edit import GENRES, INSTRUMENTS, MOODS, TagEdit
 from ui.widgets.task_inputs import TASKS, TaskInputsWidget, spin_box
 
@@ -111,6 +117,10 @@ class PromptPanel(QWidget):
         self.variations.setRange(int(LIMITS["variations"].low), int(LIMITS["variations"].high))
         self.model = QComboBox()
         self.model.setEditable(True)
+        self.packs: dict[str, dict] = {}   # the engine's listing by name (kind, base)
+        self._strength_for: tuple | None = None  # (model, strength) the control was set for
+        self.style_strength = StyleStrengthWidget(state)
+        self.style_label = QLabel("Style strength")
         self.generate = QPushButton(theme.icon("generate"), "Generate")
         self.generate.setObjectName("generate")
         self.generate.setToolTip("Generate (Ctrl+Enter)")
@@ -164,6 +174,7 @@ class PromptPanel(QWidget):
         gen.addRow("Sampler", self.sampler)
         gen.addRow("Takes", self.variations)
         gen.addRow("Model", self.model)
+        gen.addRow(self.style_label, self.style_strength)
         layout.addLayout(gen)
         layout.addStretch(1)
 
@@ -213,7 +224,7 @@ class PromptPanel(QWidget):
         self.guidance.valueChanged.connect(lambda v: s.update(guidance=v))
         self.sampler.currentTextChanged.connect(lambda t: s.update(sampler=t))
         self.variations.valueChanged.connect(lambda v: s.update(variations=v))
-        self.model.currentTextChanged.connect(lambda t: s.update(model=t))
+        self.model.currentTextChanged.connect(self._on_model)
         self.generate.clicked.connect(self.generate_requested)
         s.changed.connect(self.refresh)
 
@@ -225,12 +236,35 @@ class PromptPanel(QWidget):
         if not self._refreshing:
             self.state.update(task=TASKS[index][1])
 
-    def set_models(self, names: list[str]) -> None:
+    def set_models(self, models: list) -> None:
+        """The Model list: `list_models` entries (name, kind, base, ...) or bare names."""
         current = self.state.request.model
+        self.packs = listed_packs(models)
+        self._strength_for = None
         with QSignalBlocker(self.model):
             self.model.clear()
-            self.model.addItems(names)
+            self.model.addItems(list(self.packs))
             self.model.setCurrentText(current)
+        self._show_style_strength()
+
+    def _on_model(self, text: str) -> None:
+        changes: dict = {"model": text}
+        if self.state.request.style_strength != 1.0 and is_full_pack(text, self.packs):
+            changes["style_strength"] = 1.0  # only a fine-tune takes another strength
+        self.state.update(**changes)
+
+    def _show_style_strength(self) -> None:
+        """Show the control for a fine-tune or a strength other than 100 % (looked up again
+        only when the model, the strength or the listing changed: a folder means a file read)."""
+        r = self.state.request
+        if self._strength_for == (r.model, r.style_strength):
+            return
+        self._strength_for = (r.model, r.style_strength)
+        base = fine_tune_base(r.model, self.packs)
+        shown = base is not None or r.style_strength != 1.0
+        self.style_strength.set_base(base or "")
+        self.style_strength.setVisible(shown)
+        self.style_label.setVisible(shown)
 
     def open_midi_import(self, path: str = "", target: str = "") -> MidiImportDialog:
         """The MIDI import dialog (for `path` when given; `target` preselects the part or
@@ -323,6 +357,8 @@ class PromptPanel(QWidget):
         self.variations.setValue(r.variations)
         self.model.setCurrentText(r.model)
         del blockers
+        self.style_strength.refresh()
+        self._show_style_strength()
         self.task_inputs.refresh()
         self._fill_task(r.task, bool(r.inputs.reference_audio))
 
