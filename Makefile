@@ -45,12 +45,15 @@ starter: $(VENV)/.installed  ## resumable: each run continues the last checkpoin
 	nice -n 10 $(PY) scripts/train_starter.py --minutes $(MINUTES)
 	$(PY) scripts/evaluate_starter.py --json build/starter-eval.json --pictures docs/starter --update-pack
 
-corpus: $(VENV)/.installed  ## needs: apt-get install fluidsynth fluid-soundfont-gm musescore-general-soundfont timgm6mb-soundfont
-	$(PY) -m pip install --quiet -e ".[corpus]"
-	nice -n 15 $(PY) main.py corpus build --out corpus --limit 2500
-
+SCORE_LIMIT ?= 2500
 GENRE_LIMIT ?= 6000
-corpus-genres: $(VENV)/.installed  ## the genre songs as stems (resumable; see docs/corpus.md)
+corpus: $(VENV)/.installed  ## score pieces + genre songs in corpus/ (resumable); apt packages: see README
+	$(PY) -m pip install --quiet -e ".[corpus]"
+	nice -n 15 $(PY) main.py corpus build --out corpus --workers 2 --limit $(SCORE_LIMIT)
+	nice -n 15 $(PY) main.py corpus build --kind genres --out corpus --workers 2 --limit $(GENRE_LIMIT)
+	$(PY) main.py corpus stats corpus
+
+corpus-genres: $(VENV)/.installed  ## the genre songs alone, in corpus-genres/ (resumable; see docs/corpus.md)
 	$(PY) -m pip install --quiet -e ".[corpus]"
 	nice -n 15 $(PY) main.py corpus build --kind genres --out corpus-genres --workers 2 --limit $(GENRE_LIMIT)
 

@@ -1,9 +1,12 @@
 """`ainur-studio corpus build --out DIR [--seed N] [--limit N] [--clip-seconds S] [--workers N]`
 renders the music21 corpus with FluidSynth into 48 kHz stereo FLAC clips with captions, synced
 LRC and a manifest; `--kind genres [--genres pop,lofi,...]` renders the genre arranger's songs
-as stems (drums, bass, harmony, melody, vocals) with their MIDI and labels instead;
-`ainur-studio corpus stats DIR` summarises a corpus folder (hours per genre and stem role for
-a genre corpus).
+as stems (drums, bass, harmony, melody, vocals) with their MIDI and labels instead. Both kinds
+can share one folder and manifest (`make corpus` builds the score pieces, then the genre songs,
+into `corpus/`); `--limit` counts only the clips of the kind being built.
+`ainur-studio corpus stats DIR` summarises a corpus folder (hours per kind, per genre, per stem
+role and of sung vocals); `ainur-studio corpus share DIR --out NEW [--max-mb 60]` copies whole
+genre clips, balanced over the genres, that fit a size budget.
 
 Building needs music21 (pip) and FluidSynth with a General MIDI SoundFont (Debian/Ubuntu:
 apt-get install fluidsynth fluid-soundfont-gm); running the app does not. Builds resume where
@@ -26,7 +29,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     build.add_argument("--out", required=True, help="corpus folder (created; resumed if present)")
     build.add_argument("--seed", type=int, default=0, help="arrangement / tempo seed")
     build.add_argument("--limit", type=int, default=None,
-                       help="stop once the manifest holds this many clips")
+                       help="stop once the manifest holds this many clips of this --kind "
+                            "(clips of the other kind in the same folder do not count)")
     build.add_argument("--clip-seconds", type=float, default=20.0,
                        help="target clip length; clips are cut at bar lines between half "
                             "and 1.2 times this")
@@ -46,20 +50,42 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                        help="songs per genre for --kind genres")
     stats = sub.add_parser("stats", help="print statistics of a corpus folder as JSON")
     stats.add_argument("folder")
+    share = sub.add_parser("share", help="copy genre clips that fit a size budget, balanced "
+                                         "over the genres, into a new folder")
+    share.add_argument("folder", help="the corpus folder")
+    share.add_argument("--out", required=True, help="the new folder for the share")
+    share.add_argument("--max-mb", type=float, default=60.0,
+                       help="size budget in MiB (default 60: fits a 64 MiB transfer)")
+    share.add_argument("--split", choices=("train", "test"), default=None,
+                       help="only clips of this split")
 
 
 def run(args: argparse.Namespace) -> int:
     if args.corpus_command == "stats":
         print(json.dumps(_summary(args.folder), indent=2))
         return 0
+    if args.corpus_command == "share":
+        return _share(args)
     return _build_genres(args) if args.kind == "genres" else _build(args)
 
 
 def _summary(folder: str) -> dict:
-    from ainur_studio.data.corpus.build import summarise
-    from ainur_studio.data.corpus.genres.stats import is_genre_corpus, summarise_genres
+    from ainur_studio.data.corpus.stats import summarise_corpus
 
-    return summarise_genres(folder) if is_genre_corpus(folder) else summarise(folder)
+    return summarise_corpus(folder)
+
+
+def _share(args: argparse.Namespace) -> int:
+    from ainur_studio.data.corpus.share import write_share
+
+    try:
+        result = write_share(args.folder, args.out, max_bytes=int(args.max_mb * 2**20),
+                             split=args.split)
+    except (FileExistsError, ValueError) as exc:
+        print(f"ainur-studio corpus share: {exc}", file=sys.stderr)
+        return 1
+    print(json.dumps(result, indent=2))
+    return 0
 
 
 def _build_genres(args: argparse.Namespace) -> int:

@@ -126,21 +126,42 @@ def test_manifest_record_per_clip_with_stems_midi_and_labels(corpus: Path,
         assert json.loads((corpus / r["labels_path"]).read_text())["chords"] == r["chords"]
 
 
+def _residual_db(audio: np.ndarray, reference: np.ndarray) -> float:
+    residual = audio.astype(np.float64) - reference
+    return float(10 * np.log10(np.sum(residual ** 2) / np.sum(np.square(reference, dtype=np.float64))))
+
+
 def test_mix_is_the_sum_of_the_stems(corpus: Path, records: list[dict]) -> None:
+    """The renderer's mix (its levelled stems summed before the shared gain, then scaled)
+    equals the sum of its final stems; the stored files are exactly those stems and that mix
+    as Vorbis (the same bytes), so decoded they agree within the codec's error."""
+    from ainur_studio.data.corpus.genres.clip_build import song_seed
+    from ainur_studio.data.corpus.genres.render_stems import render_stems
+    from ainur_studio.data.corpus.genres.soundfonts import require_soundfonts
+
+    r = records[0]
+    song = _song(r)
+    assert song.seed == song_seed(3, r["genre"], 0)
+    render = render_stems(song, key=f"3/{r['genre']}/0", fonts=require_soundfonts())
+    stems = {role: render.stems[role] for role, rel in r["stems"].items() if rel}
+    assert _residual_db(np.sum(list(render.stems.values()), axis=0), render.mix) < -60
+    assert np.max(np.abs(render.mix)) < 1.0
+    assert (corpus / r["audio_path"]).read_bytes() == storage.vorbis_bytes(render.mix)
+    for role, audio in stems.items():
+        assert (corpus / r["stems"][role]).read_bytes() == storage.vorbis_bytes(audio), role
     for r in records:
-        mix = _audio(corpus, r["audio_path"]).astype(np.float64)
-        stems = [_audio(corpus, p) for p in r["stems"].values() if p]
-        assert all(len(s) == len(mix) for s in stems)
-        residual = mix - np.sum(stems, axis=0)
-        ratio_db = 10 * np.log10(np.sum(residual ** 2) / np.sum(mix ** 2))
-        assert ratio_db < -60, f"{r['clip_id']}: residual {ratio_db:.1f} dB"
-        assert np.max(np.abs(mix)) < 1.0
+        mix = _audio(corpus, r["audio_path"])
+        decoded = [_audio(corpus, p) for p in r["stems"].values() if p]
+        assert all(len(s) == len(mix) for s in decoded)
+        ratio_db = _residual_db(np.sum(decoded, axis=0), mix)
+        assert ratio_db < -12, f"{r['clip_id']}: stems vs mix.ogg residual {ratio_db:.1f} dB"
 
 
 def test_stem_midi_onsets_match_the_stem_audio(corpus: Path, records: list[dict]) -> None:
     """Within 20 ms: most MIDI onsets are heard (recall) and most detected onsets are MIDI
-    onsets (precision, drums only: a held bass note beats and pads swell). Soft shakers under
-    a kick lower the drums' recall; pitched stems other than the bass are held to less."""
+    onsets (precision, drums only: a held bass note beats and pads swell; a hit's second
+    transient 30-40 ms after the first, as in a clap, counts once). Soft shakers under a
+    kick lower the drums' recall; pitched stems other than the bass are held to less."""
     for r in records:
         for role, rel in r["stems"].items():
             if rel is None:
@@ -149,8 +170,9 @@ def test_stem_midi_onsets_match_the_stem_audio(corpus: Path, records: list[dict]
                              for n in _notes(corpus, r["midi"][role]).notes})
             onsets = [t for i, t in enumerate(starts) if i == 0 or t - starts[i - 1] > 0.03]
             found = detect_onsets(_audio(corpus, rel), RATE, delta=0.05)
+            hits = [t for i, t in enumerate(found) if i == 0 or t - found[i - 1] > 0.04]
             recall, precision = (matched_share(onsets, found, 0.02),
-                                 matched_share(found, onsets, 0.02))
+                                 matched_share(hits, onsets, 0.02))
             least = 0.8 if role in ("drums", "bass") else 0.5
             assert recall >= least and (precision >= least or role != "drums"), (
                 f"{r['clip_id']} {role}: {recall:.0%} of MIDI onsets heard, {precision:.0%} "
@@ -202,13 +224,14 @@ def test_a_stopped_build_resumes_to_the_same_bytes(corpus: Path, tmp_path: Path)
 
 
 def test_stats_report_hours_per_genre_and_stem(corpus: Path, records: list[dict]) -> None:
-    from ainur_studio.data.corpus.genres.stats import is_genre_corpus, summarise_genres
+    from ainur_studio.data.corpus.genres.stats import summarise_genres
 
     stats = summarise_genres(corpus)
-    assert is_genre_corpus(corpus) and stats["clips"] == len(records)
+    assert stats["clips"] == len(records)
     assert set(stats["hours_by_genre"]) == set(GENRES)
     assert stats["hours_by_stem"]["drums"] == stats["hours"]
     assert stats["vocal_clips"] == sum(1 for r in records if r["stems"]["vocals"])
+    assert stats["disk_mb"] > 0 and stats["mb_per_hour"] < 300
 
 
 def test_unknown_genre_is_refused_with_the_known_ones(tmp_path: Path) -> None:

@@ -11,6 +11,9 @@ Layout of `out`::
 A build is resumable: pieces already in the manifest or the skipped list are not rendered
 again, and ``limit`` counts the clips already there. Given the same seed, options, music21
 corpus, SoundFont and FluidSynth version, the manifest and the audio bytes are the same.
+
+The genre songs (``genres.build``) can be built into the same folder (``make corpus`` does):
+they go under ``genres/``, append to the same manifest and are not counted here.
 """
 
 from __future__ import annotations
@@ -66,7 +69,7 @@ def build(config: BuildConfig, *, progress: Progress = SILENT) -> BuildProgress:
     done = manifest.done_renders(out)
     tasks = [(ref, r) for ref in pieces for r in range(config.renders)
              if (ref.piece_id, r) not in done]
-    state = BuildProgress(clips=len(manifest.read_records(out)))
+    state = BuildProgress(clips=len(manifest.kind_records(out, "scores")))
     if config.limit and state.clips >= config.limit:
         return state
     started = time.monotonic()
@@ -134,8 +137,9 @@ def _fluidsynth_version() -> str:
 
 
 def summarise(out: str | Path) -> dict[str, Any]:
-    """Statistics of a corpus folder: clips, hours, pieces, lyric coverage, splits, disk."""
-    records = manifest.read_records(out)
+    """Statistics of the score clips of a corpus folder: clips, hours, pieces, lyric
+    coverage, splits, disk (of the whole folder)."""
+    records = manifest.kind_records(out, "scores")
     pieces = {r["piece_id"] for r in records}
     by_collection: dict[str, int] = {}
     for r in records:
@@ -149,7 +153,7 @@ def summarise(out: str | Path) -> dict[str, Any]:
         "pieces_with_lyrics": len({r["piece_id"] for r in records if r["lrc_path"]}),
         "test_clips": sum(1 for r in records if r["split"] == "test"),
         "test_pieces": len({r["piece_id"] for r in records if r["split"] == "test"}),
-        "skipped_pieces": len(manifest.read_records(out, manifest.SKIPPED)),
+        "skipped_pieces": len(manifest.kind_records(out, "scores", manifest.SKIPPED)),
         "clips_by_collection": dict(sorted(by_collection.items(), key=lambda kv: -kv[1])),
         "disk_mb": round(disk / 2**20, 1),
     }

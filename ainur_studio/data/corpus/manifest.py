@@ -2,6 +2,10 @@
 
 Pieces that yield no clip (unreadable, too short, failed render) go to ``skipped.jsonl`` with
 the reason, so a resumed build neither retries nor forgets them.
+
+One folder can hold both kinds of clip: the music21 pieces (``ClipRecord``, kind "scores",
+which their records do not spell out) and the genre songs (kind "genres", with stems). Each
+build reads and counts only the records of its own kind.
 """
 
 from __future__ import annotations
@@ -48,6 +52,17 @@ class ClipRecord:
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), ensure_ascii=False, sort_keys=True)
+
+
+def record_kind(record: dict[str, Any]) -> str:
+    """"scores" or "genres": a record's (or skipped entry's) kind. Score records and entries
+    carry a ``render`` index and no ``kind``."""
+    return record.get("kind") or ("scores" if "render" in record else "genres")
+
+
+def kind_records(folder: str | Path, kind: str, name: str = MANIFEST) -> list[dict[str, Any]]:
+    """The records (or skipped entries) of one kind in a JSONL file of `folder`."""
+    return [r for r in read_records(folder, name) if record_kind(r) == kind]
 
 
 def read_records(folder: str | Path, name: str = MANIFEST) -> list[dict[str, Any]]:
@@ -100,7 +115,7 @@ def _terminate_torn_line(path: Path, handle: Any) -> None:
 
 
 def done_renders(folder: str | Path) -> set[tuple[str, int]]:
-    """(piece_id, render) pairs already in the manifest or the skipped list."""
-    done = {(r["piece_id"], int(r["render"])) for r in read_records(folder)}
-    done |= {(r["piece_id"], int(r["render"])) for r in read_records(folder, SKIPPED)}
+    """(piece_id, render) pairs of score pieces already in the manifest or the skipped list."""
+    done = {(r["piece_id"], int(r["render"])) for r in kind_records(folder, "scores")}
+    done |= {(r["piece_id"], int(r["render"])) for r in kind_records(folder, "scores", SKIPPED)}
     return done

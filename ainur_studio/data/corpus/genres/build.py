@@ -3,8 +3,10 @@
 Songs are taken round-robin over the genres (song 0 of every genre, then song 1, ...), so a
 limited build is balanced. A build is resumable: clips already in ``manifest.jsonl`` (or
 in ``skipped.jsonl``, with the reason they failed) are not rendered again, and ``limit``
-counts the clips already there. The same seed, genres and limit, with the same SoundFonts,
-FluidSynth, pedalboard and libsndfile, give the same manifest and the same file bytes.
+counts the genre clips already there (score clips in the same folder, from ``corpus.build``,
+are not counted). The same seed, genres and limit, with the same SoundFonts, libfluidsynth,
+pedalboard and libsndfile, give the same manifest and the same file bytes; ``genres/build.json``
+records their versions.
 """
 
 from __future__ import annotations
@@ -17,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 from ainur_studio.data.corpus import manifest
-from ainur_studio.data.corpus.deps import find_fluidsynth
 from ainur_studio.data.corpus.genres import storage
 from ainur_studio.data.corpus.genres.clip_build import build_clip, clip_id
 from ainur_studio.data.corpus.genres.effects import import_pedalboard
@@ -58,8 +59,8 @@ def genre_tasks(config: GenreBuildConfig) -> list[tuple[str, int]]:
 
 
 def _done(out: Path) -> set[str]:
-    return ({r["clip_id"] for r in manifest.read_records(out)}
-            | {r["clip_id"] for r in manifest.read_records(out, manifest.SKIPPED)})
+    return ({r["clip_id"] for r in manifest.kind_records(out, "genres")}
+            | {r["clip_id"] for r in manifest.kind_records(out, "genres", manifest.SKIPPED)})
 
 
 def build_genres(config: GenreBuildConfig, *, progress: Progress = SILENT) -> GenreBuildState:
@@ -70,7 +71,7 @@ def build_genres(config: GenreBuildConfig, *, progress: Progress = SILENT) -> Ge
     _write_build_info(out, config)
     done = _done(out)
     tasks = [t for t in genre_tasks(config) if clip_id(*t) not in done]
-    state = GenreBuildState(clips=len(manifest.read_records(out)))
+    state = GenreBuildState(clips=len(manifest.kind_records(out, "genres")))
     total = state.clips + len(tasks)
     if config.limit is not None:
         total = min(total, config.limit)
@@ -94,7 +95,7 @@ def build_genres(config: GenreBuildConfig, *, progress: Progress = SILENT) -> Ge
 def _record(out: Path, cid: str, result: dict[str, Any] | str, state: GenreBuildState,
             progress: Progress) -> None:
     if isinstance(result, str):
-        entry = {"clip_id": cid, "reason": result}
+        entry = {"clip_id": cid, "kind": "genres", "reason": result}
         manifest.append_records(out, [json.dumps(entry, sort_keys=True)], manifest.SKIPPED)
         state.skipped += 1
         progress.log(f"{cid}: skipped ({result})")
@@ -129,12 +130,13 @@ def _results(tasks: list[tuple[str, int]], config: GenreBuildConfig
 def _write_build_info(out: Path, config: GenreBuildConfig) -> None:
     import soundfile
 
-    from ainur_studio.data.corpus.build import _fluidsynth_version
+    from ainur_studio.data.corpus.genres.fluid_lib import version
 
-    find_fluidsynth()
     fonts = require_soundfonts()
-    info = {"kind": "genres", "config": asdict(config), "fluidsynth": _fluidsynth_version(),
+    settings = {k: v for k, v in asdict(config).items() if k != "out"}   # not where it is
+    info = {"kind": "genres", "config": settings, "libfluidsynth": version(),
             "pedalboard": import_pedalboard().__version__, "libsndfile": soundfile.__libsndfile_version__,
             "soundfonts": [{"name": f.name, "file": f.path.name, "licence": f.licence,
                             "bytes": f.path.stat().st_size} for f in fonts]}
-    atomic_write_text(out / "build.json", json.dumps(info, indent=2) + "\n")
+    (out / "genres").mkdir(exist_ok=True)
+    atomic_write_text(out / "genres" / "build.json", json.dumps(info, indent=2) + "\n")

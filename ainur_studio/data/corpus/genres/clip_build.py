@@ -2,7 +2,7 @@
 
 Layout of a clip, under ``genres/<genre>/<clip_id>/`` of the corpus folder::
 
-    mix.flac                 16-bit FLAC, the sum of the decoded stems (``audio_path``)
+    mix.ogg                  Ogg Vorbis of the renderer's mix, the sum of its stems (``audio_path``)
     <role>.ogg               Ogg Vorbis stems; silent roles have no file (null in ``stems``)
     <role>.mid, mix.mid      the MIDI of every stem as rendered (drum kit included)
     labels.json              the song's labels, render settings and captions
@@ -25,12 +25,14 @@ from ainur_studio.data.corpus.genres.captions import clip_captions
 from ainur_studio.data.corpus.genres.render_stems import StemRender, render_stems
 from ainur_studio.data.corpus.genres.song import STEM_ROLES, Song
 from ainur_studio.data.corpus.genres.soundfonts import SoundFont
-from ainur_studio.data.corpus.genres.synth import parts_midi, stem_midi
+from ainur_studio.data.corpus.genres.synth import SongMidi
 from ainur_studio.data.corpus.render import SAMPLE_RATE
 from ainur_studio.data.corpus.scores import split_of
 from ainur_studio.fileio import atomic_write_bytes, atomic_write_text
 from ainur_studio.lyrics.lrc_write import write_lrc
 from ainur_studio.types import LyricLine, Lyrics, LyricWord
+
+MIX_FILE = "mix.ogg"
 
 
 def clip_id(genre: str, index: int) -> str:
@@ -66,24 +68,20 @@ def song_lyrics(song: Song) -> Lyrics | None:
 
 
 def write_audio(folder: Path, render: StemRender, quality: float) -> dict[str, str | None]:
-    """Stems (Vorbis) and the mix (FLAC of the decoded stems); paths relative to `folder`."""
+    """The sounding stems and the mix as Vorbis; stem paths relative to `folder`."""
     stems: dict[str, str | None] = {}
-    decoded = []
     for role in STEM_ROLES:
-        audio = render.stems[role]
-        if not render.settings["stems"][role]["parts"]:
-            stems[role] = None
-            continue
-        decoded.append(storage.write_stem(folder / f"{role}.ogg", audio, quality))
-        stems[role] = f"{role}.ogg"
-    storage.write_mix(folder / "mix.flac", decoded or [render.mix])
+        sounding = bool(render.settings["stems"][role]["parts"])
+        if sounding:
+            storage.write_vorbis(folder / f"{role}.ogg", render.stems[role], quality)
+        stems[role] = f"{role}.ogg" if sounding else None
+    storage.write_vorbis(folder / MIX_FILE, render.mix, quality)
     return stems
 
 
-def write_midis(folder: Path, song: Song, kit: int | None) -> dict[str, str]:
-    files = {role: stem_midi(song, role, kit if role == "drums" else None)
-             for role in STEM_ROLES}
-    files["mix"] = parts_midi(song, song.parts, kit)
+def write_midis(folder: Path, midi: SongMidi) -> dict[str, str]:
+    files = {role: midi.stem(role) for role in STEM_ROLES}
+    files["mix"] = midi.smf(midi.song.parts)
     for name, data in files.items():
         atomic_write_bytes(folder / f"{name}.mid", data)
     return {name: f"{name}.mid" for name in files}
@@ -100,7 +98,7 @@ def build_clip(genre: str, index: int, *, seed: int, out: Path, fonts: tuple[Sou
     render = render_stems(song, key=f"{seed}/{genre}/{index}", fonts=fonts)
     drums = render.settings["stems"]["drums"]
     stems = write_audio(folder, render, quality)
-    midi = write_midis(folder, song, drums.get("kit"))
+    midi = write_midis(folder, render.midi)
     text = clip_captions(song, drums.get("kit_name"), random.Random(f"{seed}/{genre}/{index}"))
     lyrics = render.lyrics if render.lyrics is not None and render.lyrics.lines \
         else song_lyrics(song)
@@ -119,7 +117,7 @@ def _record(song: Song, cid: str, rel: Path, stems: dict[str, str | None],
 
     return {
         **labels, "clip_id": cid, "piece_id": cid, "kind": "genres", "collection": song.genre,
-        "audio_path": path("mix.flac"), "lrc_path": path("lyrics.lrc" if lyrics else None),
+        "audio_path": path(MIX_FILE), "lrc_path": path("lyrics.lrc" if lyrics else None),
         "stems": {role: path(name) for role, name in stems.items()},
         "midi": {role: path(name) for role, name in midi.items()},
         "labels_path": path("labels.json"), "split": split_of(cid),

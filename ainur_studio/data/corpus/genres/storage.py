@@ -1,8 +1,10 @@
-"""How a clip's audio is stored: stems as Ogg Vorbis, the mix as 16-bit FLAC of their sum.
+"""How a clip's audio is stored: the stems and the mix as Ogg Vorbis.
 
-Stems are lossy-coded (Vorbis quality 0.4, about 100-130 kbit/s for a busy stereo stem), so
-the mix is written from the DECODED stems: what a reader gets from the stem files sums to
-the mix file within 16-bit rounding (about -80 dB). Silent stems are not stored at all.
+Everything is lossy-coded at one quality (Vorbis 0.4, about 100-130 kbit/s for a busy stereo
+stem). The mix file is coded from the renderer's mix, not from the decoded stems: it is the
+listening copy and what mix-only training reads; the stem files, decoded, sum to the mix
+within the codec's error (a waveform residual of about -20 dB; the renderer's stems sum to
+its mix exactly). Silent stems are not stored at all.
 
 libsndfile gives every Ogg stream a random serial number; ``fixed_serial`` rewrites it (and
 each page's checksum), so the same audio gives the same bytes.
@@ -18,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-from ainur_studio.data.corpus.render import SAMPLE_RATE, write_flac
+from ainur_studio.data.corpus.render import SAMPLE_RATE
 from ainur_studio.fileio import atomic_write_bytes
 
 VORBIS_QUALITY = 0.4        # Vorbis -q scale, 0 (smallest) to 1
@@ -70,19 +72,14 @@ def decode(data: bytes) -> np.ndarray:
     return audio
 
 
-def write_stem(path: Path, audio: np.ndarray, quality: float = VORBIS_QUALITY) -> np.ndarray:
-    """Write a stem as Vorbis (atomically); returns the decoded audio, `audio`'s length."""
-    data = vorbis_bytes(audio, quality)
+def write_vorbis(path: Path, audio: np.ndarray, quality: float = VORBIS_QUALITY) -> Path:
+    """Write float32 ``[T, 2]`` audio as an Ogg Vorbis file (atomically)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write_bytes(path, data)
-    decoded = decode(data)
-    out = np.zeros_like(audio)
-    n = min(len(out), len(decoded))
-    out[:n] = decoded[:n]
-    return out
+    atomic_write_bytes(path, vorbis_bytes(audio, quality))
+    return path
 
 
-def write_mix(path: Path, decoded_stems: list[np.ndarray]) -> Path:
-    """The mix, the sum of the decoded stems, as 16-bit FLAC."""
-    mix = np.sum([s.astype(np.float64) for s in decoded_stems], axis=0).astype(np.float32)
-    return write_flac(path, mix)
+def read_audio(path: Path) -> np.ndarray:
+    """A stored stem or mix as float32 ``[T, 2]`` (the length that was coded)."""
+    audio, _rate = sf.read(path, dtype="float32", always_2d=True)
+    return audio
