@@ -127,7 +127,9 @@ class LatentCropDataset:
 
 def collate_crops(items: list[dict[str, tp.Any]]) -> dict[str, tp.Any]:
     """Crops -> batch: "latents" [B, C, L], "embedding" [B, N, D], "mask" [B, N], "lyrics"
-    (B `Lyrics` or None), "texts", and "clasp" (list of B [E] vectors or None) when present."""
+    (B `Lyrics` or None), "texts", and when present "clasp" (list of B [E] vectors or None)
+    and, for crops of stems, "structure" (B `Structure`s or None), "structure_start_s" (B
+    floats) and "parts" [B, S] bool."""
     batch: dict[str, tp.Any] = {
         "latents": torch.stack([it["latents"] for it in items]),
         "embedding": torch.stack([it["embedding"] for it in items]),
@@ -136,6 +138,10 @@ def collate_crops(items: list[dict[str, tp.Any]]) -> dict[str, tp.Any]:
         "texts": [it["text"] for it in items]}
     if "clasp" in items[0]:
         batch["clasp"] = [it["clasp"] for it in items]
+    if "structure" in items[0]:
+        batch["structure"] = [it["structure"] for it in items]
+        batch["structure_start_s"] = [float(it["structure_start_s"]) for it in items]
+        batch["parts"] = torch.stack([it["parts"] for it in items])
     return batch
 
 

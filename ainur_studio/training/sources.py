@@ -4,7 +4,9 @@ A manifest has one object per clip, paths relative to the manifest file. Both th
 (`audio_path`, `caption`, `lrc_path`, `split`) and the CLASP format (`path`, `text`, `lrc` or
 `lyrics`, plain unsynced text) are read; `split: "test"` rows are held out. A latent bundle
 (`latent_bundles`) gives the prior its items already encoded; a caption bundle
-(`caption_bundles`) gives clips with their captions' text features precomputed (`text`).
+(`caption_bundles`) gives clips with their captions' text features precomputed (`text`). A
+genre corpus of stems (`stems_corpus`) or a stems bundle (`stems_bundle`) gives a stems prior
+its clips (`stems`) instead of recordings, unless `kind` says to read the corpus's mixes.
 Every file goes through the same checks as a scanned folder, so a broken file is reported
 with its reason instead of stopping the run.
 """
@@ -32,9 +34,12 @@ class Sources:
     held_out: list[DatasetItem] = field(default_factory=list)
     latents: tuple[list[tp.Any], list[tp.Any]] | None = None
     text: tp.Any = None
+    stems: tp.Any = None  # a `stems_corpus.StemCorpus` or a `stems_bundle.StemBundle`
 
     def summary(self) -> str:
         """What will be trained on, for a person."""
+        if self.stems is not None:
+            return self.stems.summary()
         if self.latents is None:
             return self.report.summary()
         train, held = self.latents
@@ -46,14 +51,20 @@ class Sources:
         return [dict(s.__dict__) for s in self.report.skipped]
 
 
-def load_sources(data: str | Path, *, min_seconds: float = 2.0) -> Sources:
-    """Scan a folder, read a `.jsonl` manifest, or a latent or caption bundle.
+def load_sources(data: str | Path, *, min_seconds: float = 2.0, kind: str = "mix") -> Sources:
+    """Scan a folder, read a `.jsonl` manifest, or a latent or caption bundle; with `kind`
+    "auto", a genre corpus or a stems bundle as stems, and "stems" requires one.
 
     Raises:
         FileNotFoundError: `data` does not exist.
-        ValueError: a manifest line that is not a JSON object with an audio path.
+        ValueError: a manifest line that is not a JSON object with an audio path; `kind`
+            "stems" and `data` holds no stems.
     """
     data = Path(data).expanduser()
+    if kind in ("auto", "stems"):
+        stems = _stems(data, required=kind == "stems")
+        if stems is not None:
+            return stems
     if (data / "clips.json").is_file() and any(data.glob("lat-*.safetensors")):
         from ainur_studio.training.latent_bundles import load_items
 
@@ -70,6 +81,22 @@ def load_sources(data: str | Path, *, min_seconds: float = 2.0) -> Sources:
         raise FileNotFoundError(f"training data {data} does not exist: give a folder of "
                                 "recordings or a .jsonl manifest")
     return _from_manifest(data, min_seconds=min_seconds)
+
+
+def _stems(data: Path, *, required: bool) -> Sources | None:
+    from ainur_studio.training.stems_bundle import is_stems_bundle, read_stems_bundle
+    from ainur_studio.training.stems_corpus import is_stem_corpus, load_stem_corpus
+
+    if data.is_dir() and is_stems_bundle(data):
+        bundle = read_stems_bundle(data)
+        return Sources(DatasetReport(str(data)), text=bundle.text, stems=bundle)
+    if is_stem_corpus(data):
+        corpus = load_stem_corpus(data)
+        return Sources(corpus.report, stems=corpus)
+    if required:
+        raise ValueError(f"{data} is neither a genre corpus of stems (a manifest.jsonl whose "
+                         "records list \"stems\") nor a stems bundle (scripts/stems_bundle.py)")
+    return None
 
 
 def _rows(path: Path) -> tp.Iterator[tuple[int, dict[str, tp.Any]]]:

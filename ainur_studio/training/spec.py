@@ -15,6 +15,7 @@ from pathlib import Path
 
 MODES = ("lora", "full", "scratch")
 TEXT_FEATURES = ("encoder", "lookup")
+DATA_KINDS = ("auto", "stems", "mix")
 COMPONENTS = ("prior", "clasp", "autoencoder", "decoder")
 ALIASES = {"data_dir": "data", "learning_rate": "lr", "lora_rank": "rank", "out_dir": "out",
            "output": "out", "max_steps": "steps", "checkpoint_every": "save_every"}
@@ -45,6 +46,12 @@ class RunSpec:
         resume: continue from the newest checkpoint in `out`.
         text_features: "encoder" runs the pack's text models; "lookup" takes a caption
             bundle's precomputed features instead (`data` is the bundle; no text model loads).
+        data_kind: "auto" trains the prior on stems when `data` is a genre corpus of stems or
+            a stems bundle, on recordings otherwise; "stems" requires stems; "mix" reads a
+            genre corpus's mixes as recordings. Other components always read recordings.
+        clasp_dropout: the prior's probability of training a crop without its CLASP vector
+            (None: the prior's own). A prompt alone reaches the prior with no CLASP vector, so
+            a fine-tune on captioned recordings must train that way often.
     """
 
     data: str = ""
@@ -78,6 +85,8 @@ class RunSpec:
     install: bool = False
     resume: bool = False
     text_features: str = "encoder"
+    data_kind: str = "auto"
+    clasp_dropout: float | None = None
 
     @classmethod
     def from_dict(cls, data: tp.Mapping[str, tp.Any]) -> RunSpec:
@@ -129,6 +138,13 @@ class RunSpec:
             raise ValueError(f"preview_seconds must be at least 1, got {self.preview_seconds}")
         if not 0.0 <= self.holdout < 1.0:
             raise ValueError(f"holdout must be in [0, 1), got {self.holdout}")
+        if self.clasp_dropout is not None and not 0.0 <= self.clasp_dropout <= 1.0:
+            raise ValueError(f"clasp_dropout must be in [0, 1], got {self.clasp_dropout}")
+        if self.data_kind not in DATA_KINDS:
+            raise ValueError(f"unknown data_kind {self.data_kind!r}; use {', '.join(DATA_KINDS)}")
+        if self.data_kind == "stems" and self.component != "prior":
+            raise ValueError(f"data_kind 'stems' trains the prior; the {self.component} trains "
+                             "on recordings (data_kind 'auto' or 'mix')")
         if self.text_features not in TEXT_FEATURES:
             raise ValueError(f"unknown text_features {self.text_features!r}; use "
                              f"{', '.join(TEXT_FEATURES)}")
@@ -139,6 +155,10 @@ class RunSpec:
     def pack_name(self) -> str:
         """The exported pack's name: `name`, else `<data name>-<mode>`."""
         return self.name or f"{Path(self.data).stem or 'data'}-{self.mode}"
+
+    def source_kind(self) -> str:
+        """How `sources.load_sources` reads `data` for this run."""
+        return self.data_kind if self.component == "prior" else "mix"
 
     def train_config(self, batch_size: int, env: tp.Any, *, validates: bool = True) -> tp.Any:
         """The trainer's `TrainConfig` for this run on `env` (a `runs.RunEnv`)."""

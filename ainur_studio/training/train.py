@@ -3,8 +3,9 @@
 
 It reads the spec (`spec.RunSpec`), joins the process group under torchrun, writes the spec
 into the run folder, reads the data (`sources.load_sources`: a folder, a manifest, a latent
-or a caption bundle; broken files reported and skipped) and hands over to the recipe of the
-component (`recipes.get_recipe`), which builds batches and losses, trains with the shared
+or a caption bundle; broken files reported and skipped; a genre corpus of stems or a stems
+bundle for the prior) and hands over to the recipe of the component (`recipes.get_recipe`;
+`recipes.stems` for stems), which builds batches and losses, trains with the shared
 `Trainer` and exports. Under torchrun every rank runs this same function; only the main rank
 writes files.
 """
@@ -52,6 +53,9 @@ def train(spec: tp.Mapping[str, tp.Any] | RunSpec, *, device: str | None = None,
         (env.out / "spec.json").write_text(json.dumps(run.to_dict(), indent=2) + "\n",
                                            encoding="utf-8")
     # a recording must last 2 s, or one crop when the crops are shorter
-    sources = load_sources(run.data, min_seconds=min(MIN_SECONDS, run.crop_seconds))
+    sources = load_sources(run.data, min_seconds=min(MIN_SECONDS, run.crop_seconds),
+                           kind=run.source_kind())
     env.log(sources.summary())
+    if sources.stems is not None:  # a genre corpus or a stems bundle: the stems prior's recipe
+        from ainur_studio.training.recipes import stems as recipe
     return json_safe(recipe.run(run, sources, env))

@@ -41,7 +41,7 @@ def run(spec: RunSpec, sources: Sources, env: RunEnv) -> dict[str, tp.Any]:
     train_set, held_set = _datasets(spec, pack, train_items, held)
     lora = prepare_prior(pack.prior, mode=spec.mode, rank=spec.rank, alpha=spec.alpha,
                          target_kinds=spec.lora_targets, seed=spec.seed)
-    objective = PriorObjective(pack.prior)
+    objective = PriorObjective(pack.prior, clasp_dropout=spec.clasp_dropout)
     prompts = spec.preview_prompts or [it.prompt or "music" for it in (held or train_items)[:2]]
     previews = Previews(prompts=prompts, seconds=spec.preview_seconds, steps=spec.preview_steps,
                         folder=env.out / "previews")

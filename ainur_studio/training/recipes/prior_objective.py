@@ -27,11 +27,13 @@ class PriorObjective(nn.Module):
 
     Args:
         prior: the pack's `Prior` (text encoder attached).
+        clasp_dropout: probability of nulling a crop's CLASP vector (None: the prior's own).
     """
 
-    def __init__(self, prior: nn.Module) -> None:
+    def __init__(self, prior: nn.Module, *, clasp_dropout: float | None = None) -> None:
         super().__init__()
         self.prior = prior
+        self.clasp_dropout = prior.clasp_dropout if clasp_dropout is None else clasp_dropout
         self._register_load_state_dict_pre_hook(_read_legacy_names)
 
     @staticmethod
@@ -78,7 +80,7 @@ class PriorObjective(nn.Module):
         b = z.shape[0]
         cond = self.conditions(batch)
         drop_t = torch.rand(b, device=z.device) < d.text_dropout
-        drop_c = torch.rand(b, device=z.device) < d.clasp_dropout
+        drop_c = torch.rand(b, device=z.device) < self.clasp_dropout
         kwargs = d.branch(cond, drop_text=drop_t, drop_clasp=drop_c)
         return {"loss": v_loss(d.predict_v, z, cond=kwargs)}
 

@@ -1,0 +1,100 @@
+"""Write a stems bundle: a genre corpus encoded for a stems prior, for a GPU machine that has
+neither the corpus nor the text model (`ainur_studio/training/stems_bundle.py`).
+
+    .venv/bin/python scripts/stems_bundle.py --corpus corpus-genres --base starter \
+        --config prior_stems_starter --out build/stems-bundle [--clips 200] [--max-mib 64]
+
+Clips are taken in manifest order (the corpus is round-robin over its genres, so a prefix is
+balanced), encoded through the run cache (`--cache`, reused between calls), and added while
+the bundle stays within `--max-mib`. Train on it with the same recipe as on the corpus:
+`train({"data": OUT, "base": BASE, "mode": "scratch", "config": CONFIG,
+"text_features": "lookup", ...})` (or mode "full" on a base whose prior makes stems).
+Prints a JSON report (clips, hours, MiB, hours per 64 MiB).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from ainur_studio.models.pretrained import load_pack
+from ainur_studio.training.recipes.prior import fresh_prior
+from ainur_studio.training.stems_bundle import item_bytes, write_stems_bundle
+from ainur_studio.training.stems_cache import encode_clips
+from ainur_studio.training.stems_corpus import load_stem_corpus
+
+MIB = 2 ** 20
+
+
+def folder_bytes(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.iterdir() if p.is_file())
+
+
+def text_bytes(pack, item) -> int:
+    """Upper bound of an item's text features in the bundle (tokens in fp16)."""
+    lines = len(item.lyrics.lines) if item.lyrics is not None else 0
+    return (len(item.captions) + lines) * pack.prior.text_max_length * pack.prior.text_features * 2
+
+
+def choose(pack, corpus, *, clips: int, budget: int, cache: Path) -> list[tuple]:
+    """(item, split) pairs in manifest order while they fit in `budget` bytes."""
+    chosen, used = [], 0
+    ordered = sorted(corpus.train + corpus.held_out, key=lambda c: c.clip_id.rsplit("-", 1)[-1])
+    for clip in ordered:
+        if len(chosen) >= clips:
+            break
+        items, skipped = encode_clips([clip], pack, cache_dir=cache)
+        for s in skipped:
+            print(f"skipped {s.path}: {s.reason} ({s.detail})", file=sys.stderr)
+        if not items:
+            continue
+        size = item_bytes(items[0]) + text_bytes(pack, items[0])
+        if used + size > budget:
+            break
+        chosen.append((items[0], clip.split))
+        used += size
+        print(f"encoded {len(chosen)}: {clip.clip_id} ({used / MIB:.1f} MiB)", file=sys.stderr)
+    return chosen
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--corpus", type=Path, required=True, help="genre corpus folder or manifest")
+    p.add_argument("--base", default="debug", help="pack whose autoencoder encodes the stems")
+    p.add_argument("--config", default="", help="a stems prior config to train from scratch on "
+                   "the base (e.g. prior_stems_starter); default: the base's own prior")
+    p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--clips", type=int, default=10_000)
+    p.add_argument("--max-mib", type=float, default=64.0)
+    p.add_argument("--cache", type=Path, default=Path("build/stems-cache"))
+    args = p.parse_args()
+    pack = load_pack(args.base)
+    if args.config:
+        fresh_prior(pack, args.config, seed=0)
+    corpus = load_stem_corpus(args.corpus)
+    for s in corpus.report.skipped:
+        print(f"skipped {s.path}: {s.reason} ({s.detail})", file=sys.stderr)
+    budget = int(args.max_mib * MIB)
+    chosen = choose(pack, corpus, clips=args.clips, budget=budget, cache=args.cache)
+    if not chosen:
+        print("no clip fits", file=sys.stderr)
+        return 1
+    while True:  # the estimate is an upper bound; this only trims if the index outgrew it
+        write_stems_bundle(args.out, pack, chosen)
+        if folder_bytes(args.out) <= budget or len(chosen) == 1:
+            break
+        chosen = chosen[:-1]
+    seconds = sum(it.frames for it, _ in chosen) / pack.prior.frame_rate
+    size = folder_bytes(args.out)
+    print(json.dumps({"clips": len(chosen), "hours": round(seconds / 3600, 3),
+                      "mib": round(size / MIB, 2),
+                      "hours_per_64_mib": round(seconds / 3600 * 64 * MIB / size, 3),
+                      "held_out": sum(s == "test" for _, s in chosen), "base": pack.name,
+                      "out": str(args.out)}, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

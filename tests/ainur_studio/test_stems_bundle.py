@@ -1,0 +1,66 @@
+"""Stems bundles: the encoded corpus round-trips, and `train(spec)` trains on it with looked-up
+text features."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+
+from ainur_studio.training.stems_bundle import read_stems_bundle, write_stems_bundle
+from ainur_studio.training.stems_cache import encode_clips
+from ainur_studio.training.stems_corpus import load_stem_corpus
+from ainur_studio.training.train import train
+from tests.ainur_studio.debug_pack import shared_debug_pack
+from tests.ainur_studio.stem_corpus import make_stem_corpus
+
+
+@pytest.fixture(scope="module")
+def encoded(tmp_path_factory):
+    root = make_stem_corpus(tmp_path_factory.mktemp("stems") / "corpus", clips=3, held_out=2,
+                            silent=("vocals", "melody"))
+    clips = load_stem_corpus(root)
+    items, _ = encode_clips(clips.train + clips.held_out, shared_debug_pack(),
+                            cache_dir=tmp_path_factory.mktemp("cache"))
+    splits = ["train", "train", "test"]
+    folder = write_stems_bundle(tmp_path_factory.mktemp("b") / "bundle", shared_debug_pack(),
+                                list(zip(items, splits)))
+    return items, folder
+
+
+def test_the_bundle_gives_back_the_items(encoded):
+    items, folder = encoded
+    bundle = read_stems_bundle(folder)
+    train_items, held = bundle.items(shared_debug_pack())
+    assert [it.key for it in train_items + held] == ["house-00000", "house-00001", "house-00002"]
+    assert len(held) == 1
+    for a, b in zip(items, train_items + held):
+        assert b.latents.dtype == torch.float16 and b.latents.shape == a.latents.shape
+        c = 32
+        assert torch.equal(a.latents[: 3 * c], b.latents[: 3 * c])  # present stems exactly
+        assert torch.allclose(a.latents[3 * c:].float(), b.latents[3 * c:].float(), atol=2e-3)
+        assert b.parts.tolist() == a.parts.tolist() == [True, True, True, False, False]
+        assert b.structure == a.structure and b.captions == a.captions
+        for (e1, m1), (e2, m2) in zip(a.embeddings, b.embeddings):
+            assert torch.equal(m1, m2) and torch.allclose(e1, e2, atol=1e-2)
+        assert torch.equal(a.clasp_audio, b.clasp_audio)
+    assert train_items[0].lyrics.lines[1].text == "second line"
+
+
+def test_a_bundle_for_another_prior_is_refused(encoded):
+    from ainur_studio.models.pretrained import load_pack
+
+    _, folder = encoded
+    with pytest.raises(ValueError, match="holds .* stems"):
+        read_stems_bundle(folder).items(load_pack("debug-mix"))
+
+
+def test_train_on_the_bundle_with_looked_up_text(encoded, tmp_path):
+    _, folder = encoded
+    result = train({"data": str(folder), "out": str(tmp_path / "run"), "base": "debug",
+                    "mode": "full", "steps": 2, "batch_size": 2, "crop_seconds": 1.0,
+                    "save_every": 0, "lr": 1e-3, "warmup": 0, "text_features": "lookup",
+                    "preview_every": 2, "preview_prompts": []})
+    assert result["steps"] == 2 and result["clips"] == 2 and result["pack"]
+    assert (Path(result["out"]) / "history.jsonl").is_file()
