@@ -130,7 +130,8 @@ def list_packs() -> list[PackInfo]:
 
 # --- building, loading, saving ------------------------------------------------------------
 
-def _recipe_configs(recipe: dict[str, tp.Any]) -> dict[str, dict]:
+def recipe_configs(recipe: dict[str, tp.Any]) -> dict[str, dict]:
+    """Each component's config of a recipe (names loaded), with the text encoder's."""
     configs = {}
     for comp, ref in recipe["components"].items():
         configs[comp] = load_config(ref) if isinstance(ref, str) else dict(ref)
@@ -138,8 +139,12 @@ def _recipe_configs(recipe: dict[str, tp.Any]) -> dict[str, dict]:
     return configs
 
 
-def _assemble(meta: dict[str, tp.Any], configs: dict[str, dict],
-              modules: dict[str, tp.Any], path: Path | None) -> ModelPack:
+def assemble_pack(meta: dict[str, tp.Any], configs: dict[str, dict],
+                  modules: dict[str, tp.Any], path: Path | None, *,
+                  misfit: str | None = None) -> ModelPack:
+    """The pack of `modules` (with a "text_encoder"), frozen in eval mode, its components
+    checked to fit together; `misfit` opens the error when they do not (default: names the
+    pack)."""
     pack = ModelPack(name=str(meta["name"]), version=str(meta.get("version", "")),
                      sample_rate=int(meta["sample_rate"]), autoencoder=modules["autoencoder"],
                      prior=modules["prior"], text_encoder=modules["text_encoder"],
@@ -150,8 +155,9 @@ def _assemble(meta: dict[str, tp.Any], configs: dict[str, dict],
         module.eval().requires_grad_(False)
     problems = check_components(pack)
     if problems:
-        where = path or f"recipe {pack.name!r}"
-        raise PackError(f"pack {where}: components do not fit together: " + "; ".join(problems))
+        if misfit is None:
+            misfit = f"pack {path or f'recipe {pack.name!r}'}: components do not fit together"
+        raise PackError(f"{misfit}: " + "; ".join(problems))
     return pack
 
 
@@ -162,7 +168,7 @@ def build_pack(recipe: dict[str, tp.Any], *, seed: int | None = None) -> ModelPa
         recipe: name, version, sample_rate, components (config names or dicts), text_encoder.
         seed: draw the weights deterministically from this seed (default: the recipe's).
     """
-    configs = _recipe_configs(recipe)
+    configs = recipe_configs(recipe)
     seed = recipe.get("seed", 0) if seed is None else seed
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
@@ -170,7 +176,7 @@ def build_pack(recipe: dict[str, tp.Any], *, seed: int | None = None) -> ModelPa
                    for comp in (*WEIGHTED, "text_encoder") if comp in configs}
     meta = {k: v for k, v in recipe.items() if k not in ("components",)}
     meta["seed"] = seed
-    return _assemble(meta, configs, modules, None)
+    return assemble_pack(meta, configs, modules, None)
 
 
 def load_pack(name_or_path: str | Path, *, device: str | torch.device = "cpu") -> ModelPack:
@@ -181,6 +187,18 @@ def load_pack(name_or_path: str | Path, *, device: str | torch.device = "cpu") -
         PackError: not found, a missing or damaged file (sha256 mismatch), bad weights, or
             components that do not fit together (the message names which and why).
     """
+    if not Path(name_or_path).expanduser().is_dir() and str(name_or_path) in BUILTINS:
+        return build_pack(load_config(BUILTINS[str(name_or_path)])).to(device)
+    return _load_folder(find_pack(name_or_path)).to(device)
+
+
+def find_pack(name_or_path: str | Path) -> Path:
+    """The folder of a pack given by installed name or folder path (a pack folder, or a
+    training run folder holding its exported pack in `pack/`).
+
+    Raises:
+        PackError: not a pack folder, no installed pack of that name, or one with a problem.
+    """
     path = Path(name_or_path).expanduser()
     if path.is_dir():
         folder = pack_folder(path)
@@ -188,15 +206,13 @@ def load_pack(name_or_path: str | Path, *, device: str | torch.device = "cpu") -
             raise PackError(f"{path} is not a model pack: it has no pack.json (nor "
                             f"{RUN_PACK}/pack.json, as a training run folder has); fix: pass "
                             "the folder of a pack or of a finished training run")
-        return _load_folder(folder).to(device)
-    if str(name_or_path) in BUILTINS:
-        return build_pack(load_config(BUILTINS[str(name_or_path)])).to(device)
+        return folder
     packs = list_packs()
     for info in packs:
         if info.name == str(name_or_path) and info.path is not None:
             if info.problem:
                 raise PackError(f"pack {info.name!r} at {info.path}: {info.problem}")
-            return _load_folder(info.path).to(device)
+            return info.path
     names = ", ".join(sorted({p.name for p in packs}))
     raise PackError(f"no model pack named {str(name_or_path)!r}; available: {names}; fix: "
                     f"install the pack folder under {user_models_dir()} or pass its path")
@@ -239,17 +255,9 @@ def load_component(folder: str | Path, comp: str) -> tuple[dict[str, tp.Any], to
 def _load_component(folder: Path, comp: str, expected_sha: str) -> tuple[dict, tp.Any]:
     from safetensors.torch import load_model
 
-    where = component_dir(folder, comp)
-    cfg_path, weights = where / "model_config.json", where / "model.safetensors"
-    for p in (cfg_path, weights):
-        if not p.is_file():
-            raise PackError(f"pack {folder}: component {comp!r} is missing {p.name}")
-    if (found := sha256_file(weights)) != expected_sha:
-        raise PackError(f"pack {folder}: {comp}/model.safetensors has sha256 {found[:12]}..., "
-                        f"pack.json says {expected_sha[:12]}...: the file is damaged or "
-                        "replaced; fix: reinstall the pack")
+    weights = checked_weights(folder, comp, expected_sha)
     try:
-        cfg = json.loads(cfg_path.read_text(encoding="utf-8"))
+        cfg = json.loads((weights.parent / "model_config.json").read_text(encoding="utf-8"))
         if isinstance(cfg, dict) and cfg.get("type") in LEGACY_TYPES:
             cfg = {**cfg, "type": LEGACY_TYPES[cfg["type"]]}
         module = create_model_from_config(cfg)
@@ -257,12 +265,37 @@ def _load_component(folder: Path, comp: str, expected_sha: str) -> tuple[dict, t
         missing, unexpected = load_model(module, str(weights), strict=False)
     except (ValueError, RuntimeError, KeyError) as exc:
         raise PackError(f"pack {folder}: component {comp!r} does not load: {exc}") from exc
-    external = external_prefixes(module)
-    missing = [k for k in missing if not k.startswith(external)]
-    if missing or unexpected:
-        raise PackError(f"pack {folder}: component {comp!r} does not match its config: "
-                        f"missing {sorted(missing)[:5]}, unexpected {sorted(unexpected)[:5]}")
+    check_loaded(module, missing, unexpected, f"pack {folder}: component {comp!r}")
     return cfg, module
+
+
+def checked_weights(folder: Path, comp: str, expected_sha: str) -> Path:
+    """The component's model.safetensors in the pack `folder`, with its model_config.json
+    beside it and its sha256 the one pack.json gives.
+
+    Raises:
+        PackError: a file is missing, or the weights are damaged or replaced.
+    """
+    where = component_dir(folder, comp)
+    weights = where / "model.safetensors"
+    for p in (where / "model_config.json", weights):
+        if not p.is_file():
+            raise PackError(f"pack {folder}: component {comp!r} is missing {p.name}")
+    if (found := sha256_file(weights)) != expected_sha:
+        raise PackError(f"pack {folder}: {comp}/model.safetensors has sha256 {found[:12]}..., "
+                        f"pack.json says {expected_sha[:12]}...: the file is damaged or "
+                        "replaced; fix: reinstall the pack")
+    return weights
+
+
+def check_loaded(module: torch.nn.Module, missing: tp.Sequence[str],
+                 unexpected: tp.Sequence[str], what: str) -> None:
+    """Raise `PackError` naming `what` when loaded weights (`load_model`'s missing and
+    unexpected keys) do not match the module, weights a pack does not store aside."""
+    missing = [k for k in missing if not k.startswith(external_prefixes(module))]
+    if missing or unexpected:
+        raise PackError(f"{what} does not match its config: "
+                        f"missing {sorted(missing)[:5]}, unexpected {sorted(unexpected)[:5]}")
 
 
 def component_dir(folder: Path, comp: str) -> Path:
@@ -324,7 +357,7 @@ def _load_folder(folder: Path) -> ModelPack:
         modules["text_encoder"] = create_model_from_config(configs["text_encoder"])
     except (ValueError, RuntimeError) as exc:
         raise PackError(f"pack {folder}: text encoder unavailable: {exc}") from exc
-    return _assemble(meta, configs, modules, folder)
+    return assemble_pack(meta, configs, modules, folder)
 
 
 def save_pack(pack: ModelPack, folder: str | Path, *, name: str | None = None,

@@ -17,7 +17,6 @@ from pathlib import Path
 
 import torch
 
-from ainur_studio.errors import PackError
 from ainur_studio.training.lookup_text import CaptionFeatures, LookupTextEncoder, LookupTextTower
 
 # a CLASP text tower read from files is built as this stand-in (never run), then replaced
@@ -96,33 +95,20 @@ def lookup_model(cfg: dict[str, tp.Any], table: CaptionFeatures) -> torch.nn.Mod
 
 def _pack(meta: dict[str, tp.Any], configs: dict[str, dict], modules: dict[str, tp.Any],
           table: CaptionFeatures, path: Path | None) -> tp.Any:
-    from ainur_studio.models.pretrained import ModelPack, check_components
+    from ainur_studio.models.pretrained import assemble_pack
 
-    pack = ModelPack(name=str(meta["name"]), version=str(meta.get("version", "")),
-                     sample_rate=int(meta["sample_rate"]), autoencoder=modules["autoencoder"],
-                     prior=modules["prior"], text_encoder=LookupTextEncoder(table),
-                     clasp=modules.get("clasp"), configs=configs, info=meta,
-                     defaults=dict(meta.get("defaults", {})), path=path)
-    pack.prior.attach_text_encoder(pack.text_encoder)
-    for module in pack.modules().values():
-        module.eval().requires_grad_(False)
-    problems = check_components(pack)
-    if problems:
-        raise PackError(f"pack {path or pack.name!r} does not fit the text features in "
-                        f"{table.where}: " + "; ".join(problems))
-    return pack
+    return assemble_pack(meta, configs, {**modules, "text_encoder": LookupTextEncoder(table)},
+                         path, misfit=f"pack {path or meta['name']!r} does not fit the text "
+                                      f"features in {table.where}")
 
 
 def fresh_lookup_pack(recipe: dict[str, tp.Any], table: CaptionFeatures, *,
                       seed: int | None = None) -> tp.Any:
     """A pack of fresh weights from `recipe` (`configs/pack_*.json`), drawn from `seed` (default
     the recipe's) in `build_pack`'s order, with the table for text."""
-    from ainur_studio.models.factory import load_config
-    from ainur_studio.models.pretrained import WEIGHTED
+    from ainur_studio.models.pretrained import WEIGHTED, recipe_configs
 
-    configs = {comp: load_config(ref) if isinstance(ref, str) else dict(ref)
-               for comp, ref in recipe["components"].items()}
-    configs["text_encoder"] = dict(recipe["text_encoder"])
+    configs = recipe_configs(recipe)
     seed = recipe.get("seed", 0) if seed is None else seed
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
@@ -140,11 +126,16 @@ def lookup_pack(base: str | Path, table: CaptionFeatures) -> tp.Any:
             the features.
     """
     from ainur_studio.models.factory import load_config
-    from ainur_studio.models.pretrained import BUILTINS, LEGACY_COMPONENTS, load_component
+    from ainur_studio.models.pretrained import (
+        BUILTINS,
+        LEGACY_COMPONENTS,
+        find_pack,
+        load_component,
+    )
 
     if str(base) in BUILTINS:
         return fresh_lookup_pack(load_config(BUILTINS[str(base)]), table)
-    folder = _find(base)
+    folder = find_pack(base)
     meta = json.loads((folder / "pack.json").read_text(encoding="utf-8"))
     meta["components"] = {LEGACY_COMPONENTS.get(k, k): v for k, v in meta["components"].items()}
     configs: dict[str, dict] = {}
@@ -158,39 +149,15 @@ def lookup_pack(base: str | Path, table: CaptionFeatures) -> tp.Any:
     return _pack(meta, configs, modules, table, folder)
 
 
-def _find(base: str | Path) -> Path:
-    from ainur_studio.models.pretrained import list_packs, pack_folder
-
-    path = Path(base).expanduser()
-    if path.is_dir():
-        folder = pack_folder(path)
-        if folder is None:
-            raise PackError(f"{path} is not a model pack: it has no pack.json; fix: pass the "
-                            "folder of a pack or of a finished training run")
-        return folder
-    for info in list_packs():
-        if info.name == str(base) and info.path is not None:
-            return info.path
-    raise PackError(f"no model pack named {str(base)!r}; fix: pass a pack folder")
-
-
 def _load_clasp(folder: Path, sha: str, table: CaptionFeatures) -> tuple[dict, torch.nn.Module]:
     """The pack's CLASP with the table as text tower, its weights checked against pack.json."""
     from safetensors.torch import load_model
 
-    from ainur_studio.fileio import sha256_file
-    from ainur_studio.models.pretrained import component_dir, external_prefixes
+    from ainur_studio.models.pretrained import check_loaded, checked_weights
 
-    where = component_dir(folder, "clasp")
-    weights = where / "model.safetensors"
-    if not weights.is_file() or sha256_file(weights) != sha:
-        raise PackError(f"pack {folder}: clasp/model.safetensors is missing or does not match "
-                        "pack.json's sha256; fix: reinstall the pack")
-    cfg = json.loads((where / "model_config.json").read_text(encoding="utf-8"))
+    weights = checked_weights(folder, "clasp", sha)
+    cfg = json.loads((weights.parent / "model_config.json").read_text(encoding="utf-8"))
     module = lookup_clasp(cfg, table)
     missing, unexpected = load_model(module, str(weights), strict=False)
-    missing = [k for k in missing if not k.startswith(external_prefixes(module))]
-    if missing or unexpected:
-        raise PackError(f"pack {folder}: clasp does not match its config: missing "
-                        f"{sorted(missing)[:5]}, unexpected {sorted(unexpected)[:5]}")
+    check_loaded(module, missing, unexpected, f"pack {folder}: clasp")
     return cfg, module

@@ -18,43 +18,24 @@ import typing as tp
 from pathlib import Path
 
 import torch
-from safetensors import SafetensorError, safe_open
-from safetensors.torch import load_file, save
 
 from ainur_studio.audio.io import AudioReadError, audio_read
 from ainur_studio.data.ingest import Skipped
-from ainur_studio.fileio import atomic_write_bytes, sha256_file
+from ainur_studio.fileio import sha256_file
 from ainur_studio.models.stems import silent_latent
 from ainur_studio.training.recipes.prior_cache import (
     CACHE_VERSION,
     CLASP_SECONDS,
     encode_audio,
     model_key,
-    text_key,
+    read_entry,
+    text_entry,
+    write_entry,
 )
 from ainur_studio.training.stems_corpus import StemClip
 from ainur_studio.training.stems_crops import StemItem
 
 Progress = tp.Callable[[int, int, str], None]  # (done, total, clip id)
-
-
-def _read(path: Path, key: str) -> dict[str, torch.Tensor] | None:
-    if not path.is_file():
-        return None
-    try:
-        with safe_open(str(path), "pt") as f:
-            if (f.metadata() or {}).get("model") != key:
-                return None
-        return load_file(str(path))
-    except (SafetensorError, OSError, ValueError):
-        return None
-
-
-def _write(path: Path, tensors: dict[str, torch.Tensor], key: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    data = save({k: v.detach().cpu().contiguous() for k, v in tensors.items()},
-                metadata={"model": key, "version": str(CACHE_VERSION)})
-    atomic_write_bytes(path, data)
 
 
 def clip_digest(clip: StemClip, roles: tp.Sequence[str]) -> str:
@@ -91,12 +72,7 @@ def encode_stems(pack: tp.Any, clip: StemClip) -> dict[str, torch.Tensor]:
 def caption_tokens(pack: tp.Any, caption: str, key: str, folder: Path
                    ) -> tuple[torch.Tensor, torch.Tensor]:
     """(tokens [N, D], mask [N]) of a caption, from the cache or the text encoder."""
-    path = folder / "text" / f"{text_key(key, caption)}.safetensors"
-    cached = _read(path, key)
-    if cached is None:
-        emb, mask = pack.prior.encode_text([caption])
-        cached = {"embedding": emb[0].float().cpu(), "mask": mask[0].cpu()}
-        _write(path, cached, key)
+    cached = text_entry(pack, caption, key, folder)
     return cached["embedding"], cached["mask"].bool()
 
 
@@ -129,10 +105,10 @@ def encode_clips(clips: tp.Sequence[StemClip], pack: tp.Any, *, cache_dir: str |
         try:
             digest = clip_digest(clip, roles)
             path = folder / "stems" / f"{digest}.safetensors"
-            tensors = _read(path, key)
+            tensors = read_entry(path, key)
             if tensors is None:
                 tensors = encode_stems(pack, clip)
-                _write(path, tensors, key)
+                write_entry(path, tensors, {"model": key, "version": str(CACHE_VERSION)})
         except (AudioReadError, OSError) as exc:
             skipped.append(Skipped(clip.clip_id, "unreadable", str(exc)))
             continue

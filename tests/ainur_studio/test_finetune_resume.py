@@ -36,7 +36,7 @@ DDP_RUN = """
 import json, os, sys
 import torch
 from safetensors.torch import save_file
-import ainur_studio.training.recipes.prior as run
+import ainur_studio.training.recipes.prior_fit as run
 from ainur_studio.training.distributed import cleanup_distributed
 from ainur_studio.training.train import train
 fit = run.fit

@@ -18,7 +18,6 @@ strength is not 100 %; choosing a model known not to be a fine-tune sets it back
 from __future__ import annotations
 
 from PySide6.QtCore import QSignalBlocker, Qt, Signal
-from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -43,7 +42,8 @@ from ui import theme
 from ui.models.chord_lane import ChordLane
 from ui.models.packs import fine_tune_base, is_full_pack, listed_packs
 from ui.models.prompt_state import KEYS, MAX_SEED, TIME_SIGNATURES, PromptState
-from ui.widgets.midi_import_dialog import MidiImportDialog, MidiPartsWidget, midi_path
+from ui.widgets.midi_drop import MidiDropTarget
+from ui.widgets.midi_import_dialog import MidiImportDialog, MidiPartsWidget
 from ui.widgets.style_strength import StyleStrengthWidget
 from ui.widgets.tag_edit import GENRES, INSTRUMENTS, MOODS, TagEdit
 from ui.widgets.task_inputs import TASKS, TaskInputsWidget, spin_box
@@ -57,7 +57,7 @@ def _title(text: str) -> QLabel:
     return label
 
 
-class PromptPanel(QWidget):
+class PromptPanel(MidiDropTarget, QWidget):
     generate_requested = Signal()
     message = Signal(str)          # a sentence for the status bar (what was imported)
 
@@ -275,15 +275,8 @@ class PromptPanel(QWidget):
         dialog.open()
         return dialog
 
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt's name
-        if midi_path(event.mimeData().urls()):
-            event.acceptProposedAction()
-
-    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt's name
-        path = midi_path(event.mimeData().urls())
-        if path:
-            event.acceptProposedAction()
-            self.open_midi_import(path)
+    def midi_dropped_at(self, path: str) -> None:
+        self.open_midi_import(path)
 
     def _on_bpm(self, value: float) -> None:
         if not self._refreshing:

@@ -8,6 +8,7 @@ file dropped on the list can be the given part of an add-parts request.
 
 from __future__ import annotations
 
+import typing as tp
 from pathlib import Path
 
 from PySide6.QtCore import (
@@ -235,16 +236,7 @@ class TakesView(QTreeView):
         menu = QMenu(self)
         take = self.takes_model().take(take_id)
         specs = TAKE_ACTIONS + (STEMS_TAKE_ACTIONS if take is not None and take.parts else [])
-        for spec in specs:
-            if spec is None:
-                menu.addSeparator()
-                continue
-            action_id, label = spec
-            action = QAction(label, menu)
-            action.setData(action_id)
-            action.triggered.connect(
-                lambda _c=False, a=action_id: self.action_requested.emit(a, take_id))
-            menu.addAction(action)
+        add_actions(menu, specs, lambda a: self.action_requested.emit(a, take_id))
         trash = self.takes_model().deleted_takes()
         if trash:
             restore = menu.addMenu(f"Restore deleted ({len(trash)})")
@@ -258,19 +250,8 @@ class TakesView(QTreeView):
         """The menu of one stem row: solo / mute (checked when on) and the part actions."""
         menu, mix = QMenu(self), self.takes_model().mix
         state = {"solo": mix.is_soloed(take_id, role), "mute": mix.is_muted(take_id, role)}
-        for spec in STEM_ACTIONS:
-            if spec is None:
-                menu.addSeparator()
-                continue
-            action_id, label = spec
-            action = QAction(label, menu)
-            action.setData(action_id)
-            if action_id in state:
-                action.setCheckable(True)
-                action.setChecked(state[action_id])
-            action.triggered.connect(
-                lambda _c=False, a=action_id: self._on_stem_action(a, take_id, role))
-            menu.addAction(action)
+        add_actions(menu, STEM_ACTIONS, lambda a: self._on_stem_action(a, take_id, role),
+                    checked=state)
         return menu
 
     def _on_stem_action(self, action: str, take_id: str, role: str) -> None:
@@ -411,3 +392,22 @@ class TakesView(QTreeView):
     def _id(index: QModelIndex | QPersistentModelIndex) -> str:
         take = index.data(TakeRole) if index.isValid() else None
         return take.take_id if take is not None else ""
+
+
+def add_actions(menu: QMenu, specs: tp.Sequence[tuple[str, str] | None],
+                run: tp.Callable[[str], None], *,
+                checked: dict[str, bool] | None = None) -> None:
+    """Add an action per (action id, label) of `specs` (None: a separator) that calls
+    `run(action id)`; those in `checked` are checkable, checked as it says."""
+    for spec in specs:
+        if spec is None:
+            menu.addSeparator()
+            continue
+        action_id, label = spec
+        action = QAction(label, menu)
+        action.setData(action_id)
+        if checked is not None and action_id in checked:
+            action.setCheckable(True)
+            action.setChecked(checked[action_id])
+        action.triggered.connect(lambda _c=False, a=action_id: run(a))
+        menu.addAction(action)

@@ -16,8 +16,6 @@ from dataclasses import dataclass
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
     QContextMenuEvent,
-    QDragEnterEvent,
-    QDropEvent,
     QFontMetrics,
     QKeyEvent,
     QKeySequence,
@@ -35,7 +33,7 @@ from ui.audio_file import Peaks
 from ui.models.lyric_document import LyricDocument
 from ui.widgets import timeline_paint as paint
 from ui.widgets.chord_lane import NEEDS_TEMPO, ChordRow
-from ui.widgets.midi_import_dialog import midi_path
+from ui.widgets.midi_drop import MidiDropTarget
 from ui.widgets.timeline_geometry import (
     LINE_H,
     LINE_TOP,
@@ -57,7 +55,7 @@ class _Drag:
     moved: bool = False
 
 
-class TimelineCanvas(QWidget):
+class TimelineCanvas(MidiDropTarget, QWidget):
     selection_changed = Signal(int)   # selected line, -1 for none
     seek_requested = Signal(int)      # ms, from a click on the ruler
     zoom_requested = Signal(float, float)  # (factor, anchor x in canvas coordinates)
@@ -324,15 +322,8 @@ class TimelineCanvas(QWidget):
         menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         menu.popup(event.globalPos())
 
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt's name
-        if midi_path(event.mimeData().urls()):
-            event.acceptProposedAction()
-
-    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt's name
-        path = midi_path(event.mimeData().urls())
-        if path:
-            event.acceptProposedAction()
-            self.midi_dropped.emit(path)
+    def midi_dropped_at(self, path: str) -> None:
+        self.midi_dropped.emit(path)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt's name
         """Left / Right walk the lines, Enter or F2 edits the selected one; with bars of the

@@ -6,7 +6,10 @@ spec's component and calls its `run(spec, sources, env) -> summary`. The framewo
 (`loop.Trainer`, checkpoints, EMA, schedules, `runs`) knows no model.
 
 - `prior`: the latent diffusion prior on cached latent crops (`prior_cache`), with the
-  objective in `prior_objective`, previews in `prior_previews` and export in `prior_export`;
+  objective in `prior_objective`, previews in `prior_previews` and export in `prior_export`,
+  fitted by `prior_fit` (shared with `stems`);
+- `stems`: a prior that makes stems, on a genre corpus of stems or a stems bundle, with the
+  objective in `stems_objective` (`train` picks it when the data holds stems);
 - `clasp` and `autoencoder` (also "decoder": the autoencoder with its encoder frozen): one
   module trained on audio crops (`module` runs both, `clasp_data` holds CLASP's pairs);
 - `starter`: the starter pack's stages over the corpus (each one a `train(spec)` run), with

@@ -12,22 +12,14 @@ from pathlib import Path
 
 import torch
 
-from ainur_studio.data.datasets import LatentCropDataset, collate_crops, crop_length, split_holdout
-from ainur_studio.training.batch_size import pick_batch_size
+from ainur_studio.data.datasets import LatentCropDataset, crop_length, split_holdout
 from ainur_studio.training.distributed import barrier
 from ainur_studio.training.lookup_packs import features_for, load_base_pack
-from ainur_studio.training.loop import Trainer
 from ainur_studio.training.recipes.module import resolve_config
 from ainur_studio.training.recipes.prior_cache import precache
-from ainur_studio.training.recipes.prior_export import export_prior
-from ainur_studio.training.recipes.prior_objective import (
-    ClaspVectors,
-    PriorObjective,
-    count_trainable,
-    prepare_prior,
-)
-from ainur_studio.training.recipes.prior_previews import Previews, make_validate_fn
-from ainur_studio.training.runs import History, RunEnv, attach_reporting, fit, resume_or_start
+from ainur_studio.training.recipes.prior_fit import fit_prior, wanted_frames
+from ainur_studio.training.recipes.prior_objective import ClaspVectors, PriorObjective
+from ainur_studio.training.runs import RunEnv
 from ainur_studio.training.sources import Sources
 from ainur_studio.training.spec import RunSpec
 
@@ -36,47 +28,11 @@ def run(spec: RunSpec, sources: Sources, env: RunEnv) -> dict[str, tp.Any]:
     """Train the prior as `spec` says; see the module docstring."""
     pack = load_base(spec, env.dist.device, features_for(spec, sources))
     _check_mix_data(pack, spec)
-    base_hash = pack.hash
     train_items, held = _encode(spec, sources, pack, env)
     train_set, held_set = _datasets(spec, pack, train_items, held)
-    lora = prepare_prior(pack.prior, mode=spec.mode, rank=spec.rank, alpha=spec.alpha,
-                         target_kinds=spec.lora_targets, seed=spec.seed)
-    objective = PriorObjective(pack.prior, clasp_dropout=spec.clasp_dropout)
     prompts = spec.preview_prompts or [it.prompt or "music" for it in (held or train_items)[:2]]
-    previews = Previews(prompts=prompts, seconds=spec.preview_seconds, steps=spec.preview_steps,
-                        folder=env.out / "previews")
-    history = History(env.out, enabled=env.dist.is_main)
-    limit = max(1, len(train_set) // env.dist.world_size)
-    batch = pick_batch_size(spec.batch_size, env.dist.device,
-                            probe=_probe(objective, train_set), limit=limit)
-    env.log(f"training {spec.mode} on {len(train_set)} recordings ({len(held)} held out), "
-            f"crops of {train_set.crop_frames} frames, batch {batch}")
-
-    def build(batch_size: int) -> Trainer:
-        trainer = Trainer(model=objective, dataset=train_set, collate_fn=collate_crops,
-                          config=spec.train_config(batch_size, env),
-                          out_dir=env.out / "checkpoints", model_config=pack.configs["prior"],
-                          progress=env.progress,
-                          validate_fn=make_validate_fn(objective=objective, pack=pack,
-                                                       held_out=held_set, previews=previews,
-                                                       device=env.dist.device,
-                                                       step_of=lambda: trainer.step))
-        attach_reporting(trainer, history=history, progress=env.progress,
-                         previews=lambda: list(previews.written))
-        resume_or_start(trainer, resume=spec.resume, history=history, log=env.log)
-        return trainer
-
-    trainer, summary, stopped = fit(build, batch, log=env.log)
-    folder = None
-    if not stopped and env.dist.is_main:
-        folder = export_prior(spec, pack, trainer, lora=lora, base_hash=base_hash, out=env.out,
-                              log=env.log)
-    barrier()
-    return {**summary, "first_loss": history.first_loss(), "out": str(env.out),
-            "pack": str(folder) if folder else None, "stopped": stopped,
-            "batch_size": trainer.config.batch_size, "previews": list(previews.written),
-            "skipped": sources.skipped(),
-            "trainable_parameters": count_trainable(objective)[0]}
+    return fit_prior(spec, sources, env, pack, objective_cls=PriorObjective, train_set=train_set,
+                     held_set=held_set, prompts=prompts, what="recordings")
 
 
 def _check_mix_data(pack: tp.Any, spec: RunSpec) -> None:
@@ -140,8 +96,7 @@ def _encode(spec: RunSpec, sources: Sources, pack: tp.Any, env: RunEnv) -> tuple
 def _long_enough(spec: RunSpec, pack: tp.Any, train: list, held: list, env: RunEnv
                  ) -> tuple[list, list]:
     """A bundle's items that give a whole crop (shorter clips are left out, not padded)."""
-    d = pack.prior
-    wanted = min(round(spec.crop_seconds * d.frame_rate), d.fixed_frames or d.max_frames)
+    wanted = wanted_frames(spec, pack.prior)
     kept = [it for it in train if it.frames >= wanted], [it for it in held if it.frames >= wanted]
     dropped = len(train) + len(held) - len(kept[0]) - len(kept[1])
     if dropped:
@@ -152,22 +107,11 @@ def _long_enough(spec: RunSpec, pack: tp.Any, train: list, held: list, env: RunE
 def _datasets(spec: RunSpec, pack: tp.Any, train_items: list, held: list
               ) -> tuple[LatentCropDataset, LatentCropDataset | None]:
     d = pack.prior
-    wanted = min(round(spec.crop_seconds * d.frame_rate), d.fixed_frames or d.max_frames)
-    frames = crop_length(train_items + held, wanted=wanted, multiple=d.length_multiple)
+    frames = crop_length(train_items + held, wanted=wanted_frames(spec, d),
+                         multiple=d.length_multiple)
     clasp_fn = ClaspVectors(pack.clasp) if d.clasp is not None else None
     train_set = LatentCropDataset(train_items, crop_frames=frames, frame_rate=d.frame_rate,
                                   clasp_fn=clasp_fn)
     held_set = LatentCropDataset(held, crop_frames=frames, frame_rate=d.frame_rate,
                                  clasp_fn=clasp_fn, random_crop=False) if held else None
     return train_set, held_set
-
-
-def _probe(objective: PriorObjective, dataset: LatentCropDataset) -> tp.Callable[[int], None]:
-    def probe(batch: int) -> None:
-        device = objective.prior.device
-        with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
-            items = [dataset[i % len(dataset)] for i in range(batch)]
-            objective.training_losses(collate_crops(items))["loss"].backward()
-        objective.zero_grad(set_to_none=True)
-
-    return probe

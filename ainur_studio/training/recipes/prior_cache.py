@@ -57,7 +57,7 @@ def text_key(key: str, prompt: str) -> str:
     return hashlib.sha256(f"{key}\n{prompt}".encode()).hexdigest()
 
 
-def _read(path: Path, key: str) -> dict[str, torch.Tensor] | None:
+def read_entry(path: Path, key: str) -> dict[str, torch.Tensor] | None:
     """Tensors of a cache entry written for `key`, or None (absent, damaged, other model)."""
     if not path.is_file():
         return None
@@ -70,7 +70,7 @@ def _read(path: Path, key: str) -> dict[str, torch.Tensor] | None:
         return None
 
 
-def _write(path: Path, tensors: dict[str, torch.Tensor], meta: dict[str, str]) -> None:
+def write_entry(path: Path, tensors: dict[str, torch.Tensor], meta: dict[str, str]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     data = save({k: v.detach().cpu().contiguous() for k, v in tensors.items()}, metadata=meta)
     atomic_write_bytes(path, data)
@@ -93,7 +93,7 @@ def _latent_entry(pack: tp.Any, source: Source, key: str, folder: Path
     """(content sha256, {"latents" [C, L], optional "clasp_audio" [E]})."""
     digest = sha256_file(Path(source.path))
     path = folder / "latents" / f"{digest}.safetensors"
-    cached = _read(path, key)
+    cached = read_entry(path, key)
     if cached is not None:
         return digest, cached
     wav = audio_read(source.path, sample_rate=pack.autoencoder.sample_rate)
@@ -102,20 +102,21 @@ def _latent_entry(pack: tp.Any, source: Source, key: str, folder: Path
         head = wav[:, : int(CLASP_SECONDS * pack.sample_rate)]
         emb = pack.clasp.embed_audio([head], sample_rate=pack.sample_rate, allow_silent=True)
         tensors["clasp_audio"] = emb[0].float().cpu()
-    _write(path, tensors, {"model": key, "source": Path(source.path).name, "sha256": digest,
-                           "version": str(CACHE_VERSION)})
+    write_entry(path, tensors, {"model": key, "source": Path(source.path).name,
+                                "sha256": digest, "version": str(CACHE_VERSION)})
     return digest, tensors
 
 
 @torch.no_grad()
-def _text_entry(pack: tp.Any, prompt: str, key: str, folder: Path) -> dict[str, torch.Tensor]:
+def text_entry(pack: tp.Any, prompt: str, key: str, folder: Path) -> dict[str, torch.Tensor]:
+    """{"embedding" [N, D], "mask" [N]} of a prompt, from the cache or the text encoder."""
     path = folder / "text" / f"{text_key(key, prompt)}.safetensors"
-    cached = _read(path, key)
+    cached = read_entry(path, key)
     if cached is not None:
         return cached
     emb, mask = pack.prior.encode_text([prompt])
     tensors = {"embedding": emb[0].float().cpu(), "mask": mask[0].cpu()}
-    _write(path, tensors, {"model": key, "version": str(CACHE_VERSION)})
+    write_entry(path, tensors, {"model": key, "version": str(CACHE_VERSION)})
     return tensors
 
 
@@ -136,7 +137,7 @@ def precache(sources: tp.Sequence[Source], pack: tp.Any, *, cache_dir: str | Pat
     items, used = [], set()
     for n, source in enumerate(sources):
         digest, lat = _latent_entry(pack, source, key, folder)
-        txt = _text_entry(pack, source.prompt, key, folder)
+        txt = text_entry(pack, source.prompt, key, folder)
         used |= {f"latents/{digest}.safetensors",
                  f"text/{text_key(key, source.prompt)}.safetensors"}
         items.append(LatentItem(key=digest, path=source.path,

@@ -13,23 +13,14 @@ from __future__ import annotations
 import typing as tp
 from pathlib import Path
 
-import torch
-
-from ainur_studio.data.datasets import collate_crops, crop_length, split_holdout
-from ainur_studio.training.batch_size import pick_batch_size
+from ainur_studio.data.datasets import crop_length, split_holdout
 from ainur_studio.training.distributed import barrier
 from ainur_studio.training.lookup_packs import features_for
-from ainur_studio.training.loop import Trainer
 from ainur_studio.training.recipes.prior import load_base
-from ainur_studio.training.recipes.prior_export import export_prior
-from ainur_studio.training.recipes.prior_objective import (
-    ClaspVectors,
-    count_trainable,
-    prepare_prior,
-)
-from ainur_studio.training.recipes.prior_previews import Previews, make_validate_fn
+from ainur_studio.training.recipes.prior_fit import fit_prior, wanted_frames
+from ainur_studio.training.recipes.prior_objective import ClaspVectors
 from ainur_studio.training.recipes.stems_objective import StemsObjective
-from ainur_studio.training.runs import History, RunEnv, attach_reporting, fit, resume_or_start
+from ainur_studio.training.runs import RunEnv
 from ainur_studio.training.sources import Sources
 from ainur_studio.training.spec import RunSpec
 from ainur_studio.training.stems_crops import StemCropDataset, StemItem
@@ -39,47 +30,13 @@ def run(spec: RunSpec, sources: Sources, env: RunEnv) -> dict[str, tp.Any]:
     """Train a stems prior as `spec` says; see the module docstring."""
     pack = load_base(spec, env.dist.device, features_for(spec, sources))
     check_stems_prior(pack, spec)
-    base_hash = pack.hash
     train_items, held = stem_items(spec, sources, pack, env)
     train_set, held_set = datasets(spec, pack, train_items, held)
-    lora = prepare_prior(pack.prior, mode=spec.mode, rank=spec.rank, alpha=spec.alpha,
-                         target_kinds=spec.lora_targets, seed=spec.seed)
-    objective = StemsObjective(pack.prior, clasp_dropout=spec.clasp_dropout)
     prompts = spec.preview_prompts or [it.prompt for it in (held or train_items)[:2]]
-    previews = Previews(prompts=prompts, seconds=spec.preview_seconds, steps=spec.preview_steps,
-                        folder=env.out / "previews")
-    history = History(env.out, enabled=env.dist.is_main)
-    limit = max(1, len(train_set) // env.dist.world_size)
-    batch = pick_batch_size(spec.batch_size, env.dist.device,
-                            probe=_probe(objective, train_set), limit=limit)
-    env.log(f"training {spec.mode} on {len(train_set)} clips of {len(pack.prior.roles)} stems "
-            f"({len(held)} held out), crops of {train_set.crop_frames} frames, batch {batch}")
-
-    def build(batch_size: int) -> Trainer:
-        trainer = Trainer(model=objective, dataset=train_set, collate_fn=collate_crops,
-                          config=spec.train_config(batch_size, env),
-                          out_dir=env.out / "checkpoints", model_config=pack.configs["prior"],
-                          progress=env.progress,
-                          validate_fn=make_validate_fn(objective=objective, pack=pack,
-                                                       held_out=held_set, previews=previews,
-                                                       device=env.dist.device,
-                                                       step_of=lambda: trainer.step))
-        attach_reporting(trainer, history=history, progress=env.progress,
-                         previews=lambda: list(previews.written))
-        resume_or_start(trainer, resume=spec.resume, history=history, log=env.log)
-        return trainer
-
-    trainer, summary, stopped = fit(build, batch, log=env.log)
-    folder = None
-    if not stopped and env.dist.is_main:
-        folder = export_prior(spec, pack, trainer, lora=lora, base_hash=base_hash, out=env.out,
-                              log=env.log)
-    barrier()
-    return {**summary, "first_loss": history.first_loss(), "out": str(env.out),
-            "pack": str(folder) if folder else None, "stopped": stopped,
-            "batch_size": trainer.config.batch_size, "previews": list(previews.written),
-            "skipped": sources.skipped(), "clips": len(train_set),
-            "trainable_parameters": count_trainable(objective)[0]}
+    summary = fit_prior(spec, sources, env, pack, objective_cls=StemsObjective,
+                        train_set=train_set, held_set=held_set, prompts=prompts,
+                        what=f"clips of {len(pack.prior.roles)} stems")
+    return {**summary, "clips": len(train_set)}
 
 
 def check_stems_prior(pack: tp.Any, spec: RunSpec) -> None:
@@ -137,8 +94,7 @@ def datasets(spec: RunSpec, pack: tp.Any, train: list[StemItem], held: list[Stem
     """Crop datasets of the items; the CLASP vector of a crop is its lyrics' embedding (text
     models run) or the clip's audio embedding (looked-up text)."""
     d = pack.prior
-    wanted = min(round(spec.crop_seconds * d.frame_rate), d.fixed_frames or d.max_frames)
-    frames = crop_length(train + held, wanted=wanted, multiple=d.length_multiple)
+    frames = crop_length(train + held, wanted=wanted_frames(spec, d), multiple=d.length_multiple)
     clasp_fn = None
     if d.clasp is not None:
         clasp_fn = (ClaspVectors(pack.clasp) if spec.text_features == "encoder"
@@ -149,13 +105,3 @@ def datasets(spec: RunSpec, pack: tp.Any, train: list[StemItem], held: list[Stem
                                clasp_fn=clasp_fn, random_crop=False) if held else None
     return train_set, held_set
 
-
-def _probe(objective: StemsObjective, dataset: StemCropDataset) -> tp.Callable[[int], None]:
-    def probe(batch: int) -> None:
-        device = objective.prior.device
-        with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
-            items = [dataset[i % len(dataset)] for i in range(batch)]
-            objective.training_losses(collate_crops(items))["loss"].backward()
-        objective.zero_grad(set_to_none=True)
-
-    return probe
