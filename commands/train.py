@@ -1,6 +1,7 @@
 """Fine-tune a model pack on a folder of recordings, or train a component from scratch.
 
   ainur-studio train --data DIR --base PACK --mode lora|full --out DIR [--steps N ...]
+                     (adapts the decoder first when the recordings need it: --decoder)
   ainur-studio train --data DIR --report [--json]          (prints the dataset report only)
   ainur-studio train --data LIST.jsonl --mode scratch --component clasp|autoencoder|prior
                      --config NAME --out DIR
@@ -40,15 +41,26 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     d.add_argument("--install", action="store_true",
                    help="also install the exported pack in the user's models folder")
     t = parser.add_argument_group("training")
-    t.add_argument("--steps", type=int, default=2000, help="optimizer steps (2000)")
+    t.add_argument("--steps", type=int, default=600, help="optimizer steps (600)")
     t.add_argument("--batch-size", type=int, default=0, help="per process; 0 = from memory")
     t.add_argument("--grad-accum", type=int, default=1, help="micro-batches per step (1)")
     t.add_argument("--lr", type=float, default=1e-4, help="peak learning rate (1e-4)")
     t.add_argument("--warmup", type=int, default=100, help="warm-up steps (100)")
     t.add_argument("--rank", type=int, default=16, help="LoRA rank (16)")
     t.add_argument("--alpha", type=float, default=None, help="LoRA alpha (= rank)")
-    t.add_argument("--lora-targets", nargs="+", default=["attention"],
-                   choices=("attention", "conv"), help="modules with adapters (attention)")
+    t.add_argument("--lora-targets", nargs="+", default=["attention", "conv"],
+                   choices=("attention", "conv"),
+                   help="modules with adapters (attention conv)")
+    t.add_argument("--clasp-dropout", default="auto",
+                   help="share of crops trained without a CLASP vector: auto (1.0 for a "
+                        "fine-tune on captioned recordings, as a prompt alone has none; else "
+                        "the prior's own), or a number in [0, 1]")
+    t.add_argument("--decoder", choices=("auto", "on", "off"), default="auto",
+                   help="fine-tune the decoder (encoder frozen) before the prior: auto (when "
+                        "its reconstructions of the recordings are far from them), on, off")
+    t.add_argument("--decoder-steps", type=int, default=300, help="decoder stage steps (300)")
+    t.add_argument("--decoder-crop-seconds", type=float, default=2.0,
+                   help="decoder stage crop (2 s)")
     t.add_argument("--crop-seconds", type=float, default=10.0, help="training crop (10 s)")
     t.add_argument("--holdout", type=float, default=0.1, help="share held out (0.1)")
     t.add_argument("--ema-decay", type=float, default=0.999, help="EMA decay (0 = off)")
@@ -82,7 +94,9 @@ def spec_from_args(args: argparse.Namespace) -> dict[str, tp.Any]:
             "preview_seconds": args.preview_seconds, "holdout": args.holdout,
             "ema_decay": args.ema_decay or None, "seed": args.seed, "compile": args.compile,
             "cache_dir": args.cache_dir, "name": args.name, "install": args.install,
-            "resume": args.resume}
+            "resume": args.resume, "clasp_dropout": args.clasp_dropout,
+            "decoder": args.decoder, "decoder_steps": args.decoder_steps,
+            "decoder_crop_seconds": args.decoder_crop_seconds}
 
 
 def clock(seconds: float) -> str:

@@ -66,7 +66,7 @@ def bench(args: argparse.Namespace, base: Path, data: Path, work: Path, mode: st
     spec = {"data": str(data), "out": str(work / f"{mode}-{batch}"), "base": str(base),
             "mode": mode, "steps": args.steps, "batch_size": batch, "crop_seconds": args.crop,
             "save_every": 0, "holdout": 0.0, "rank": args.rank, "warmup": 0,
-            "compile": args.compile}
+            "compile": args.compile, "decoder": "off"}  # the prior alone
     result = train(spec, device=args.device, precision=args.precision,
                    progress=Callbacks(report=lambda info: info["stage"] == "train"
                                       and stamps.append(time.perf_counter())))

@@ -4,7 +4,7 @@ the takes for the training caption come to held-out recordings, beside the base 
 and the recordings themselves (`ainur_studio.training.closeness`).
 
     python scripts/finetune_check.py --instrument sitar --out build/finetune/sitar
-    python scripts/finetune_check.py --instrument sitar --out ... --set lora_targets=attention,conv
+    python scripts/finetune_check.py --instrument sitar --out ... --set decoder=off
 
 Writes OUT/report.json and prints the table; `--set KEY=VALUE` overrides a `RunSpec` field.
 """

@@ -2,10 +2,12 @@
 
 A LoRA pack folder holds `pack.json` with `"kind": "lora"`, `"base": {"name", "hash"}` (the
 `ModelPack.hash` of the pack it was trained on), the adapter settings, and
-`prior_lora/adapter.safetensors` (the adapter weights, sha256 in `pack.json`).
-`load_lora_pack` loads the base, refuses a base whose hash differs, and merges the adapters,
-each scaled by the style strength (0 = the base pack, 1 = the fine-tune as trained, up to
-2 to exaggerate it).
+`prior_lora/adapter.safetensors` (the adapter weights, sha256 in `pack.json`), and, when the
+run fine-tuned the decoder, `autoencoder/` (config + weights, sha256 in `pack.json`).
+`load_lora_pack` loads the base, refuses a base whose hash differs, merges the adapters,
+each scaled by the style strength (0 = the base pack's prior, 1 = the fine-tune as trained, up
+to 2 to exaggerate it), and puts the pack's autoencoder in place of the base's (at every
+strength: the decoder is the user's timbre, not a style to blend).
 Packs are assembled in a hidden temporary folder and moved into place, so a crash never leaves
 half a pack where a pack was.
 """
@@ -26,6 +28,9 @@ from ainur_studio.limits import LIMITS
 from ainur_studio.models.pretrained import (
     PACK_FORMAT,
     PackError,
+    check_components,
+    check_loaded,
+    checked_weights,
     list_packs,
     load_pack,
     pack_folder,
@@ -40,6 +45,7 @@ from ainur_studio.training.lora import (
 )
 
 ADAPTER = "prior_lora/adapter.safetensors"
+AUTOENCODER = "autoencoder"  # a LoRA pack's fine-tuned autoencoder, when the run made one
 
 
 def _replace_folder(staging: Path, folder: Path) -> Path:
@@ -65,23 +71,53 @@ def _staging(folder: Path) -> Path:
 
 def export_lora_pack(base: tp.Any, adapter: dict[str, torch.Tensor], settings: LoraSettings,
                      folder: str | Path, *, name: str, version: str = "0.1.0",
-                     training_data: str = "") -> Path:
-    """Write a LoRA pack for adapters trained on `base` (a loaded `ModelPack`)."""
+                     training_data: str = "",
+                     autoencoder: tuple[torch.nn.Module, dict] | None = None) -> Path:
+    """Write a LoRA pack for adapters trained on `base` (a loaded `ModelPack`), with a
+    fine-tuned `autoencoder` (module, config) that replaces the base's when given."""
     folder = Path(folder)
     staging = _staging(folder)
     weights = staging / ADAPTER
     weights.parent.mkdir(parents=True)
     save_file({k: v.detach().cpu().contiguous() for k, v in adapter.items()}, str(weights),
               metadata={"lora": json.dumps(settings.to_dict())})
+    components = {"prior_lora": {"sha256": sha256_file(weights)}}
+    if autoencoder is not None:
+        components["autoencoder"] = {"sha256": _save_autoencoder(*autoencoder, staging)}
     meta = {"format": PACK_FORMAT, "kind": "lora", "name": name, "version": version,
             "sample_rate": base.sample_rate,
             "base": {"name": base.name, "hash": base.hash,
                      "path": str(base.path) if base.path else None},
             "lora": settings.to_dict(), "license": base.info.get("license", ""),
-            "training_data": training_data,
-            "components": {"prior_lora": {"sha256": sha256_file(weights)}}}
+            "training_data": training_data, "components": components}
     (staging / "pack.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
     return _replace_folder(staging, folder)
+
+
+def _save_autoencoder(module: torch.nn.Module, cfg: dict, staging: Path) -> str:
+    """Write `autoencoder/` (config + weights) into a LoRA pack; the weights' sha256."""
+    from safetensors.torch import save_model
+
+    where = staging / AUTOENCODER
+    where.mkdir(parents=True)
+    text = json.dumps(cfg, indent=2)
+    (where / "model_config.json").write_text(text + "\n", encoding="utf-8")
+    save_model(module, str(where / "model.safetensors"), metadata={"config": text})
+    return sha256_file(where / "model.safetensors")
+
+
+def _load_autoencoder(folder: Path, sha: str) -> tuple[dict, torch.nn.Module]:
+    """The LoRA pack's own autoencoder, its weights checked against pack.json."""
+    from safetensors.torch import load_model
+
+    from ainur_studio.models.factory import create_model_from_config
+
+    weights = checked_weights(folder, AUTOENCODER, sha)
+    cfg = json.loads((weights.parent / "model_config.json").read_text(encoding="utf-8"))
+    module = create_model_from_config(cfg)
+    missing, unexpected = load_model(module, str(weights), strict=False)
+    check_loaded(module, missing, unexpected, f"LoRA pack {folder}: autoencoder")
+    return cfg, module.eval().requires_grad_(False)
 
 
 def export_full_pack(pack: tp.Any, folder: str | Path, *, name: str,
@@ -116,8 +152,9 @@ def load_lora_pack(folder: str | Path, *, base: str | Path | None = None,
             is part of the loaded pack's hash and is kept in `info["style_strength"]`.
 
     Raises:
-        PackError: not a LoRA pack, damaged adapter file, or a base whose hash differs from the
-            one the adapters were trained on.
+        PackError: not a LoRA pack, damaged adapter or autoencoder file, a base whose hash
+            differs from the one the adapters were trained on, or an autoencoder that does not
+            fit the base's prior.
         GenerationError: `bad_style_strength`, a strength outside 0..2.
     """
     check_style_strength(strength)
@@ -142,12 +179,27 @@ def load_lora_pack(folder: str | Path, *, base: str | Path | None = None,
     pack.prior.eval().requires_grad_(False)
     comps = {**pack.info.get("components", {}), "prior_lora": {"sha256": expected},
              "base": {"sha256": meta["base"]["hash"]}}
+    if AUTOENCODER in meta["components"]:
+        comps[AUTOENCODER] = _use_autoencoder(pack, folder, meta["components"][AUTOENCODER])
     if strength != 1.0:  # other weights, another hash; as trained keeps the pack's own
         comps["style_strength"] = {"scale": float(strength)}
     pack.info = {**pack.info, "name": meta["name"], "version": meta["version"],
                  "components": comps, "base": meta["base"], "style_strength": float(strength)}
     pack.name, pack.version, pack.path = str(meta["name"]), str(meta["version"]), folder
     return pack.to(device)
+
+
+def _use_autoencoder(pack: tp.Any, folder: Path, entry: dict[str, tp.Any]) -> dict[str, str]:
+    """Put the LoRA pack's autoencoder in place of the base's; its pack.json entry."""
+    cfg, module = _load_autoencoder(folder, str(entry["sha256"]))
+    base_ae, base_cfg = pack.autoencoder, pack.configs[AUTOENCODER]
+    pack.autoencoder, pack.configs[AUTOENCODER] = module, cfg
+    problems = check_components(pack)
+    if problems:
+        pack.autoencoder, pack.configs[AUTOENCODER] = base_ae, base_cfg
+        raise PackError(f"the autoencoder of LoRA pack {folder} does not fit its base's prior: "
+                        + "; ".join(problems))
+    return {"sha256": str(entry["sha256"])}
 
 
 def _load_base(recorded: dict[str, tp.Any], base: str | Path | None) -> tp.Any:

@@ -16,6 +16,8 @@ from pathlib import Path
 MODES = ("lora", "full", "scratch")
 TEXT_FEATURES = ("encoder", "lookup")
 DATA_KINDS = ("auto", "stems", "mix")
+DECODER = ("auto", "on", "off")
+FINE_TUNES = ("lora", "full")
 COMPONENTS = ("prior", "clasp", "autoencoder", "decoder")
 ALIASES = {"data_dir": "data", "learning_rate": "lr", "lora_rank": "rank", "out_dir": "out",
            "output": "out", "max_steps": "steps", "checkpoint_every": "save_every"}
@@ -40,7 +42,8 @@ class RunSpec:
         preview_prompts, preview_seconds, preview_steps: what the previews render.
         holdout: share of a folder's recordings held out for validation (only when
             `preview_every` > 0; a manifest's `split: "test"` rows are always held out).
-        lora_targets: "attention" and/or "conv".
+        lora_targets: "attention" and/or "conv" (both by default: with attention alone a new
+            instrument's takes came only 0.73 of the way; see docs/training.md).
         name: name of the exported pack ("" = derived); install: also copy it to the user's
             models folder so the app lists it.
         resume: continue from the newest checkpoint in `out`.
@@ -49,9 +52,17 @@ class RunSpec:
         data_kind: "auto" trains the prior on stems when `data` is a genre corpus of stems or
             a stems bundle, on recordings otherwise; "stems" requires stems; "mix" reads a
             genre corpus's mixes as recordings. Other components always read recordings.
-        clasp_dropout: the prior's probability of training a crop without its CLASP vector
-            (None: the prior's own). A prompt alone reaches the prior with no CLASP vector, so
-            a fine-tune on captioned recordings must train that way often.
+        clasp_dropout: the prior's probability of training a crop without its CLASP vector;
+            None: the prior's own; "auto": 1.0 for LoRA and full fine-tunes of the prior on
+            captioned recordings (a folder or manifest, not a latent or caption bundle),
+            else the prior's own. A prompt alone reaches the prior with
+            no CLASP vector, so a fine-tune on captioned recordings must train that way.
+        decoder: whether a LoRA or full fine-tune of the prior on recordings first fine-tunes
+            the pack's decoder (the autoencoder, encoder frozen, so the latents stay valid):
+            "auto" when the base autoencoder's reconstructions of the recordings are farther
+            from them than twice the recordings' own spread (`recipes.prior_decoder`), "on",
+            "off". The stage runs in `<out>/decoder/`.
+        decoder_steps, decoder_crop_seconds: that stage's steps and crops.
     """
 
     data: str = ""
@@ -60,14 +71,14 @@ class RunSpec:
     mode: str = "lora"
     component: str = "prior"
     config: str = ""
-    steps: int = 2000
+    steps: int = 600
     batch_size: int = 0
     grad_accum: int = 1
     lr: float = 1e-4
     warmup: int = 100
     rank: int = 16
     alpha: float | None = None
-    lora_targets: list[str] = field(default_factory=lambda: ["attention"])
+    lora_targets: list[str] = field(default_factory=lambda: ["attention", "conv"])
     crop_seconds: float = 10.0
     save_every: int = 500
     keep_last: int = 3
@@ -86,7 +97,18 @@ class RunSpec:
     resume: bool = False
     text_features: str = "encoder"
     data_kind: str = "auto"
-    clasp_dropout: float | None = None
+    clasp_dropout: float | str | None = "auto"
+    decoder: str = "auto"
+    decoder_steps: int = 300
+    decoder_crop_seconds: float = 2.0
+
+    def __post_init__(self) -> None:
+        # a number given as text (the CLI, `--set KEY=VALUE`) is that number
+        if isinstance(self.clasp_dropout, str) and self.clasp_dropout != "auto":
+            try:
+                self.clasp_dropout = float(self.clasp_dropout)
+            except ValueError:
+                pass  # check() names it
 
     @classmethod
     def from_dict(cls, data: tp.Mapping[str, tp.Any]) -> RunSpec:
@@ -127,7 +149,9 @@ class RunSpec:
         if self.mode == "scratch" and not self.config:
             raise ValueError("mode 'scratch' needs config (e.g. 'small' or a JSON file)")
         positive = {"steps": self.steps, "rank": self.rank, "grad_accum": self.grad_accum,
-                    "crop_seconds": self.crop_seconds, "lr": self.lr}
+                    "crop_seconds": self.crop_seconds, "lr": self.lr,
+                    "decoder_steps": self.decoder_steps,
+                    "decoder_crop_seconds": self.decoder_crop_seconds}
         for name, value in positive.items():
             if not value > 0:
                 raise ValueError(f"{name} must be positive, got {value}")
@@ -138,8 +162,10 @@ class RunSpec:
             raise ValueError(f"preview_seconds must be at least 1, got {self.preview_seconds}")
         if not 0.0 <= self.holdout < 1.0:
             raise ValueError(f"holdout must be in [0, 1), got {self.holdout}")
-        if self.clasp_dropout is not None and not 0.0 <= self.clasp_dropout <= 1.0:
-            raise ValueError(f"clasp_dropout must be in [0, 1], got {self.clasp_dropout}")
+        self._check_clasp_dropout()
+        if self.decoder not in DECODER:
+            raise ValueError(f"unknown decoder setting {self.decoder!r}; use "
+                             f"{', '.join(DECODER)}")
         if self.data_kind not in DATA_KINDS:
             raise ValueError(f"unknown data_kind {self.data_kind!r}; use {', '.join(DATA_KINDS)}")
         if self.data_kind == "stems" and self.component != "prior":
@@ -148,6 +174,25 @@ class RunSpec:
         if self.text_features not in TEXT_FEATURES:
             raise ValueError(f"unknown text_features {self.text_features!r}; use "
                              f"{', '.join(TEXT_FEATURES)}")
+
+    def _check_clasp_dropout(self) -> None:
+        value = self.clasp_dropout
+        if value is None or value == "auto":
+            return
+        if isinstance(value, str) or not 0.0 <= value <= 1.0:
+            raise ValueError(f"clasp_dropout must be 'auto', null or a number in [0, 1], got "
+                             f"{value!r}")
+
+    def prior_clasp_dropout(self, *, captioned: bool) -> float | None:
+        """The prior's CLASP dropout for this run (None: the prior's own); `captioned`: the
+        training recordings have captions."""
+        if self.clasp_dropout != "auto":
+            return tp.cast("float | None", self.clasp_dropout)
+        return 1.0 if self.mode in FINE_TUNES and captioned else None
+
+    def adapts_decoder(self) -> bool:
+        """Whether this run may fine-tune the decoder before the prior (`decoder` decides)."""
+        return self.component == "prior" and self.mode in FINE_TUNES and self.decoder != "off"
 
     def to_dict(self) -> dict[str, tp.Any]:
         return dataclasses.asdict(self)

@@ -49,7 +49,7 @@ def spec(data: Path, out: Path, **overrides) -> dict:
     base = {"data": str(data), "out": str(out), "base": "debug-mix", "mode": "lora", "steps": 8,
             "batch_size": 2, "lr": 1e-2, "warmup": 0, "rank": 8, "crop_seconds": 1.0,
             "save_every": 4, "holdout": 0.0, "ema_decay": None,
-            "lora_targets": ["attention", "conv"]}
+            "lora_targets": ["attention", "conv"], "decoder": "off"}
     return {**base, **overrides}
 
 

@@ -36,6 +36,7 @@ def test_cli_engine_job_and_direct_call_write_identical_checkpoints(tmp_path, on
     cli.add_arguments(parser)
     s = spec(data, tmp_path / "cli", **settings)
     args = parser.parse_args(["--data", s["data"], "--out", s["out"], "--base", "debug-mix",
+                              "--decoder", "off",
                               "--steps", "4", "--batch-size", "2", "--lr", "1e-2",
                               "--warmup", "0", "--rank", "8", "--crop-seconds", "1.0",
                               "--save-every", "4", "--holdout", "0", "--ema-decay", "0",

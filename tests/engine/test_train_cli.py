@@ -52,7 +52,7 @@ def test_bad_arguments_exit_2_with_the_setting_named(clips, capsys):
 def test_short_lora_run_prints_progress_and_summary(clips, tmp_path, capsys):
     args = _args("--data", str(clips), "--base", "debug-mix", "--steps", "3", "--batch-size", "2",
                  "--crop-seconds", "1", "--save-every", "2", "--out", str(tmp_path / "run"),
-                 "--lr", "1e-3", "--json")
+                 "--lr", "1e-3", "--decoder", "off", "--json")
     assert cli.run(args) == 0
     captured = capsys.readouterr()
     summary = json.loads(captured.out)
@@ -80,7 +80,8 @@ def test_engine_train_job_reports_progress_and_stops_with_a_checkpoint(clips, tm
             job.stop_requested.set()
 
     spec = {"data_dir": str(clips), "base": "debug-mix", "component": "lora", "steps": 5,
-            "batch_size": 2, "crop_seconds": 1.0, "out": str(tmp_path / "run")}
+            "batch_size": 2, "crop_seconds": 1.0, "out": str(tmp_path / "run"),
+            "decoder": "off"}  # the prior's steps alone
     runtime = Runtime(device=DeviceChoice("cpu", "fp32"), takes_dir=tmp_path / "takes")
     result = run_job({"spec": spec}, JobContext(job=job, emit=emit), runtime=runtime)
     assert result["stopped"] and result["steps"] == 2

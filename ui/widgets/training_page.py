@@ -53,7 +53,7 @@ class TrainingPage(QWidget):
         self.component.addItems(["lora", "prior", "clasp", "autoencoder"])
         self.steps = QSpinBox()
         self.steps.setRange(10, 1_000_000)
-        self.steps.setValue(2000)
+        self.steps.setValue(600)  # RunSpec.steps: the prior's steps of a fine-tune
         self.learning_rate = spin_box(1e-6, 1e-2, 1e-4, 1e-5, "", 6)
         self.batch = QSpinBox()
         self.batch.setRange(1, 256)

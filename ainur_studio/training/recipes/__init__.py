@@ -7,7 +7,8 @@ spec's component and calls its `run(spec, sources, env) -> summary`. The framewo
 
 - `prior`: the latent diffusion prior on cached latent crops (`prior_cache`), with the
   objective in `prior_objective`, previews in `prior_previews` and export in `prior_export`,
-  fitted by `prior_fit` (shared with `stems`);
+  fitted by `prior_fit` (shared with `stems`), after the decoder stage of `prior_decoder`
+  when the recordings need it;
 - `stems`: a prior that makes stems, on a genre corpus of stems or a stems bundle, with the
   objective in `stems_objective` (`train` picks it when the data holds stems);
 - `clasp` and `autoencoder` (also "decoder": the autoencoder with its encoder frozen): one

@@ -1,8 +1,10 @@
 """The prior's recipe: LoRA, full fine-tuning or a fresh prior on a base pack's encoder.
 
-Read the data, encode it once into the run's cache (`prior_cache`), train `PriorObjective` on
-random latent crops with the shared trainer (checkpoints, exact resume, validation with
-previews), and export a pack (`prior_export`).
+Adapt the decoder first when the recordings need it (`prior_decoder`, a stage of its own in
+`<out>/decoder/`), read the data, encode it once into the run's cache (`prior_cache`), train
+`PriorObjective` on random latent crops with the shared trainer (checkpoints, exact resume,
+validation with previews), and export a pack (`prior_export`) that carries the adapted
+autoencoder.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from ainur_studio.training.distributed import barrier
 from ainur_studio.training.lookup_packs import features_for, load_base_pack
 from ainur_studio.training.recipes.module import resolve_config
 from ainur_studio.training.recipes.prior_cache import precache
+from ainur_studio.training.recipes.prior_decoder import adapt_decoder
 from ainur_studio.training.recipes.prior_fit import fit_prior, wanted_frames
 from ainur_studio.training.recipes.prior_objective import ClaspVectors, PriorObjective
 from ainur_studio.training.runs import RunEnv
@@ -28,11 +31,25 @@ def run(spec: RunSpec, sources: Sources, env: RunEnv) -> dict[str, tp.Any]:
     """Train the prior as `spec` says; see the module docstring."""
     pack = load_base(spec, env.dist.device, features_for(spec, sources))
     _check_mix_data(pack, spec)
+    decoder = adapt_decoder(spec, sources, pack, env)
+    if decoder["stopped"]:
+        return {"steps": 0, "stopped": True, "pack": None, "out": str(env.out),
+                "checkpoint": decoder["checkpoint"], "decoder": decoder,
+                "skipped": sources.skipped()}
     train_items, held = _encode(spec, sources, pack, env)
     train_set, held_set = _datasets(spec, pack, train_items, held)
     prompts = spec.preview_prompts or [it.prompt or "music" for it in (held or train_items)[:2]]
-    return fit_prior(spec, sources, env, pack, objective_cls=PriorObjective, train_set=train_set,
-                     held_set=held_set, prompts=prompts, what="recordings")
+    summary = fit_prior(spec, sources, env, pack, objective_cls=PriorObjective,
+                        train_set=train_set, held_set=held_set, prompts=prompts,
+                        what="recordings", captioned=_captioned(sources, train_items),
+                        with_autoencoder=decoder["decision"]["adapt"])
+    return {**summary, "decoder": decoder}
+
+
+def _captioned(sources: Sources, items: list) -> bool:
+    """The data are the user's captioned recordings (a folder or a manifest; not a latent or
+    caption bundle, which hold a corpus the prior learns its CLASP conditioning from)."""
+    return sources.latents is None and sources.text is None and any(it.prompt for it in items)
 
 
 def _check_mix_data(pack: tp.Any, spec: RunSpec) -> None:

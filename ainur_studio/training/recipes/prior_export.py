@@ -1,5 +1,6 @@
 """The prior's export at the end of a run: the EMA weights as a pack in `<run>/pack` (a LoRA pack
-naming its base by hash, or a full pack), optionally installed so the app lists it."""
+naming its base by hash, with the fine-tuned autoencoder when the decoder stage ran; or a full
+pack), optionally installed so the app lists it."""
 
 from __future__ import annotations
 
@@ -14,16 +15,20 @@ from ainur_studio.training.spec import RunSpec
 
 
 def export_prior(run: RunSpec, pack: tp.Any, trainer: Trainer, *, lora: LoraSettings | None,
-                 base_hash: str, out: Path, log: tp.Callable[[str], None]) -> Path:
-    """Write `<out>/pack` (a LoRA pack naming the base by hash, or a full pack)."""
+                 base_hash: str, out: Path, log: tp.Callable[[str], None],
+                 with_autoencoder: bool = False) -> Path:
+    """Write `<out>/pack` (a LoRA pack naming the base by hash, carrying `pack`'s autoencoder
+    when `with_autoencoder`, or a full pack)."""
     name = run.pack_name()
     note = f"fine-tuned ({run.mode}) on {run.data} for {trainer.step} steps"
     with ema_weights(trainer):
         if lora is not None:
             adapter = lora_state_dict(pack.prior.unet)
             base = _Base(pack, base_hash)
+            autoencoder = ((pack.autoencoder, pack.configs["autoencoder"])
+                           if with_autoencoder else None)
             folder = export_lora_pack(base, adapter, lora, out / "pack", name=name,
-                                      training_data=note)
+                                      training_data=note, autoencoder=autoencoder)
         else:
             folder = export_full_pack(pack, out / "pack", name=name, training_data=note)
     log(f"exported pack {name!r} to {folder}")

@@ -34,18 +34,21 @@ def wanted_frames(spec: RunSpec, prior: tp.Any) -> int:
 
 def fit_prior(spec: RunSpec, sources: Sources, env: RunEnv, pack: tp.Any, *,
               objective_cls: type[PriorObjective], train_set: LatentCropDataset,
-              held_set: LatentCropDataset | None, prompts: list[str], what: str
-              ) -> dict[str, tp.Any]:
+              held_set: LatentCropDataset | None, prompts: list[str], what: str,
+              captioned: bool = False, with_autoencoder: bool = False) -> dict[str, tp.Any]:
     """Train `pack`'s prior with `objective_cls` on the crops and export it; the run's summary.
 
     Args:
         prompts: the previews' prompts.
         what: what the training items are, for the log ("recordings", "clips of 5 stems").
+        captioned: the items are captioned recordings (`RunSpec.prior_clasp_dropout`).
+        with_autoencoder: the pack's autoencoder was fine-tuned: a LoRA pack carries it.
     """
     base_hash = pack.hash
     lora = prepare_prior(pack.prior, mode=spec.mode, rank=spec.rank, alpha=spec.alpha,
                          target_kinds=spec.lora_targets, seed=spec.seed)
-    objective = objective_cls(pack.prior, clasp_dropout=spec.clasp_dropout)
+    objective = objective_cls(pack.prior,
+                              clasp_dropout=spec.prior_clasp_dropout(captioned=captioned))
     previews = Previews(prompts=prompts, seconds=spec.preview_seconds, steps=spec.preview_steps,
                         folder=env.out / "previews")
     history = History(env.out, enabled=env.dist.is_main)
@@ -74,7 +77,7 @@ def fit_prior(spec: RunSpec, sources: Sources, env: RunEnv, pack: tp.Any, *,
     folder = None
     if not stopped and env.dist.is_main:
         folder = export_prior(spec, pack, trainer, lora=lora, base_hash=base_hash, out=env.out,
-                              log=env.log)
+                              log=env.log, with_autoencoder=with_autoencoder)
     barrier()
     return {**summary, "first_loss": history.first_loss(), "out": str(env.out),
             "pack": str(folder) if folder else None, "stopped": stopped,

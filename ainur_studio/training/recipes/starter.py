@@ -186,7 +186,10 @@ def spec(paths: StarterPaths, stage: str, base: Path | str) -> dict[str, tp.Any]
             "mode": "full", "component": stage, "steps": s.steps, "batch_size": s.batch_size,
             "lr": s.lr, "warmup": s.warmup, "crop_seconds": s.crop_seconds,
             "save_every": s.save_every, "keep_last": 2, "ema_decay": 0.999, "seed": 0,
-            "resume": True, "name": "starter"}
+            "resume": True, "name": "starter",
+            # the corpus teaches the prior its CLASP conditioning, and the stages train the
+            # decoder themselves: none of the fine-tune defaults for a user's recordings
+            "clasp_dropout": None, "decoder": "off"}
 
 
 def train_stage(paths: StarterPaths, stage: str, *, minutes: float, device: str | None,
