@@ -79,10 +79,14 @@ class PriorObjective(nn.Module):
         d.check_training_latents(z.shape[1], z.shape[-1])
         b = z.shape[0]
         cond = self.conditions(batch)
-        drop_t = torch.rand(b, device=z.device) < d.text_dropout
-        drop_c = torch.rand(b, device=z.device) < self.clasp_dropout
-        kwargs = d.branch(cond, drop_text=drop_t, drop_clasp=drop_c)
+        kwargs = d.branch(cond, **self.dropout(b, z.device))
         return {"loss": v_loss(d.predict_v, z, cond=kwargs)}
+
+    def dropout(self, b: int, device: torch.device) -> dict[str, torch.Tensor]:
+        """Per-row condition dropout for `Prior.branch` (text, then CLASP)."""
+        drop_t = torch.rand(b, device=device) < self.prior.text_dropout
+        drop_c = torch.rand(b, device=device) < self.clasp_dropout
+        return {"drop_text": drop_t, "drop_clasp": drop_c}
 
 
 class ClaspVectors:

@@ -10,7 +10,6 @@ import typing as tp
 
 import torch
 
-from ainur_studio.diffusion.denoiser import v_loss
 from ainur_studio.models.prior import Conditions
 from ainur_studio.models.structure_track import GROUPS
 from ainur_studio.training.recipes.prior_objective import PriorObjective
@@ -40,15 +39,12 @@ class StemsObjective(PriorObjective):
                 "structure" (B `Structure`s relative to the bar each crop starts in),
                 "structure_start_s" (B floats) and "parts" [B, S] bool.
         """
+        return super().training_losses(batch)
+
+    def dropout(self, b: int, device: torch.device) -> dict[str, torch.Tensor | None]:
+        """The prior's text and CLASP dropout, then each structure group's."""
+        drops: dict[str, torch.Tensor | None] = dict(super().dropout(b, device))
         d = self.prior
-        z = d.to_prior(batch["latents"].to(d.device))
-        d.check_training_latents(z.shape[1], z.shape[-1])
-        b = z.shape[0]
-        cond = self.conditions(batch)
-        drop_t = torch.rand(b, device=z.device) < d.text_dropout
-        drop_c = torch.rand(b, device=z.device) < self.clasp_dropout
-        drop_s = None
-        if d.structure_track is not None:
-            drop_s = torch.rand(b, len(GROUPS), device=z.device) < d.structure_dropout
-        kwargs = d.branch(cond, drop_text=drop_t, drop_clasp=drop_c, drop_structure=drop_s)
-        return {"loss": v_loss(d.predict_v, z, cond=kwargs)}
+        drops["drop_structure"] = None if d.structure_track is None else (
+            torch.rand(b, len(GROUPS), device=device) < d.structure_dropout)
+        return drops
