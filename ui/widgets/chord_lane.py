@@ -28,6 +28,7 @@ from ainur_studio.structure import NO_CHORD, StructureError, parse_chords
 from ui import theme
 from ui.models.chord_lane import ChordLane
 from ui.models.chord_palette import chords_in_key
+from ui.widgets.inline_edit import show_inline_editor
 from ui.widgets.timeline_geometry import CHORD_H, CHORD_TOP, TimelineGeometry
 
 NEEDS_TEMPO = "Set a tempo in the prompt panel to write chords per bar."
@@ -139,11 +140,7 @@ class ChordRow(QObject):
         editor.setCompleter(QCompleter(chords_in_key(self.key), editor))
         editor.setGeometry(int(rect.left()), int(rect.top()), int(max(rect.width(), 70)),
                            int(CHORD_H))
-        editor.returnPressed.connect(lambda: self.finish_edit(commit=True))
-        editor.installEventFilter(self)
-        editor.show()
-        editor.setFocus()
-        editor.selectAll()
+        show_inline_editor(editor, owner=self, commit=lambda: self.finish_edit(commit=True))
         self._editor, self._editing = editor, bar
         return editor
 

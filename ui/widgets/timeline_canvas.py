@@ -33,6 +33,7 @@ from ui.audio_file import Peaks
 from ui.models.lyric_document import LyricDocument
 from ui.widgets import timeline_paint as paint
 from ui.widgets.chord_lane import NEEDS_TEMPO, ChordRow
+from ui.widgets.inline_edit import show_inline_editor
 from ui.widgets.midi_drop import MidiDropTarget
 from ui.widgets.timeline_geometry import (
     LINE_H,
@@ -353,11 +354,7 @@ class TimelineCanvas(MidiDropTarget, QWidget):
             self.document.lines[index].text) + 24, 160)
         editor = QLineEdit(self.document.lines[index].text, self)
         editor.setGeometry(int(rect.left()), int(rect.top() + 4), int(width), int(LINE_H - 8))
-        editor.returnPressed.connect(lambda: self.finish_edit(commit=True))
-        editor.installEventFilter(self)
-        editor.show()
-        editor.setFocus()
-        editor.selectAll()
+        show_inline_editor(editor, owner=self, commit=lambda: self.finish_edit(commit=True))
         self._editor, self._editing = editor, index
         return editor
 
