@@ -21,6 +21,8 @@ import signal
 import sys
 import typing as tp
 
+from ainur_studio.closeness_report import closeness_lines
+
 MODES = ("lora", "full", "scratch")
 COMPONENTS = ("prior", "clasp", "autoencoder", "decoder")
 
@@ -70,8 +72,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     c = parser.add_argument_group("checkpoints and validation")
     c.add_argument("--save-every", type=int, default=500, help="checkpoint interval (500)")
     c.add_argument("--keep-last", type=int, default=3, help="checkpoints kept (3)")
-    c.add_argument("--preview-every", type=int, default=0,
-                   help="validation + preview clips interval (0 = never)")
+    c.add_argument("--preview-every", type=preview_interval, default="auto",
+                   help="validation + preview clips interval in steps: auto (a quarter of "
+                        "the steps for a LoRA or full fine-tune of the prior, with a share of "
+                        "the recordings held out to measure the previews against; else never), "
+                        "a number, 0 = never")
     c.add_argument("--preview-prompt", action="append", default=[], help="preview prompt (repeat)")
     c.add_argument("--preview-seconds", type=float, default=4.0, help="preview length (4 s)")
     r = parser.add_argument_group("run")
@@ -90,13 +95,31 @@ def spec_from_args(args: argparse.Namespace) -> dict[str, tp.Any]:
             "warmup": args.warmup, "rank": args.rank, "alpha": args.alpha,
             "lora_targets": args.lora_targets, "crop_seconds": args.crop_seconds,
             "save_every": args.save_every, "keep_last": args.keep_last,
-            "preview_every": args.preview_every, "preview_prompts": args.preview_prompt,
+            "preview_every": _preview_every(args), "preview_prompts": args.preview_prompt,
             "preview_seconds": args.preview_seconds, "holdout": args.holdout,
             "ema_decay": args.ema_decay or None, "seed": args.seed, "compile": args.compile,
             "cache_dir": args.cache_dir, "name": args.name, "install": args.install,
             "resume": args.resume, "clasp_dropout": args.clasp_dropout,
             "decoder": args.decoder, "decoder_steps": args.decoder_steps,
             "decoder_crop_seconds": args.decoder_crop_seconds}
+
+
+def preview_interval(text: str) -> str | int:
+    if text == "auto":
+        return text
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected 'auto' or a number of steps, got {text!r}")\
+            from None
+
+
+def _preview_every(args: argparse.Namespace) -> int:
+    """`--preview-every`, with "auto" resolved for this run."""
+    if args.preview_every != "auto":
+        return int(args.preview_every)
+    fine_tune = args.component == "prior" and args.mode in ("lora", "full")
+    return args.steps // 4 if fine_tune else 0
 
 
 def clock(seconds: float) -> str:
@@ -121,20 +144,27 @@ class ProgressBar:
 
     def report(self, step: int, total: int, *, stage: str = "", message: str = "",
                **data: tp.Any) -> None:
-        if not self.enabled or stage != "train":
+        if stage == "plan":
+            self.log(message)
             return
-        total = max(int(total), 1)
-        done = self.width * step // total
-        line = (f"\r[{'#' * done}{'.' * (self.width - done)}] {step}/{total} "
-                f"loss {data['loss']:.4f} lr {data['lr']:.2e} "
-                f"{data['samples_per_s']:.1f} samples/s ETA {clock(data.get('eta') or 0.0)}")
-        sys.stderr.write(line)
-        sys.stderr.flush()
-        self.drawn = True
-        if data.get("event") == "validation":
+        if stage != "train":
+            return
+        if self.enabled:
+            total = max(int(total), 1)
+            done = self.width * step // total
+            line = (f"\r[{'#' * done}{'.' * (self.width - done)}] {step}/{total} "
+                    f"loss {data['loss']:.4f} lr {data['lr']:.2e} "
+                    f"{data['samples_per_s']:.1f} samples/s ETA {clock(data.get('eta') or 0.0)}")
+            sys.stderr.write(line)
+            sys.stderr.flush()
+            self.drawn = True
+        if data.get("event") == "validation":  # status lines: printed with --quiet too
             for path in data.get("previews") or []:
                 self.log(f"preview: {path}")
-            self.log(f"validation at step {step}: {json.dumps(data.get('validation'))}")
+            validation = data.get("validation") or {}
+            self.log(f"validation at step {step}: {json.dumps(validation)}")
+            for line in closeness_lines(validation):
+                self.log(f"  closeness to your held-out recordings, {line}")
 
     def log(self, text: str) -> None:
         if self.drawn:

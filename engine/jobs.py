@@ -145,7 +145,10 @@ def training_progress(step: int, total: int, data: tp.Mapping[str, tp.Any],
             "loss": _float(data.get("loss")), "lr": _float(data.get("lr")),
             "samples_per_s": _float(data.get("samples_per_s")),
             "eta": None if _float(eta) is None else round(float(eta), 3),
-            "previews": [str(p) for p in data.get("previews", []) or []]}
+            "previews": [str(p) for p in data.get("previews", []) or []],
+            "event": str(data.get("event") or "step"),
+            "validation": {str(k): float(v) for k, v in (data.get("validation") or {}).items()
+                           if _float(v) is not None}}
 
 
 def _float(value: tp.Any) -> float | None:

@@ -39,9 +39,9 @@ import numpy as np
 from ainur_studio.fileio import atomic_write_bytes, fsync_dir
 from ainur_studio.midi_io import write_notes
 from ainur_studio.structure import STEM_ROLES
+from ainur_studio.take_reader import MIX, SIDECAR, midi_grid, relocate
 from ainur_studio.types import GenerationRequest, Take, TakePart
 from engine.loudness import MAX_GAIN_DB, LoudnessReport, integrated_loudness, true_peak
-from ainur_studio.take_reader import MIX, SIDECAR, midi_grid, relocate
 from engine.takes import (
     FORMATS,
     MAX_CLASHES,

@@ -15,7 +15,7 @@ UI_ALLOWED_CORE = ("ainur_studio", "ainur_studio.types", "ainur_studio.lyrics",
                    "ainur_studio.project", "ainur_studio.descriptor", "ainur_studio.fileio",
                    "ainur_studio.errors", "ainur_studio.limits", "ainur_studio.structure",
                    "ainur_studio.midi_io", "ainur_studio.chord_estimate",
-                   "ainur_studio.take_reader")
+                   "ainur_studio.take_reader", "ainur_studio.closeness_report")
 UI_ALLOWED_ENGINE = ("engine", "engine.protocol", "engine.client")
 # The one lazy reach from the command line into the UI: `ainur-studio gui` opens the app.
 COMMANDS_UI_ENTRY = ("commands.gui", "ui.app")

@@ -89,17 +89,30 @@ def closeness(takes: tp.Sequence[torch.Tensor], held_out: tp.Sequence[torch.Tens
     """Mean distance from each take (and each `base` take) to the centroid of `held_out`, with
     the `train` recordings' distance as the floor; every dimension is divided by its spread
     over all the clips, so that no band or feature dominates."""
-    e_take, e_held, e_train = embed(takes), embed(held_out), embed(train)
-    reference = torch.cat([e_held, e_train, e_take] + ([embed(base)] if base else []))
-    scale = reference.std(dim=0).clamp_min(1e-6)
+    return closeness_of(embed(takes), embed(held_out), embed(train),
+                        embed(base) if base else None, space=embed.name)
+
+
+def closeness_of(e_take: torch.Tensor, e_held: torch.Tensor, e_train: torch.Tensor,
+                 e_base: torch.Tensor | None, *, space: str,
+                 scale: torch.Tensor | None = None) -> Closeness:
+    """`closeness` on embeddings already made (a run embeds its recordings once); `scale`
+    fixes the per-dimension spread (a run measures against the recordings and the base
+    pack's takes only, so that its figures compare from one validation to the next)."""
+    if scale is None:
+        scale = spread([e_held, e_train, e_take] + ([e_base] if e_base is not None else []))
+    centre = (e_held / scale).mean(dim=0)
 
     def dist(points: torch.Tensor) -> float:
-        centre = (e_held / scale).mean(dim=0)
         return float(((points / scale) - centre).norm(dim=-1).mean())
 
-    base_d = dist(embed(base)) if base else None
-    return Closeness(embed.name, dist(e_take), base_d, dist(e_train),
-                     memorised(e_take / scale, e_train / scale, e_held / scale))
+    return Closeness(space, dist(e_take), dist(e_base) if e_base is not None else None,
+                     dist(e_train), memorised(e_take / scale, e_train / scale, e_held / scale))
+
+
+def spread(embeddings: tp.Sequence[torch.Tensor]) -> torch.Tensor:
+    """Each dimension's standard deviation over all the clips (the distances' units)."""
+    return torch.cat(list(embeddings)).std(dim=0).clamp_min(1e-6)
 
 
 def memorised(takes: torch.Tensor, train: torch.Tensor, held: torch.Tensor) -> bool:

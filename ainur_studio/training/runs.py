@@ -8,7 +8,7 @@ import contextlib
 import json
 import math
 import typing as tp
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
@@ -31,10 +31,19 @@ class RunEnv:
     dist: DistInfo
     precision: str = "auto"
     progress: Progress = SILENT
+    plan: list[str] = field(default_factory=list)
 
     def log(self, message: str) -> None:
         if self.dist.is_main:
             self.progress.log(message)
+
+    def choice(self, message: str) -> None:
+        """A choice the run made and its reason ("decoder: ...: adapting"): kept in `plan`
+        for the summary and reported as a "plan" stage line, which the Training page shows
+        beside the dataset report and `train` prints."""
+        if self.dist.is_main:
+            self.plan.append(message)
+            self.progress.report(0, 0, stage="plan", message=message)
 
 
 class History:

@@ -74,7 +74,7 @@ def test_lora_finetune_end_to_end(clips, tmp_path, one_thread):
     result = train(spec(clips, out, steps=40, batch_size=4, preview_every=40,
                         preview_seconds=1.0, preview_prompts=["tone 1, warm synth pad"],
                         holdout=0.2),
-                   progress=Callbacks(report=lambda info: info["event"] == "step"
+                   progress=Callbacks(report=lambda info: info.get("event") == "step"
                                       and losses.append(info["loss"])))
     assert {s["path"]: s["reason"] for s in result["skipped"]} == BROKEN
     assert result["steps"] == 40 and not result["stopped"]
@@ -112,7 +112,8 @@ def test_stop_request_checkpoints_and_resume_finishes(clips, tmp_path, one_threa
     out = tmp_path / "run"
     seen: list[int] = []
     result = train(spec(clips, out, steps=6, save_every=0),
-                   progress=Callbacks(report=lambda i: seen.append(i["step"]),
+                   progress=Callbacks(report=lambda i: i["stage"] == "train"
+                                      and seen.append(i["step"]),
                                       should_stop=lambda: len(seen) >= 3))
     assert result["stopped"] and result["steps"] == 3 and result["pack"] is None
     assert (out / "checkpoints" / "step-00000003" / "state.json").is_file()

@@ -101,10 +101,11 @@ def test_lora_run_adapts_the_decoder_and_its_pack_carries_it(clips, tmp_path, on
     from ainur_studio.training.export import load_any_pack
 
     monkeypatch.setattr(prior_decoder, "GAP", 0.0)  # any distance is far
-    logs: list[str] = []
-    result = train(_run(clips, tmp_path / "run"), progress=Callbacks(log=logs.append))
+    plan: list[str] = []
+    result = train(_run(clips, tmp_path / "run"), progress=Callbacks(
+        report=lambda i: i["stage"] == "plan" and plan.append(i["message"])))
     assert result["decoder"]["decision"]["adapt"] and result["decoder"]["steps"] == 2
-    assert any(line.startswith("decoder: reconstructions at ") for line in logs)
+    assert plan[0].startswith("decoder: reconstructions at ") and plan == result["plan"]
     assert (tmp_path / "run" / "decoder" / "checkpoints").is_dir()
     folder = Path(result["pack"])
     meta = json.loads((folder / "pack.json").read_text())
@@ -154,7 +155,8 @@ def test_a_stopped_decoder_stage_resumes_and_the_run_finishes(clips, tmp_path, o
     out = tmp_path / "run"
     seen: list[int] = []
     first = train(_run(clips, out, decoder="on", decoder_steps=4, save_every=2),
-                  progress=Callbacks(report=lambda i: seen.append(i["step"]),
+                  progress=Callbacks(report=lambda i: i["stage"] == "train"
+                                     and seen.append(i["step"]),
                                      should_stop=lambda: len(seen) >= 2))
     assert first["stopped"] and first["pack"] is None and first["decoder"]["stopped"]
     assert (out / "decoder" / "checkpoints" / "step-00000002").is_dir()
@@ -181,7 +183,11 @@ def test_the_command_line_defaults_are_the_measured_ones():
     assert (run.decoder, run.decoder_steps, run.decoder_crop_seconds) == ("auto", 300, 2.0)
     assert run.prior_clasp_dropout(captioned=True) == 1.0
     assert run.prior_clasp_dropout(captioned=False) is None
-    assert RunSpec.from_dict({"data": "d"}).to_dict() == run.to_dict() | {"data": "d"}
+    # the command previews a quarter of the run (measured against held-out recordings); a
+    # spec (the engine's `train` job) previews only when it asks to
+    assert run.preview_every == 150
+    assert RunSpec.from_dict({"data": "d"}).to_dict() == run.to_dict() | {"data": "d",
+                                                                          "preview_every": 0}
     scratch = RunSpec.from_dict({"data": "d", "mode": "scratch", "config": "small"})
     assert scratch.prior_clasp_dropout(captioned=True) is None  # the prior's own
     args = parser.parse_args(["--data", "songs", "--clasp-dropout", "0.5", "--decoder", "off"])

@@ -14,6 +14,7 @@ import pytest
 import soundfile as sf
 
 from ainur_studio.midi_io import read_notes, write_notes
+from ainur_studio.take_reader import TakeReadError, read_take
 from ainur_studio.types import (
     GenerationRequest,
     LyricLine,
@@ -24,7 +25,6 @@ from ainur_studio.types import (
 )
 from engine import take_folder as tf
 from engine.loudness import integrated_loudness, true_peak
-from ainur_studio.take_reader import TakeReadError, read_take
 from engine.takes import STALE_PART_S, TakeOptions, write_take
 
 SR = 48_000

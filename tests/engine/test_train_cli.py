@@ -65,6 +65,31 @@ def test_short_lora_run_prints_progress_and_summary(clips, tmp_path, capsys):
     assert json.loads(capsys.readouterr().out)["steps"] == 4
 
 
+def test_previews_default_to_a_quarter_of_a_fine_tune_and_never_elsewhere(clips):
+    assert cli.spec_from_args(_args("--data", str(clips)))["preview_every"] == 150
+    assert cli.spec_from_args(_args("--data", str(clips), "--steps", "3"))["preview_every"] == 0
+    scratch = _args("--data", str(clips), "--mode", "scratch", "--component", "clasp")
+    assert cli.spec_from_args(scratch)["preview_every"] == 0
+    assert cli.spec_from_args(_args("--data", str(clips), "--preview-every", "7")
+                              )["preview_every"] == 7
+    with pytest.raises(SystemExit):
+        _args("--data", str(clips), "--preview-every", "often")
+
+
+def test_a_run_prints_its_plan_and_how_close_its_previews_get(clips, tmp_path, capsys):
+    args = _args("--data", str(clips), "--base", "debug-mix", "--steps", "2", "--batch-size", "2",
+                 "--crop-seconds", "1", "--save-every", "0", "--out", str(tmp_path / "run"),
+                 "--decoder", "off", "--preview-every", "2", "--preview-seconds", "1",
+                 "--quiet")
+    assert cli.run(args) == 0
+    err = capsys.readouterr().err
+    assert "decoder: not adapted (lora prior, decoder 'off')" in err
+    assert "previews: every 2 steps for 1 training caption(s), each measured against 1 " in err
+    assert "prior: LoRA rank 16 on attention and conv layers (" in err
+    assert "closeness to your held-out recordings, log-mel: previews " in err
+    assert "closeness to your held-out recordings, CLASP audio: previews " in err
+
+
 def test_engine_train_job_reports_progress_and_stops_with_a_checkpoint(clips, tmp_path):
     from engine.devices import DeviceChoice
     from engine.handlers import Runtime

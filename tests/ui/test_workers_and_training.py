@@ -72,3 +72,39 @@ def test_training_page_plots_loss_and_lists_previews(qtbot, tmp_path):
     assert stop.args == ["j-9"]
     page.on_event(Event("job_done", {"status": "succeeded"}, job="j-9"))
     assert page.start.isEnabled() and page.job_id == ""
+
+
+def test_training_page_shows_the_plan_and_how_close_the_previews_get(qtbot, tmp_path):
+    page = TrainingPage()
+    qtbot.addWidget(page)
+    sent: list[dict] = []
+    page.train_requested.connect(sent.append)
+    page.folder.setText(str(tmp_path))
+    page.start.click()
+    assert sent[0]["preview_every"] == 150
+    page.training_started("j-1")
+    page.on_event(Event("progress", {"step": 0, "total": 0, "stage": "plan",
+                                     "message": "decoder: reconstructions at 26.7 against 7.1 "
+                                                "between the recordings: adapting"}, job="j-1"))
+    page.on_event(Event("progress", {"stage": "plan", "message": "elsewhere"}, job="other"))
+    assert page.plan_label.isVisibleTo(page)
+    assert page.plan_label.text() == ("This run:\n• decoder: reconstructions at 26.7 against "
+                                      "7.1 between the recordings: adapting")
+    figures = {"closeness log-mel": 14.2, "closeness log-mel base": 26.1,
+               "closeness log-mel floor": 7.0, "closeness log-mel ratio": 0.544,
+               "verbatim": 0.0}
+    page.on_event(Event("training_progress", {"step": 150, "total": 600, "loss": 0.5,
+                                              "event": "validation", "validation": figures},
+                        job="j-1"))
+    assert "Closeness at step 150" in page.closeness.figures.text()
+    assert "0.54 of the base pack's distance" in page.closeness.figures.text()
+    assert not page.closeness.warning.isVisibleTo(page)
+    page.on_event(Event("training_progress", {"step": 300, "total": 600, "loss": 0.4,
+                                              "event": "validation",
+                                              "validation": {**figures, "verbatim": 1.0}},
+                        job="j-1"))
+    assert page.closeness.warning.isVisibleTo(page)
+    assert "memorise" in page.closeness.warning.text()
+    page.on_event(Event("job_done", {"status": "succeeded"}, job="j-1"))
+    page.start.click()  # a new run starts with a clean slate
+    assert not page.plan_label.isVisibleTo(page) and not page.closeness.warning.isVisibleTo(page)

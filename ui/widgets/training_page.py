@@ -1,6 +1,7 @@
 """The training page (created the first time it is shown): pick a folder of recordings, read
-the dataset report, set the parameters, start / stop / resume, watch the loss and listen to
-preview clips as the engine renders them."""
+the dataset report and, once a run starts, what it adapts and why, set the parameters,
+start / stop / resume, watch the loss, listen to preview clips as the engine renders them and
+see how close they come to the held-out recordings."""
 
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ from ui.dialog_folders import start_folder
 from ui.models.packs import exported_pack_name
 from ui.widgets.loss_plot import LossPlot
 from ui.widgets.task_inputs import spin_box
+from ui.widgets.training_closeness import ClosenessView
 from ui.workers import GeneratorWorker, start_worker
 
 
@@ -61,6 +63,18 @@ class TrainingPage(QWidget):
         self.rank = QSpinBox()
         self.rank.setRange(1, 256)
         self.rank.setValue(16)
+        self.preview_every = QSpinBox()
+        self.preview_every.setRange(0, 1_000_000)
+        self.preview_every.setValue(150)
+        self.preview_every.setSpecialValueText("never")
+        self.preview_every.setToolTip("Render previews of your captions every so many steps and "
+                                      "measure how close they come to recordings held out from "
+                                      "training (0 = never: nothing is held out)")
+        self.plan_label = QLabel("")
+        self.plan_label.setObjectName("hint")
+        self.plan_label.setWordWrap(True)
+        self.plan_label.hide()
+        self.closeness = ClosenessView()
         self.install = QCheckBox("Install in the Model list when done")
         self.install.setChecked(True)
         self.install.setToolTip("Copy the finished pack into your models folder, so the "
@@ -84,6 +98,7 @@ class TrainingPage(QWidget):
         data_layout = QVBoxLayout(data)
         data_layout.addLayout(row)
         data_layout.addWidget(self.report_label)
+        data_layout.addWidget(self.plan_label)
         params = QGroupBox("Parameters")
         form = QFormLayout(params)
         form.addRow("Train", self.component)
@@ -91,6 +106,7 @@ class TrainingPage(QWidget):
         form.addRow("Learning rate", self.learning_rate)
         form.addRow("Batch", self.batch)
         form.addRow("LoRA rank", self.rank)
+        form.addRow("Previews every", self.preview_every)
         form.addRow(self.install)
         buttons = QHBoxLayout()
         for button in (self.start, self.resume, self.stop):
@@ -111,6 +127,7 @@ class TrainingPage(QWidget):
         previews = QVBoxLayout()
         previews.addWidget(QLabel("Previews (double-click to play)"))
         previews.addWidget(self.previews, 1)
+        previews.addWidget(self.closeness)
         live_layout.addLayout(previews, 1)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
@@ -150,6 +167,7 @@ class TrainingPage(QWidget):
         return {"data_dir": self.folder.text(), "component": self.component.currentText(),
                 "steps": self.steps.value(), "learning_rate": self.learning_rate.value(),
                 "batch_size": self.batch.value(), "lora_rank": self.rank.value(),
+                "preview_every": self.preview_every.value(),
                 "install": self.install.isChecked(), "resume": resume}
 
     def request_training(self, *, resume: bool) -> None:
@@ -157,6 +175,9 @@ class TrainingPage(QWidget):
             self.report_label.setText("Pick a folder of recordings first.")
             return
         self.plot.clear()
+        self.closeness.clear()
+        self.plan_label.clear()
+        self.plan_label.hide()
         self.train_requested.emit(self.spec(resume=resume))
 
     def training_started(self, job_id: str) -> None:
@@ -176,6 +197,11 @@ class TrainingPage(QWidget):
                                      + (f" · {int(eta) // 60} min left" if eta else ""))
             for path in data.get("previews", []) or []:
                 self._add_preview(str(path))
+            if data.get("event") == "validation":
+                self.closeness.show_validation(int(data.get("step", 0)),
+                                               data.get("validation") or {})
+        elif event.event == EventName.PROGRESS.value and event.data.get("stage") == "plan":
+            self._add_choice(str(event.data.get("message", "")))
         elif event.event in (EventName.JOB_DONE.value, EventName.JOB_FAILED.value,
                              EventName.CANCELLED.value):
             self.state_label.setText(self._ended_text(event))
@@ -189,6 +215,12 @@ class TrainingPage(QWidget):
         if name:
             return f"done · pack {name!r} in {event.data.get('pack')}"
         return str(event.data.get("message") or event.data.get("status", event.event))
+
+    def _add_choice(self, line: str) -> None:
+        """A choice the run made and why (the engine's "plan" lines), under the report."""
+        text = self.plan_label.text() or "This run:"
+        self.plan_label.setText(f"{text}\n• {line}")
+        self.plan_label.show()
 
     def _add_preview(self, path: str) -> None:
         if self.previews.findItems(Path(path).name, Qt.MatchFlag.MatchExactly):

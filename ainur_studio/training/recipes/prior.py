@@ -19,6 +19,7 @@ from ainur_studio.training.distributed import barrier
 from ainur_studio.training.lookup_packs import features_for, load_base_pack
 from ainur_studio.training.recipes.module import resolve_config
 from ainur_studio.training.recipes.prior_cache import precache
+from ainur_studio.training.recipes.prior_closeness import closeness_probe
 from ainur_studio.training.recipes.prior_decoder import adapt_decoder
 from ainur_studio.training.recipes.prior_fit import fit_prior, wanted_frames
 from ainur_studio.training.recipes.prior_objective import ClaspVectors, PriorObjective
@@ -31,6 +32,7 @@ def run(spec: RunSpec, sources: Sources, env: RunEnv) -> dict[str, tp.Any]:
     """Train the prior as `spec` says; see the module docstring."""
     pack = load_base(spec, env.dist.device, features_for(spec, sources))
     _check_mix_data(pack, spec)
+    base_autoencoder = pack.autoencoder  # the base pack's previews decode with it
     decoder = adapt_decoder(spec, sources, pack, env)
     if decoder["stopped"]:
         return {"steps": 0, "stopped": True, "pack": None, "out": str(env.out),
@@ -39,10 +41,12 @@ def run(spec: RunSpec, sources: Sources, env: RunEnv) -> dict[str, tp.Any]:
     train_items, held = _encode(spec, sources, pack, env)
     train_set, held_set = _datasets(spec, pack, train_items, held)
     prompts = spec.preview_prompts or [it.prompt or "music" for it in (held or train_items)[:2]]
+    probe = closeness_probe(spec, pack, env, train=train_items, held=held, prompts=prompts,
+                            base_autoencoder=base_autoencoder)
     summary = fit_prior(spec, sources, env, pack, objective_cls=PriorObjective,
                         train_set=train_set, held_set=held_set, prompts=prompts,
                         what="recordings", captioned=_captioned(sources, train_items),
-                        with_autoencoder=decoder["decision"]["adapt"])
+                        with_autoencoder=decoder["decision"]["adapt"], probe=probe)
     return {**summary, "decoder": decoder}
 
 

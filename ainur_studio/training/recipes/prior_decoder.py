@@ -127,7 +127,7 @@ def adapt_decoder(spec: RunSpec, sources: Sources, pack: tp.Any, env: RunEnv
     """
     folder = env.out / STAGE
     decision = _decision(spec, sources, pack, folder, env)
-    env.log(decision.message())
+    env.choice(decision.message())
     if not decision.adapt:
         return {"decision": decision.to_dict(), "stopped": False}
     finished = folder / "pack"

@@ -35,7 +35,8 @@ def wanted_frames(spec: RunSpec, prior: tp.Any) -> int:
 def fit_prior(spec: RunSpec, sources: Sources, env: RunEnv, pack: tp.Any, *,
               objective_cls: type[PriorObjective], train_set: LatentCropDataset,
               held_set: LatentCropDataset | None, prompts: list[str], what: str,
-              captioned: bool = False, with_autoencoder: bool = False) -> dict[str, tp.Any]:
+              captioned: bool = False, with_autoencoder: bool = False,
+              probe: tp.Any | None = None) -> dict[str, tp.Any]:
     """Train `pack`'s prior with `objective_cls` on the crops and export it; the run's summary.
 
     Args:
@@ -43,12 +44,14 @@ def fit_prior(spec: RunSpec, sources: Sources, env: RunEnv, pack: tp.Any, *,
         what: what the training items are, for the log ("recordings", "clips of 5 stems").
         captioned: the items are captioned recordings (`RunSpec.prior_clasp_dropout`).
         with_autoencoder: the pack's autoencoder was fine-tuned: a LoRA pack carries it.
+        probe: a `prior_closeness.ClosenessProbe`: validations measure the previews with it.
     """
     base_hash = pack.hash
     lora = prepare_prior(pack.prior, mode=spec.mode, rank=spec.rank, alpha=spec.alpha,
                          target_kinds=spec.lora_targets, seed=spec.seed)
-    objective = objective_cls(pack.prior,
-                              clasp_dropout=spec.prior_clasp_dropout(captioned=captioned))
+    dropout = spec.prior_clasp_dropout(captioned=captioned)
+    objective = objective_cls(pack.prior, clasp_dropout=dropout)
+    _report_choices(spec, env, objective, dropout=dropout, captioned=captioned, clasp=pack.clasp)
     previews = Previews(prompts=prompts, seconds=spec.preview_seconds, steps=spec.preview_steps,
                         folder=env.out / "previews")
     history = History(env.out, enabled=env.dist.is_main)
@@ -67,7 +70,8 @@ def fit_prior(spec: RunSpec, sources: Sources, env: RunEnv, pack: tp.Any, *,
                           validate_fn=make_validate_fn(objective=objective, pack=pack,
                                                        held_out=held_set, previews=previews,
                                                        device=env.dist.device,
-                                                       step_of=lambda: trainer.step))
+                                                       step_of=lambda: trainer.step,
+                                                       probe=probe, log=env.log))
         attach_reporting(trainer, history=history, progress=env.progress,
                          previews=lambda: list(previews.written))
         resume_or_start(trainer, resume=spec.resume, history=history, log=env.log)
@@ -83,7 +87,29 @@ def fit_prior(spec: RunSpec, sources: Sources, env: RunEnv, pack: tp.Any, *,
             "pack": str(folder) if folder else None, "stopped": stopped,
             "batch_size": trainer.config.batch_size, "previews": list(previews.written),
             "skipped": sources.skipped(),
-            "trainable_parameters": count_trainable(objective)[0]}
+            "trainable_parameters": count_trainable(objective)[0], "plan": list(env.plan)}
+
+
+def _report_choices(spec: RunSpec, env: RunEnv, objective: PriorObjective, *,
+                    dropout: float | None, captioned: bool, clasp: tp.Any | None) -> None:
+    """What this run adapts and why, for the plan (the decoder's line comes before)."""
+    trainable = count_trainable(objective)[0]
+    if spec.mode == "lora":
+        env.choice(f"prior: LoRA rank {spec.rank} on {' and '.join(spec.lora_targets)} layers "
+                   f"({trainable:,} trainable parameters; the base weights stay as they are)")
+    else:
+        how = "full fine-tune" if spec.mode == "full" else "trained from a fresh start"
+        env.choice(f"prior: {how} ({trainable:,} trainable parameters)")
+    if dropout == 1.0 and captioned:
+        env.choice("conditioning: trained without the CLASP audio vector (captioned recordings:"
+                   " a prompt alone reaches the prior through its text, so it learns that way)")
+    elif dropout is not None:
+        env.choice(f"conditioning: the CLASP vector is left out of {dropout:.0%} of the crops")
+    else:
+        env.choice("conditioning: the prior's own CLASP dropout (the data are a corpus)")
+    if clasp is not None:
+        env.choice("CLASP: kept as the base pack's (this run adapts the prior and, when needed,"
+                   " the decoder)")
 
 
 def _probe(objective: PriorObjective, dataset: LatentCropDataset) -> tp.Callable[[int], None]:

@@ -46,8 +46,9 @@ def held_out_loss(objective: tp.Any, dataset: LatentCropDataset, *, batch_size: 
 
 
 def render_previews(pack: tp.Any, previews: Previews, *, step: int,
-                    device: torch.device | str) -> list[str]:
-    """Generate one clip per preview prompt with fixed seeds; returns the WAV paths."""
+                    device: torch.device | str, prefix: str = "") -> list[str]:
+    """Generate one clip per preview prompt with fixed seeds; returns the WAV paths
+    (`step-<step>-<i>.wav`, or `<prefix>-<i>.wav`)."""
     from ainur_studio.audio.io import audio_write
     from ainur_studio.inference.generate import generate
     from ainur_studio.types import GenerationRequest
@@ -59,7 +60,8 @@ def render_previews(pack: tp.Any, previews: Previews, *, step: int,
             request = GenerationRequest(prompt=prompt, duration_s=previews.seconds, seed=i,
                                         steps=steps, model=pack.name)
             result = generate(request, pack, device=device)
-            path = previews.folder / f"step-{step:08d}-{i}.wav"
+            name = f"{prefix}-{i}" if prefix else f"step-{step:08d}-{i}"
+            path = previews.folder / f"{name}.wav"
             paths.append(str(audio_write(path, result.audio[0], result.sample_rate)))
     previews.written = paths
     return paths
@@ -84,15 +86,27 @@ def clasp_retrieval(clasp: tp.Any, items: tp.Sequence[tp.Any]) -> dict[str, floa
 
 def make_validate_fn(*, objective: tp.Any, pack: tp.Any, held_out: LatentCropDataset | None,
                      previews: Previews | None, device: torch.device,
-                     step_of: tp.Callable[[], int]) -> tp.Callable[[tp.Any], dict[str, float]]:
-    """The trainer's `validate_fn`: returns the metrics; preview paths land in `previews`."""
+                     step_of: tp.Callable[[], int], probe: tp.Any | None = None,
+                     log: tp.Callable[[str], None] = lambda _m: None
+                     ) -> tp.Callable[[tp.Any], dict[str, float]]:
+    """The trainer's `validate_fn`: returns the metrics; preview paths land in `previews`.
+    With a `prior_closeness.ClosenessProbe` the previews are also placed against the held-out
+    recordings (and a warning is logged when one sits on a training recording)."""
     def validate(_model: tp.Any) -> dict[str, float]:
         metrics: dict[str, float] = {}
         if held_out is not None and len(held_out):
             metrics["held_out_loss"] = held_out_loss(objective, held_out)
             metrics.update(clasp_retrieval(pack.clasp, held_out.items))
         if previews is not None and previews.prompts:
-            render_previews(pack, previews, step=step_of(), device=device)
+            paths = render_previews(pack, previews, step=step_of(), device=device)
+            if probe is not None:
+                from ainur_studio.audio.io import audio_read
+                from ainur_studio.training.recipes import prior_closeness
+
+                found = prior_closeness.metrics(probe.measure([audio_read(p) for p in paths]))
+                metrics.update(found)
+                if found.get("verbatim"):
+                    log(prior_closeness.verbatim_warning(step_of()))
         return metrics
 
     return validate
