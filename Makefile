@@ -35,6 +35,8 @@ bench: $(VENV)/.installed
 	$(PY) scripts/bench.py --out build/bench.json
 	$(PY) scripts/bench_autoencoder.py --out build/bench-autoencoder.json
 	$(PY) scripts/bench_first_take.py --out build/bench-first-take.json
+	$(PY) scripts/bench_lengths.py --out build/bench-lengths.json
+	$(PY) scripts/bench_schedules.py --out build/bench-schedules.json
 
 bench-training: $(VENV)/.installed
 	$(PY) scripts/bench_training.py --recipe pack_small --batch 1 2 4 --steps 6 --threads 2

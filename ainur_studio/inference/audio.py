@@ -11,6 +11,7 @@ import torch
 from ainur_studio.audio.io import AudioReadError, audio_read
 from ainur_studio.inference.context import RunContext
 from ainur_studio.inference.errors import GenerationError
+from ainur_studio.inference.windows import pass_frames
 
 DECODE_MARGIN_FRAMES = 16  # context decoded beyond a patch so its edges are clean
 
@@ -41,7 +42,7 @@ def encode(ctx: RunContext, wav: torch.Tensor) -> torch.Tensor:
 def decode(ctx: RunContext, z: torch.Tensor, samples: int) -> torch.Tensor:
     """[B, C, L] latents in the prior's space -> [B, 2, samples] on the CPU; long latents
     decode in overlapping chunks."""
-    ae, window = ctx.pack.autoencoder, ctx.model.max_frames
+    ae, window = ctx.pack.autoencoder, pass_frames(ctx.model)
     z = ctx.model.from_prior(z)
     ctx.check_cancelled()
     with ctx.stage("decode"), torch.inference_mode():

@@ -27,7 +27,7 @@ from ainur_studio.inference.sources import (
     track_latent,
 )
 from ainur_studio.inference.tasks import Job, Outputs, crossfade_samples, edited_outputs
-from ainur_studio.inference.windows import extend_latents, plan_passes
+from ainur_studio.inference.windows import extend_latents, pass_frames, plan_passes
 from ainur_studio.types import GenerationRequest
 
 MAX_SOURCE_FRAMES = 1 << 16  # ~23 minutes at 46.875 frames/s
@@ -42,9 +42,9 @@ def region_frames(ctx: RunContext, request: GenerationRequest, samples: int) -> 
         raise GenerationError("bad_region", f"repaint region {a:g}-{b:g} s must satisfy "
                                             f"0 <= start < end <= {length:.2f} s (the source)")
     f0, f1 = math.floor(a * sr / ratio), min(math.ceil(b * sr / ratio), -(-samples // ratio))
-    if f1 - f0 > ctx.model.max_frames:
+    if f1 - f0 > pass_frames(ctx.model):
         raise GenerationError("bad_region", f"the region lasts {b - a:.1f} s, longer than one "
-                              f"window ({ctx.model.max_frames * ratio / sr:.1f} s); repaint it in "
+                              f"window ({pass_frames(ctx.model) * ratio / sr:.1f} s); repaint it in "
                               "parts")
     return f0, f1
 
@@ -54,7 +54,7 @@ def repaint_latents(ctx: RunContext, z: torch.Tensor, job: Job, seeds: list[int]
     """z [1, C, L] with frames [f0, f1) regenerated for each seed -> [B, C, L]; channels
     where `keep` [1, C, 1] is True are kept everywhere."""
     model, length = ctx.model, z.shape[-1]
-    window = min(length, model.max_frames)
+    window = min(length, pass_frames(model))
     w0 = min(max(0, (f0 + f1) // 2 - window // 2), length - window)
     w0 = min(w0, f0)
     known = z[..., w0: w0 + window].expand(len(seeds), -1, -1)

@@ -36,6 +36,7 @@ from ainur_studio.inference.tasks import (
     run_new,
     run_variation,
 )
+from ainur_studio.inference.windows import pass_frames
 from ainur_studio.limits import LIMITS, MIN_AUDIO_SECONDS, check_request
 from ainur_studio.progress import SILENT, Progress
 from ainur_studio.structure import bars_samples
@@ -150,7 +151,7 @@ def _prompt(text: str, fields: PromptFields) -> str:
 def _duration(ctx: RunContext, request: GenerationRequest, task: Task) -> tuple[int, int]:
     """(samples, latent frames) of the requested duration, checked against the pack."""
     sr, ratio = ctx.pack.sample_rate, ctx.pack.autoencoder.downsampling_ratio
-    window_s = ctx.model.max_frames * ratio / sr
+    window_s = pass_frames(ctx.model) * ratio / sr
     limit = MAX_LONG_SECONDS if task in (Task.NEW, Task.BEST_OF) else window_s
     st = request.structure
     if st.bars is not None and st.bpm is not None:

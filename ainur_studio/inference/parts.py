@@ -22,6 +22,7 @@ from ainur_studio.inference.sources import (
     stem_source,
 )
 from ainur_studio.inference.tasks import Job, Outputs, edited_outputs
+from ainur_studio.inference.windows import pass_frames
 from ainur_studio.types import GenerationRequest
 
 
@@ -29,7 +30,7 @@ def run_add_parts(ctx: RunContext, request: GenerationRequest, job: Job) -> Outp
     """Generate the asked-for parts of a prior with stems around the given ones (one window
     long at most)."""
     model = ctx.model
-    src = stem_source(ctx, request, max_frames=model.max_frames, edit=request.structure.parts)
+    src = stem_source(ctx, request, max_frames=pass_frames(model), edit=request.structure.parts)
     seeds = [request.seed + i for i in range(max(1, request.variations))]
     z = encode_source(ctx, src)
     n = z.shape[-1]

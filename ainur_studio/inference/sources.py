@@ -17,6 +17,7 @@ import torch
 from ainur_studio.inference.audio import decode, decode_parts, encode, read_audio
 from ainur_studio.inference.context import RunContext
 from ainur_studio.inference.errors import GenerationError
+from ainur_studio.inference.windows import pass_frames
 from ainur_studio.models.stems import mix_stems
 from ainur_studio.structure import STEM_ROLES
 from ainur_studio.types import GenerationRequest, Structure
@@ -147,7 +148,7 @@ def source_audio(ctx: RunContext, request: GenerationRequest, *, max_frames: int
     """The source take [2, T]; at most one window long unless `max_frames` says otherwise."""
     src = read_audio(request.inputs.source_audio, sample_rate=ctx.pack.sample_rate,
                      what="source audio", code="source_unreadable", min_seconds=0.1)
-    limit = max_frames or ctx.model.max_frames
+    limit = max_frames or pass_frames(ctx.model)
     frames = ctx.pack.autoencoder.latent_frames(src.shape[-1])
     if frames > limit:
         seconds = limit * ctx.pack.autoencoder.downsampling_ratio / ctx.pack.sample_rate
@@ -162,6 +163,6 @@ def read_source(ctx: RunContext, request: GenerationRequest, *, max_frames: int 
     """The source of an editing task: the mix (`inputs.source_audio`) for a prior without
     stems, the take's stems (`inputs.part_audio`) for one with stems."""
     if ctx.model.has_stems:
-        return stem_source(ctx, request, max_frames=max_frames or ctx.model.max_frames,
+        return stem_source(ctx, request, max_frames=max_frames or pass_frames(ctx.model),
                            edit=edit)
     return Source({MIX: source_audio(ctx, request, max_frames=max_frames)}, [MIX], [])

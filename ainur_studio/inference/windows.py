@@ -1,8 +1,13 @@
 """Latent sequences longer than one window: generate, then chain extensions.
 
-Each extension pass keeps up to half a window of existing latents as known context and fills
-the rest, so music continues across windows without seams; the known latents are never
-changed.
+One sampler pass generates up to `pass_frames`: the prior's window and an eighth more on a
+network that takes any length, so the lengths people ask for near the window (a 22.0 s take is
+1032 frames against a 1024-frame window) run in one pass. Longer takes chain passes: each
+keeps the end of what is there as known context and fills the rest, so music continues across
+windows; the known latents are never changed. A long new take keeps an eighth of a window
+(`long_context`), so each pass adds seven eighths of new music and a 3-minute take costs about
+1.15x per second what one window does (each pass used to keep half a window: 2x); the `extend`
+task keeps half a window of the user's take (`EXTEND_CONTEXT`).
 """
 
 from __future__ import annotations
@@ -21,14 +26,50 @@ def window_seed(seed: int, index: int) -> int:
     return seed if index == 0 else (seed * 1_000_003 + index) % (2**63)
 
 
+STRETCH = 8  # a pass may run an eighth past the window; long takes overlap by an eighth
+
+
+def pass_frames(model: tp.Any) -> int:
+    """The most latent frames one sampler pass generates (a network of one fixed length: its
+    window)."""
+    if model.fixed_frames is not None:
+        return model.max_frames
+    return model.max_frames + model.max_frames // STRETCH
+
+
+def long_context(model: tp.Any) -> int:
+    """Context frames each pass of a long new take keeps from the passes before it."""
+    return max(1, model.max_frames // STRETCH)
+
+
+def extend_context(model: tp.Any) -> int:
+    """Context frames the `extend` task keeps of the take it continues."""
+    return model.max_frames // 2
+
+
+def pass_spans(model: tp.Any, n_frames: int) -> list[tuple[int, int]]:
+    """The frames [start, end) each pass of a new take of `n_frames` adds (`sample_long`):
+    the seams between windows lie at the starts after the first."""
+    window, keep = pass_frames(model), long_context(model)
+    have = min(n_frames, window)
+    spans = [(0, have)]
+    while have < n_frames:
+        step = min(n_frames - have, window - min(have, keep))
+        spans.append((have, have + step))
+        have += step
+    return spans
+
+
 def plan_passes(ctx: RunContext, have: int, new: int) -> int:
-    """Sampler passes needed to add `new` frames to `have` existing ones (0 = none yet)."""
-    window = ctx.model.max_frames
+    """Sampler passes needed to add `new` frames to `have` existing ones (0 = none yet: a new
+    take, whose later passes keep `long_context`; else `extend_context`)."""
+    window = pass_frames(ctx.model)
+    keep = long_context(ctx.model) if have == 0 else extend_context(ctx.model)
     passes = 0
     if have == 0:
         have, new, passes = min(new, window), new - min(new, window), 1
     while new > 0:
-        step = min(new, window - min(have, window // 2))
+        step = min(new, window - min(have, keep))
         have, new, passes = have + step, new - step, passes + 1
     return passes
 
@@ -37,7 +78,7 @@ def sample_new(ctx: RunContext, specs: tp.Sequence[CondSpec], seeds: tp.Sequence
                n_frames: int, *, start_frame: int = 0, noise: torch.Tensor | None = None,
                mixture_specs: tp.Sequence[tuple[tp.Sequence[CondSpec], float]] | None = None
                ) -> torch.Tensor:
-    """One window of fresh latents [B, C, n_frames] (n_frames <= max_frames).
+    """One window of fresh latents [B, C, n_frames] (n_frames <= `pass_frames`).
 
     Args:
         specs: B conditionings; or `mixture_specs` ((specs, weight) pairs) to mix several.
@@ -55,25 +96,30 @@ def sample_new(ctx: RunContext, specs: tp.Sequence[CondSpec], seeds: tp.Sequence
 
 def extend_latents(ctx: RunContext, z: torch.Tensor, specs: tp.Sequence[CondSpec],
                    seeds: tp.Sequence[int], new: int, *, side: str = "right",
-                   first_pass: int = 1) -> torch.Tensor:
+                   first_pass: int = 1, context: int | None = None) -> torch.Tensor:
     """Add `new` frames to z [B, C, L] on `side`, in as many passes as needed.
 
     Lyrics times in `specs` are relative to the start of the returned sequence.
 
+    Args:
+        context: frames of what is there each pass keeps as known context (default
+            `extend_context`).
+
     Returns:
         [B, C, L + new]; the original L frames are unchanged.
     """
-    window = ctx.model.max_frames
+    window = pass_frames(ctx.model)
+    context = extend_context(ctx.model) if context is None else context
     index, added = first_pass, 0
     while added < new:
         have = z.shape[-1]
-        keep = min(have, window // 2)
+        keep = min(have, context)
         step = min(new - added, window - keep)
         if side == "right":
-            context, start_frame = z[..., have - keep:], have - keep
+            known, start_frame = z[..., have - keep:], have - keep
         else:
-            context, start_frame = z[..., :keep], new - added - step
-        z_new = _extend_window(ctx, context, specs, [window_seed(s, index) for s in seeds],
+            known, start_frame = z[..., :keep], new - added - step
+        z_new = _extend_window(ctx, known, specs, [window_seed(s, index) for s in seeds],
                                step, side=side, start_frame=start_frame)
         z = torch.cat([z, z_new], -1) if side == "right" else torch.cat([z_new, z], -1)
         added, index = added + step, index + 1
@@ -103,9 +149,11 @@ def _extend_window(ctx: RunContext, context: torch.Tensor, specs: tp.Sequence[Co
 
 def sample_long(ctx: RunContext, specs: tp.Sequence[CondSpec], seeds: tp.Sequence[int],
                 n_frames: int) -> torch.Tensor:
-    """[B, C, n_frames] latents of any length: one window, then chained extensions."""
-    first = min(n_frames, ctx.model.max_frames)
+    """[B, C, n_frames] latents of any length: one pass, then chained extensions that keep
+    `long_context` frames each."""
+    first = min(n_frames, pass_frames(ctx.model))
     z = sample_new(ctx, specs, seeds, first)
     if n_frames > first:
-        z = extend_latents(ctx, z, specs, seeds, n_frames - first)
+        z = extend_latents(ctx, z, specs, seeds, n_frames - first,
+                           context=long_context(ctx.model))
     return z
