@@ -77,6 +77,13 @@ class ClosenessProbe:
                              space=space.embed.name, scale=space.scale)
                 for space in self.spaces]
 
+    def figures(self, clips: tp.Sequence[torch.Tensor]) -> dict[str, float]:
+        """`metrics` of `measure`: a validation's closeness figures."""
+        return metrics(self.measure(clips))
+
+    def warning(self, step: int) -> str:
+        return verbatim_warning(step)
+
 
 def metrics(found: tp.Sequence[Closeness]) -> dict[str, float]:
     """Validation figures: per space the previews' distance, the base pack's, the floor and

@@ -101,12 +101,11 @@ def make_validate_fn(*, objective: tp.Any, pack: tp.Any, held_out: LatentCropDat
             paths = render_previews(pack, previews, step=step_of(), device=device)
             if probe is not None:
                 from ainur_studio.audio.io import audio_read
-                from ainur_studio.training.recipes import prior_closeness
 
-                found = prior_closeness.metrics(probe.measure([audio_read(p) for p in paths]))
+                found = probe.figures([audio_read(p) for p in paths])
                 metrics.update(found)
                 if found.get("verbatim"):
-                    log(prior_closeness.verbatim_warning(step_of()))
+                    log(probe.warning(step_of()))
         return metrics
 
     return validate
