@@ -10,22 +10,13 @@ import json
 from pathlib import Path
 
 import pytest
-import torch
 
 from ainur_studio.closeness_report import closeness_lines, is_verbatim
 from ainur_studio.progress import Callbacks
 from ainur_studio.training.recipes.prior_closeness import ClosenessProbe, metrics
 from ainur_studio.training.recipes.prior_decoder import recording_windows
 from ainur_studio.training.train import train
-from tests.ainur_studio.test_finetune import make_clips, spec
-
-
-@pytest.fixture
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+from tests.ainur_studio.test_finetune import make_clips, one_thread, spec  # noqa: F401
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +25,7 @@ def clips(tmp_path_factory) -> Path:
                       broken=False)
 
 
-def test_a_run_with_previews_reports_its_plan_and_how_close_it_gets(clips, tmp_path, one_thread):
+def test_a_run_with_previews_reports_its_plan_and_how_close_it_gets(clips, tmp_path, one_thread):  # noqa: F811 (fixture)
     from ainur_studio.models.pretrained import list_packs
 
     reports: list[dict] = []
@@ -74,7 +65,7 @@ def test_a_run_with_previews_reports_its_plan_and_how_close_it_gets(clips, tmp_p
     assert "tones-lora" in listed
 
 
-def test_a_resumed_run_reads_the_base_previews_back(clips, tmp_path, one_thread):
+def test_a_resumed_run_reads_the_base_previews_back(clips, tmp_path, one_thread):  # noqa: F811 (fixture)
     settings = spec(clips, tmp_path / "run", steps=4, preview_every=2, preview_seconds=1.0,
                     holdout=0.2, save_every=2)
     first = train({**settings, "steps": 2})
@@ -85,7 +76,7 @@ def test_a_resumed_run_reads_the_base_previews_back(clips, tmp_path, one_thread)
     assert base.stat().st_mtime_ns == stamp
 
 
-def test_without_previews_the_plan_says_so_and_nothing_is_held_out(clips, tmp_path, one_thread):
+def test_without_previews_the_plan_says_so_and_nothing_is_held_out(clips, tmp_path, one_thread):  # noqa: F811 (fixture)
     summary = train(spec(clips, tmp_path / "run", steps=2, save_every=0))
     assert any(line.startswith("previews: off") for line in summary["plan"])
     assert not (tmp_path / "run" / "previews").exists()

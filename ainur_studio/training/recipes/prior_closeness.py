@@ -18,6 +18,7 @@ import torch
 
 from ainur_studio.closeness_report import VERBATIM_TEXT
 from ainur_studio.training.closeness import (
+    MEL_RATE,
     ClaspAudio,
     Closeness,
     Embedder,
@@ -54,15 +55,13 @@ class ClosenessProbe:
                         seconds: float, clasp: tp.Any | None) -> ClosenessProbe | None:
         """None when there is nothing to measure against (no held-out or training recordings,
         e.g. the data are latents)."""
-        held_paths, train_paths = [p for p in held if Path(p).is_file()], \
-            [p for p in train if Path(p).is_file()]
+        held_paths = [p for p in held if Path(p).is_file()]
+        train_paths = [p for p in train if Path(p).is_file()]
         if not held_paths or not train_paths:
             return None
-        rate = 48_000
-        held_clips = recording_windows(held_paths, sample_rate=rate, seconds=seconds,
-                                       count=WINDOWS)
-        train_clips = recording_windows(train_paths, sample_rate=rate, seconds=seconds,
-                                        count=WINDOWS)
+        held_clips, train_clips = (recording_windows(paths, sample_rate=MEL_RATE,
+                                                     seconds=seconds, count=WINDOWS)
+                                   for paths in (held_paths, train_paths))
         embedders: list[Embedder] = [MelStats()] + ([ClaspAudio(clasp)] if clasp else [])
         return cls([Space(e, e(held_clips), e(train_clips)) for e in embedders])
 
