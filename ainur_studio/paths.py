@@ -1,7 +1,8 @@
 """Where the app keeps things, in one place: its name, the user data folder and what lives in
 it (models, takes, logs, autosaves, training runs), the shipped models, and how a text-encoder
-reference becomes a folder. `AINUR_STUDIO_HOME` (tests, portable installs) overrides the user
-data folder. Torch-free; platformdirs is imported on first use."""
+reference becomes a folder, and the cache of files the app builds for itself. `AINUR_STUDIO_HOME`
+(tests, portable installs) overrides the user data folder and `AINUR_STUDIO_CACHE` the cache.
+Torch-free; platformdirs is imported on first use."""
 
 from __future__ import annotations
 
@@ -22,6 +23,21 @@ def user_data_dir() -> Path:
     import platformdirs
 
     return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+
+
+def user_cache_dir() -> Path:
+    """Files the app builds once and can rebuild (e.g. the text backbone's ONNX export):
+    ``$AINUR_STUDIO_CACHE``, else ``<$AINUR_STUDIO_HOME>/cache``, else the platform's user
+    cache folder."""
+    cache = os.environ.get("AINUR_STUDIO_CACHE")
+    if cache:
+        return Path(cache)
+    home = os.environ.get("AINUR_STUDIO_HOME")
+    if home:
+        return Path(home) / "cache"
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir(APP_NAME, appauthor=False))
 
 
 def user_models_dir() -> Path:

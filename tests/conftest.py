@@ -10,11 +10,19 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 
+@pytest.fixture(scope="session")
+def _session_cache(tmp_path_factory):
+    """One app cache for the whole run: what the app builds once per install (the text
+    backbone's ONNX export) is built once per test run, not once per test."""
+    return tmp_path_factory.mktemp("cache")
+
+
 @pytest.fixture(autouse=True)
-def _isolated_user_dirs(tmp_path_factory, monkeypatch):
+def _isolated_user_dirs(tmp_path_factory, monkeypatch, _session_cache):
     """Tests never touch the developer's real settings, takes or caches."""
     home = tmp_path_factory.mktemp("user")
     monkeypatch.setenv("AINUR_STUDIO_HOME", str(home))
+    monkeypatch.setenv("AINUR_STUDIO_CACHE", str(_session_cache))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
     monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(home / "cache"))

@@ -34,6 +34,7 @@ from ainur_studio.models.text_encoder import (
     SharedBackbone,
     create_tiny_text_backbone,
     load_text_backbone,
+    module_device,
     shared_text_backbone,
 )
 
@@ -75,7 +76,7 @@ class TextTower(nn.Module):
 
     def forward(self, texts: list[str], *, max_length: int) -> torch.Tensor:
         """Mean-pooled token features [B, width] of B texts."""
-        device = next(self.encoder.parameters()).device
+        device = module_device(self.encoder)
         tok = self.tokenizer(texts, max_length=max_length, padding=True, truncation=True,
                              return_tensors="pt")
         mask = tok["attention_mask"].to(device)

