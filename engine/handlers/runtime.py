@@ -67,14 +67,16 @@ def default_list_models() -> list[dict[str, tp.Any]]:
 
 
 def pack_summary(pack: tp.Any) -> dict[str, tp.Any]:
-    """name, version, path, size_bytes, sample_rate, hash, problem, kind and base of a listed
-    pack.
+    """name, version, path, size_bytes, sample_rate, hash, problem, kind, base and defaults of
+    a listed pack.
 
     `pack` is a `PackInfo` (name, version, path, problem) or a dict with those keys. For a
     pack folder the size is the sum of its files and the hash is a sha256 over the component
     checksums in its pack.json; the built-in pack (no folder) has neither. `kind` is
     ``"lora"`` for a fine-tune that takes a style strength (`base`: the name of the pack it
-    was trained on), else ``"full"`` (`base` ``""``).
+    was trained on), else ``"full"`` (`base` ``""``). `defaults` holds the sampling settings
+    its pack.json recommends (`steps`, `guidance`, `sampler`; those given, checked), which the
+    app applies when the pack is chosen, as the CLI does when they are not given.
     """
     get = pack.get if isinstance(pack, dict) else functools.partial(getattr, pack)
     path = get("path", None)
@@ -82,7 +84,8 @@ def pack_summary(pack: tp.Any) -> dict[str, tp.Any]:
            "path": str(path or ""), "size_bytes": int(get("size_bytes", 0) or 0),
            "sample_rate": int(get("sample_rate", 48_000) or 48_000),
            "hash": str(get("hash", "") or ""), "problem": str(get("problem", "") or ""),
-           "kind": str(get("kind", "") or "full"), "base": str(get("base", "") or "")}
+           "kind": str(get("kind", "") or "full"), "base": str(get("base", "") or ""),
+           "defaults": {}}
     if path and Path(path).is_dir():
         out.update(_folder_summary(Path(path)))
     return out
@@ -97,8 +100,28 @@ def _folder_summary(folder: Path) -> dict[str, tp.Any]:
         blob = json.dumps(meta.get("components", {}), sort_keys=True).encode()
         out["hash"] = hashlib.sha256(blob).hexdigest()
         out.update(_kind(meta))
+        out["defaults"] = sampling_defaults(meta.get("defaults"))
     except (OSError, ValueError, TypeError, AttributeError):
         pass
+    return out
+
+
+SAMPLING_KEYS = ("steps", "guidance", "sampler")
+
+
+def sampling_defaults(defaults: tp.Any) -> dict[str, tp.Any]:
+    """The steps, guidance and sampler of a pack.json's `defaults` that are within the request
+    limits (others are left out: the app keeps its own)."""
+    from ainur_studio.limits import LIMITS, SAMPLER_NAMES
+
+    if not isinstance(defaults, dict):
+        return {}
+    out: dict[str, tp.Any] = {}
+    for key in ("steps", "guidance"):
+        if LIMITS[key].holds(defaults.get(key)):
+            out[key] = defaults[key]
+    if defaults.get("sampler") in SAMPLER_NAMES:
+        out["sampler"] = defaults["sampler"]
     return out
 
 

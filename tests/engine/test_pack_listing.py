@@ -33,3 +33,18 @@ def test_status_names_the_pack_used_last(tmp_path):
     assert runtime.status_info()["model"] == "/runs/mine/pack"
     runtime.packs.get("starter")  # already loaded: used again
     assert runtime.status_info()["model"] == "starter"
+
+
+def test_the_listing_carries_a_packs_recommended_sampling(tmp_path):
+    from engine.handlers.runtime import pack_summary, sampling_defaults
+
+    starter = next(r for r in __import__("engine.handlers", fromlist=["x"])
+                   .default_list_models() if r["name"] == "starter")
+    meta = json.loads((__import__("pathlib").Path(starter["path"]) / "pack.json").read_text())
+    assert starter["defaults"] == {k: meta["defaults"][k] for k in ("steps", "guidance",
+                                                                   "sampler")}
+    # out-of-range or unknown values are left out, so the app keeps its own
+    assert sampling_defaults({"steps": 0, "guidance": 3.0, "sampler": "magic"}) == {
+        "guidance": 3.0}
+    assert sampling_defaults(["steps", 12]) == {}
+    assert pack_summary({"name": "debug"})["defaults"] == {}

@@ -111,3 +111,31 @@ def test_a_finished_run_lists_its_pack_with_the_strength_control(qtbot, tmp_path
     (_method, params, _rid), = sent.of("generate")
     assert params["request"]["model"] == "songs-lora"
     assert params["request"]["style_strength"] == 0.6
+
+
+def test_a_pack_brings_its_recommended_sampling(qtbot):
+    listing = [{"name": "starter", "kind": "full", "base": "",
+                "defaults": {"steps": 12, "guidance": 3.0, "sampler": "dpmpp-2m"}},
+               {"name": "other", "kind": "full", "base": "",
+                "defaults": {"steps": 30, "sampler": "heun"}}]
+    widget = PromptPanel(PromptState())
+    qtbot.addWidget(widget)
+    notes = []
+    widget.message.connect(notes.append)
+    widget.set_models(listing)  # settings nobody chose yet take the current pack's
+    r = widget.state.request
+    assert (r.steps, r.guidance, r.sampler) == (12, 3.0, "dpmpp-2m")
+    assert widget.steps.value() == 12 and "starter" in notes[-1]
+    widget.model.setCurrentText("other")  # choosing a pack applies what it names
+    r = widget.state.request
+    assert (r.steps, r.guidance, r.sampler) == (30, 3.0, "heun")
+
+
+def test_settings_the_user_chose_survive_a_new_listing(qtbot):
+    state = PromptState()
+    state.update(steps=40)
+    widget = PromptPanel(state)
+    qtbot.addWidget(widget)
+    widget.set_models([{"name": "starter", "kind": "full", "base": "",
+                        "defaults": {"steps": 12, "guidance": 3.0}}])
+    assert (state.request.steps, state.request.guidance) == (40, 4.0)

@@ -58,6 +58,16 @@ def fine_tune_base(model: str, listed: tp.Mapping[str, tp.Mapping[str, tp.Any]])
     return str(base.get("name", "") if isinstance(base, tp.Mapping) else base or "")
 
 
+def pack_sampling(model: str, listed: tp.Mapping[str, tp.Mapping[str, tp.Any]]
+                  ) -> dict[str, tp.Any]:
+    """The steps, guidance and sampler the listing says `model`'s pack recommends (its
+    pack.json `defaults`, checked by the engine); {} when it names none or is not listed."""
+    entry = listed.get(model.strip()) or {}
+    defaults = entry.get("defaults")
+    return {k: v for k, v in defaults.items() if k in ("steps", "guidance", "sampler")} \
+        if isinstance(defaults, tp.Mapping) else {}
+
+
 def is_full_pack(model: str, listed: tp.Mapping[str, tp.Mapping[str, tp.Any]]) -> bool:
     """True when `model` is known not to be a fine-tune (listed as ``full``, or a folder
     whose pack.json is not a LoRA pack's)."""

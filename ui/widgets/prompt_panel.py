@@ -37,10 +37,10 @@ from PySide6.QtWidgets import (
 
 from ainur_studio.limits import LIMITS, MAX_START_BAR, SAMPLER_NAMES
 from ainur_studio.structure import BPM_RANGE, ROLE_DESCRIPTIONS, STEM_ROLES
-from ainur_studio.types import Task
+from ainur_studio.types import GenerationRequest, Task
 from ui import theme
 from ui.models.chord_lane import ChordLane
-from ui.models.packs import fine_tune_base, is_full_pack, listed_packs
+from ui.models.packs import fine_tune_base, is_full_pack, listed_packs, pack_sampling
 from ui.models.prompt_state import KEYS, MAX_SEED, TIME_SIGNATURES, PromptState
 from ui.widgets.midi_drop import MidiDropTarget
 from ui.widgets.midi_import_dialog import MidiImportDialog, MidiPartsWidget
@@ -245,13 +245,30 @@ class PromptPanel(MidiDropTarget, QWidget):
             self.model.clear()
             self.model.addItems(list(self.packs))
             self.model.setCurrentText(current)
+        r = self.state.request
+        untouched = GenerationRequest()
+        if (r.steps, r.guidance, r.sampler) == (untouched.steps, untouched.guidance,
+                                                untouched.sampler):
+            self._apply_pack_sampling(r.model)  # settings nobody chose yet: the pack's
         self._show_style_strength()
+
+    def _apply_pack_sampling(self, model: str) -> None:
+        """Steps, guidance and sampler as `model`'s pack recommends (when it says), with a
+        note naming them."""
+        sampling = pack_sampling(model, self.packs)
+        r = self.state.request
+        changes = {k: v for k, v in sampling.items() if getattr(r, k) != v}
+        if changes:
+            self.state.update(**changes)
+            self.message.emit(f"{model}'s recommended settings: " + ", ".join(
+                f"{k} {v}" for k, v in sampling.items()))
 
     def _on_model(self, text: str) -> None:
         changes: dict = {"model": text}
         if self.state.request.style_strength != 1.0 and is_full_pack(text, self.packs):
             changes["style_strength"] = 1.0  # only a fine-tune takes another strength
         self.state.update(**changes)
+        self._apply_pack_sampling(text)
 
     def _show_style_strength(self) -> None:
         """Show the control for a fine-tune or a strength other than 100 % (looked up again
