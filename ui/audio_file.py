@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import soundfile as sf  # imported at start, not first by a reader thread during a take
 
 
 @dataclass(frozen=True)
@@ -28,8 +29,6 @@ class AudioFileError(OSError):
 
 def read_audio(path: str | Path) -> tuple[np.ndarray, int]:
     """(frames (T, C) float32, sample rate)."""
-    import soundfile as sf
-
     try:
         data, rate = sf.read(str(path), dtype="float32", always_2d=True)
     except (RuntimeError, OSError, sf.LibsndfileError) as exc:

@@ -261,8 +261,8 @@ class MainWindow(ProjectHandling, QMainWindow):
         self.player.toggle(start if start < self.player.duration_ms else 0)
 
     def _play_file(self, path: str) -> None:
-        if self.player.load(path):
-            self.player.play(0)
+        self.player.load(path)
+        self.player.play(0)  # starts when the file is in
 
     def _seek(self, ms: int) -> None:
         self.timeline.set_playhead(ms)

@@ -5,6 +5,10 @@ QTimer in the GUI thread reads it and emits `position_changed` (Friture's patter
 PortAudio or an output device the player says why (`unavailable_reason`) and keeps a silent
 transport running on the wall clock, so the playhead and tap-to-sync still work.
 
+A take is read in the background (`load` returns at once; `loaded` or `error` follows), so
+selecting a long take, or a new one landing while the engine generates, never stalls the GUI;
+`play` asked for meanwhile starts when the audio is in.
+
 A take made of stems can be previewed with some stems muted or soloed (`set_parts`): the
 stems are read in the background the first time they are needed, the audible ones are summed
 in the GUI thread and the buffer is swapped under the output's lock (`replace`), so playback
@@ -20,7 +24,7 @@ import typing as tp
 import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from ui.audio_file import AudioFileError, read_audio
+from ui.audio_file import read_audio
 from ui.models.stem_audio import mix_stems, read_stems_job
 from ui.workers import GeneratorWorker, start_worker
 
@@ -110,6 +114,7 @@ def open_output() -> tuple[tp.Any, str]:
 class Player(QObject):
     position_changed = Signal(int)   # ms
     playing_changed = Signal(bool)
+    loaded = Signal(str)             # the path whose audio is now in
     error = Signal(str)
 
     def __init__(self, output: tp.Any = None, parent: QObject | None = None) -> None:
@@ -127,6 +132,9 @@ class Player(QObject):
         self._stem_files: dict[str, str] = {}          # role -> file of the loaded take
         self._stems: dict[str, np.ndarray] = {}        # their frames, once read
         self._audible: list[str] | None = None         # None: the mix file plays
+        self._loader: GeneratorWorker | None = None    # reading `path` in the background
+        self._pending_play: int | None = None          # a play asked for while reading
+        self._stems_rate = 0                           # of stems read before the mix
         self._reader: GeneratorWorker | None = None
         self.playing = False
         self._timer = QTimer(self, interval=TICK_MS)
@@ -140,17 +148,44 @@ class Player(QObject):
     def duration_ms(self) -> int:
         return int(len(self._frames) * 1000 / self._rate) if self._rate else 0
 
-    def load(self, path: str) -> bool:
-        """Load a take (stops playback); emits `error` and returns False on failure."""
+    @property
+    def loading(self) -> bool:
+        """True while `path` is being read."""
+        return self._loader is not None
+
+    def load(self, path: str) -> None:
+        """Start reading a take (stops playback); `loaded` follows, or `error` naming the file
+        when it cannot be read."""
         self.stop()
-        try:
-            self._frames, self._rate = read_audio(path)
-        except AudioFileError as exc:
-            self.error.emit(str(exc))
-            return False
-        self._mix, self.path = self._frames, path
         self._forget_stems()
-        return True
+        if self._loader is not None:
+            self._loader.abort()
+        self.path, self._pending_play = path, None
+        self._frames = self._mix = np.zeros((0, 2), np.float32)
+        self._loader = start_worker(
+            _read_job, path, on_return=lambda result, p=path: self._on_loaded(p, *result),
+            on_error=lambda message, _tb, p=path: self._on_load_failed(p, message))
+
+    def _on_loaded(self, path: str, frames: np.ndarray, rate: int) -> None:
+        if path != self.path:
+            return  # another take was loaded meanwhile
+        self._loader = None
+        self._frames = self._mix = frames
+        self._rate = rate
+        if self._stems:  # the stems were read first: checked against the mix now
+            stems, self._stems = self._stems, {}
+            self._check_stems(stems, self._stems_rate)
+        else:
+            self._apply_mix()
+        self.loaded.emit(path)
+        if self._pending_play is not None:
+            start, self._pending_play = self._pending_play, None
+            self.play(start)
+
+    def _on_load_failed(self, path: str, message: str) -> None:
+        if path == self.path:
+            self._loader, self._pending_play, self.path = None, None, ""
+            self.error.emit(message)
 
     # --- stems: solo / mute -----------------------------------------------------------------
     @property
@@ -174,6 +209,8 @@ class Player(QObject):
         self._stem_files, self._stems, self._audible = {}, {}, None
 
     def _apply_mix(self) -> None:
+        if self._loader is not None:
+            return  # applied when the take is in
         if self._audible is None or not self._stem_files:
             self._set_frames(self._mix)
         elif self._stems:
@@ -193,6 +230,12 @@ class Player(QObject):
         if files != self._stem_files:
             return  # another take was loaded meanwhile
         self._reader = None
+        if self._loader is not None:  # the mix is still being read: check when it is in
+            self._stems, self._stems_rate = stems, rate
+            return
+        self._check_stems(stems, rate)
+
+    def _check_stems(self, stems: dict[str, np.ndarray], rate: int) -> None:
         if rate != self._rate:
             self._stem_files, self._audible = {}, None
             self.error.emit(f"cannot preview the stems: they are at {rate} Hz and the mix at "
@@ -222,6 +265,9 @@ class Player(QObject):
                                min(len(frames), int(position * self._rate / 1000)))
 
     def play(self, start_ms: int = 0) -> None:
+        if self._loader is not None:
+            self._pending_play = start_ms  # starts when the take is in
+            return
         if not len(self._frames):
             self.error.emit("nothing to play: select a take first")
             return
@@ -246,7 +292,10 @@ class Player(QObject):
         self.playing_changed.emit(False)
 
     def toggle(self, start_ms: int = 0) -> None:
-        self.stop() if self.playing else self.play(start_ms)
+        if self._pending_play is not None:
+            self._pending_play = None  # a second press before the take was in
+        else:
+            self.stop() if self.playing else self.play(start_ms)
 
     def position_ms(self) -> int:
         return int(self._output.frame() * 1000 / self._rate)
@@ -256,3 +305,9 @@ class Player(QObject):
         self.position_changed.emit(min(position, self.duration_ms))
         if position >= self.duration_ms:
             self.stop()
+
+
+def _read_job(path: str) -> tp.Generator[None, None, tuple[np.ndarray, int]]:
+    """Generator for `ui.workers`: a take's frames and sample rate."""
+    yield None  # abort point before reading
+    return read_audio(path)

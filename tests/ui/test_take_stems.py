@@ -134,6 +134,7 @@ def test_mute_and_solo_change_what_the_player_is_given(window, qtbot, tmp_path, 
     view, model = window.takes_view, window.takes
     view.set_stems_open("s1", True)
     window.play_take("s1")
+    qtbot.waitUntil(lambda: window.player.playing, timeout=3000)  # once the take is read
     mix = sf.read(take.path, dtype="float32", always_2d=True)[0]
     assert np.allclose(recorder.given[-1], mix)
     drums = stem_buttons(view.visualRect(model.stem_index("s1", "drums")))

@@ -72,7 +72,7 @@ def test_player_plays_silently_and_moves_the_playhead(window, qtbot, tmp_path):
     take = make_take(tmp_path, seconds=0.3)
     window.takes.add_take(take)
     window.play_take(take.take_id)
-    assert window.player.playing
+    qtbot.waitUntil(lambda: window.player.playing, timeout=3000)  # once the take is read
     qtbot.waitUntil(lambda: (window.timeline.canvas.playhead_ms or 0) > 50, timeout=3000)
     qtbot.waitUntil(lambda: not window.player.playing, timeout=3000)  # stops at the end
 
@@ -89,8 +89,26 @@ def test_player_reports_an_unreadable_file(qtbot, tmp_path):
     bad = tmp_path / "bad.wav"
     bad.write_text("not audio")
     with qtbot.waitSignal(player.error) as blocker:
-        assert not player.load(str(bad))
-    assert "bad.wav" in blocker.args[0]
+        player.load(str(bad))
+    assert "bad.wav" in blocker.args[0] and player.path == "" and not player.loading
+
+
+def test_player_reads_in_the_background_and_plays_once_read(qtbot, tmp_path):
+    take = make_take(tmp_path, seconds=0.3)
+    player = Player(output=_SilentOutput())
+    player.load(take.path)
+    assert player.loading and player.duration_ms == 0  # load returned before reading
+    player.play(0)  # asked for meanwhile: starts once the take is in
+    with qtbot.waitSignal(player.loaded, timeout=3000):
+        pass
+    qtbot.waitUntil(lambda: player.playing, timeout=3000)
+    assert 250 <= player.duration_ms <= 350
+    player.stop()
+    other = make_take(tmp_path, "t2", seconds=0.6)
+    player.load(take.path)
+    player.load(other.path)  # the first read's result is dropped
+    qtbot.waitUntil(lambda: not player.loading, timeout=3000)
+    assert player.path == other.path and player.duration_ms >= 550
 
 
 def test_prompt_panel_fields_write_the_request(window, qtbot):
