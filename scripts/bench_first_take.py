@@ -56,6 +56,8 @@ def one_run(pack: str, duration_s: float, device: str, extra: list[str],
         ready = time.monotonic() - t0
         take = {"model": pack, "prompt": "a calm chorale", "duration_s": duration_s,
                 "seed": 1}
+        listed = next((m for m in client.list_models() if m.get("name") == pack), {})
+        take.update(listed.get("defaults") or {})  # the pack's recommended sampling, as the app
         try:
             if "--preload" not in extra:
                 client.request(p.Method.LOAD_MODEL, {"model": pack})
