@@ -37,6 +37,8 @@ bench: $(VENV)/.installed
 	$(PY) scripts/bench_first_take.py --out build/bench-first-take.json
 	$(PY) scripts/bench_lengths.py --out build/bench-lengths.json
 	$(PY) scripts/bench_schedules.py --out build/bench-schedules.json
+	QT_QPA_PLATFORM=offscreen $(PY) scripts/bench_ui_stall.py --out build/bench-ui-stall.json
+	$(PY) scripts/bench_compile.py --out build/bench-compile.json
 
 bench-training: $(VENV)/.installed
 	$(PY) scripts/bench_training.py --recipe pack_small --batch 1 2 4 --steps 6 --threads 2

@@ -48,6 +48,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         default=os.environ.get("AINUR_ENGINE_PRELOAD") or None,
                         help="load this model pack in the background as soon as the engine "
                              "starts; a generate request for it waits for that load")
+    parser.add_argument("--compile", action="store_true",
+                        default=os.environ.get("AINUR_ENGINE_COMPILE", "") == "1",
+                        help="compile the prior with torch.compile; each new take length "
+                             "compiles once per install (a minute or more on a CPU), then "
+                             "loads from the app cache and every step runs faster")
     parser.add_argument("--log-level", default="INFO",
                         choices=["DEBUG", "INFO", "WARNING", "ERROR"],
                         help="how much the engine logs to stderr and its log file (INFO)")
@@ -186,7 +191,8 @@ def build_server(args: argparse.Namespace, *, tail: TailHandler, token: str | No
     device = choose_device(args.device, args.precision)
     runtime = Runtime(device=device, takes_dir=takes_dir(),
                       generate_fn=seams.get("generate_fn"), load_pack=seams.get("load_pack"),
-                      train_fn=seams.get("train_fn"))
+                      train_fn=seams.get("train_fn"),
+                      compile_prior=bool(getattr(args, "compile", False)))
     server = EngineServer(handlers=build_handlers(runtime), checks=build_checks(runtime),
                           status_info=runtime.status_info,
                           list_models=seams.get("list_models") or default_list_models,

@@ -133,8 +133,8 @@ def _kind(meta: dict[str, tp.Any]) -> dict[str, str]:
 
 
 def warm_take_writer() -> None:
-    """Import the take writers (`engine.takes` and `engine.take_folder`: numpy, scipy; about
-    1 s) ahead of the first take."""
+    """Import the take writers (`engine.takes` and `engine.take_folder`: numpy, soundfile)
+    ahead of the first take."""
     importlib.import_module("engine.take_folder")
 
 
@@ -146,9 +146,10 @@ class PackCache:
     per pack, at most `max_loaded` packs, the least recently used dropped first."""
 
     def __init__(self, *, load_pack: LoadPackFn | None, device: DeviceChoice,
-                 max_loaded: int = MAX_LOADED_PACKS):
+                 max_loaded: int = MAX_LOADED_PACKS, compile_prior: bool = False):
         self._load_pack = load_pack
         self._device = device
+        self._compile = compile_prior
         self._max_loaded = max(1, max_loaded)
         self._packs: dict[PackKey, tp.Any] = {}
         self._lock = threading.Lock()
@@ -200,7 +201,7 @@ class PackCache:
         # a strength of 1 is the plain contract `load_pack(name, *, device)` (injected loaders)
         extra = {} if strength == 1.0 else {"strength": strength}
         try:
-            return load(name, device=self._device.device, **extra)
+            pack = load(name, device=self._device.device, **extra)
         except JobError:
             raise
         except GenerationError as exc:
@@ -211,6 +212,10 @@ class PackCache:
                            "loaded; check the name with `ainur-studio models` or "
                            "reinstall the pack", detail=f"{type(exc).__name__}: {exc}"
                            ) from exc
+        if self._compile and getattr(getattr(pack, "prior", None), "unet", None) is not None:
+            import_model_function("ainur_studio.inference.compiled", "compile_prior",
+                                  "has no compiled mode")(pack)
+        return pack
 
 
 @dataclass
@@ -223,10 +228,12 @@ class Runtime:
     generate_fn: GenerateFn | None = None
     load_pack: LoadPackFn | None = None
     train_fn: tp.Callable[..., tp.Any] | None = None
+    compile_prior: bool = False  # the compiled mode (`main.py engine --compile`)
     packs: PackCache = field(init=False)
 
     def __post_init__(self) -> None:
-        self.packs = PackCache(load_pack=self.load_pack, device=self.device)
+        self.packs = PackCache(load_pack=self.load_pack, device=self.device,
+                               compile_prior=self.compile_prior)
 
     def preload(self, name: str) -> threading.Thread:
         """Start loading pack `name` and the take writer (numpy/scipy, about 1 s) on a
