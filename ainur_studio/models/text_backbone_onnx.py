@@ -208,8 +208,7 @@ def _export(tokenizer: tp.Any, model: nn.Module, path: Path) -> None:
     example = tokenizer(["a calm chorale", "lo-fi hip hop beat, dusty drums, 85 BPM"],
                         max_length=32, padding=True, truncation=True, return_tensors="pt")
     wrapper = _LastHidden(model).eval()
-    axes = {"batch": 0, "tokens": 1}
-    dynamic = {name: {i: axis for axis, i in axes.items()}
+    dynamic = {name: {0: "batch", 1: "tokens"}
                for name in ("input_ids", "attention_mask", "last_hidden_state")}
     with torch.no_grad(), warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the tracer's notes on shapes it keeps dynamic

@@ -114,15 +114,12 @@ def sampling_defaults(defaults: tp.Any) -> dict[str, tp.Any]:
     limits (others are left out: the app keeps its own)."""
     from ainur_studio.limits import LIMITS, SAMPLER_NAMES
 
+    def allowed(key: str, value: tp.Any) -> bool:
+        return value in SAMPLER_NAMES if key == "sampler" else LIMITS[key].holds(value)
+
     if not isinstance(defaults, dict):
         return {}
-    out: dict[str, tp.Any] = {}
-    for key in ("steps", "guidance"):
-        if LIMITS[key].holds(defaults.get(key)):
-            out[key] = defaults[key]
-    if defaults.get("sampler") in SAMPLER_NAMES:
-        out["sampler"] = defaults["sampler"]
-    return out
+    return {key: defaults[key] for key in SAMPLING_KEYS if allowed(key, defaults.get(key))}
 
 
 def _kind(meta: dict[str, tp.Any]) -> dict[str, str]:
@@ -236,7 +233,7 @@ class Runtime:
                                compile_prior=self.compile_prior)
 
     def preload(self, name: str) -> threading.Thread:
-        """Start loading pack `name` and the take writer (numpy/scipy, about 1 s) on a
+        """Start loading pack `name` and the take writer (numpy, soundfile) on a
         background thread, so that the first take does not wait for either. A generate
         meanwhile waits for that load (one load, see `PackCache.get`); a failure is logged,
         and the job that needs the pack reports it."""

@@ -58,13 +58,16 @@ def fine_tune_base(model: str, listed: tp.Mapping[str, tp.Mapping[str, tp.Any]])
     return str(base.get("name", "") if isinstance(base, tp.Mapping) else base or "")
 
 
+SAMPLING_FIELDS = ("steps", "guidance", "sampler")  # what a pack may recommend
+
+
 def pack_sampling(model: str, listed: tp.Mapping[str, tp.Mapping[str, tp.Any]]
                   ) -> dict[str, tp.Any]:
     """The steps, guidance and sampler the listing says `model`'s pack recommends (its
     pack.json `defaults`, checked by the engine); {} when it names none or is not listed."""
     entry = listed.get(model.strip()) or {}
     defaults = entry.get("defaults")
-    return {k: v for k, v in defaults.items() if k in ("steps", "guidance", "sampler")} \
+    return {k: v for k, v in defaults.items() if k in SAMPLING_FIELDS} \
         if isinstance(defaults, tp.Mapping) else {}
 
 

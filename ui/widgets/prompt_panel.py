@@ -40,7 +40,13 @@ from ainur_studio.structure import BPM_RANGE, ROLE_DESCRIPTIONS, STEM_ROLES
 from ainur_studio.types import GenerationRequest, Task
 from ui import theme
 from ui.models.chord_lane import ChordLane
-from ui.models.packs import fine_tune_base, is_full_pack, listed_packs, pack_sampling
+from ui.models.packs import (
+    SAMPLING_FIELDS,
+    fine_tune_base,
+    is_full_pack,
+    listed_packs,
+    pack_sampling,
+)
 from ui.models.prompt_state import KEYS, MAX_SEED, TIME_SIGNATURES, PromptState
 from ui.widgets.midi_drop import MidiDropTarget
 from ui.widgets.midi_import_dialog import MidiImportDialog, MidiPartsWidget
@@ -245,10 +251,8 @@ class PromptPanel(MidiDropTarget, QWidget):
             self.model.clear()
             self.model.addItems(list(self.packs))
             self.model.setCurrentText(current)
-        r = self.state.request
-        untouched = GenerationRequest()
-        if (r.steps, r.guidance, r.sampler) == (untouched.steps, untouched.guidance,
-                                                untouched.sampler):
+        r, untouched = self.state.request, GenerationRequest()
+        if all(getattr(r, k) == getattr(untouched, k) for k in SAMPLING_FIELDS):
             self._apply_pack_sampling(r.model)  # settings nobody chose yet: the pack's
         self._show_style_strength()
 
