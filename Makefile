@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 
-.PHONY: run test lint bench bench-training corpus corpus-genres check-learning screenshots starter clean-venv
+.PHONY: run test lint bench bench-training corpus corpus-genres check-learning screenshots starter stems-eval clean-venv
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,12 @@ starter: $(VENV)/.installed  ## resumable: each run continues the last checkpoin
 	test -f corpus/manifest.jsonl || $(MAKE) corpus
 	nice -n 10 $(PY) scripts/train_starter.py --minutes $(MINUTES)
 	$(PY) scripts/evaluate_starter.py --json build/starter-eval.json --pictures docs/starter --update-pack
+
+EVAL_PACKS ?= --pack starter
+stems-eval: $(VENV)/.installed  ## the stems measures of docs/starter-model.md (corpus references beside each pack)
+	$(PY) -m pip install --quiet -e ".[midi]"
+	test -f corpus-genres/manifest.jsonl || $(MAKE) corpus-genres
+	$(PY) scripts/evaluate_stems.py --corpus corpus-genres $(EVAL_PACKS) --takes 20 --json build/stems-eval.json
 
 SCORE_LIMIT ?= 2500
 GENRE_LIMIT ?= 6000
