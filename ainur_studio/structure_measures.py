@@ -254,7 +254,8 @@ def _word_end_ms(line: tp.Any, i: int) -> int:
 class SungFigures:
     words_s: float          # seconds inside stamped words
     between_s: float        # seconds between lines
-    ratio: float            # RMS power inside words / between lines (inf for silence between)
+    ratio: float            # mean power inside words / between lines (inf: silence between;
+                            # nan: no two lines to be between)
 
 
 def sung_figures(wav: tp.Any, sample_rate: int, lyrics: Lyrics) -> SungFigures:
@@ -279,6 +280,9 @@ def sung_figures(wav: tp.Any, sample_rate: int, lyrics: Lyrics) -> SungFigures:
     between &= ~inside
     words_power = power[inside].mean() if inside.any() else 0.0
     gap_power = power[between].mean() if between.any() else 0.0
-    ratio = words_power / gap_power if gap_power > 0 else (math.inf if words_power else 0.0)
+    if not between.any():
+        ratio = math.nan            # one line (or none): there is no between to compare with
+    else:
+        ratio = words_power / gap_power if gap_power > 0 else (math.inf if words_power else 0.0)
     return SungFigures(words_s=inside.sum() / sample_rate, between_s=between.sum() / sample_rate,
                        ratio=float(ratio))

@@ -149,7 +149,9 @@ def measure(take: dict, asked: dict, classifier: tp.Any) -> dict[str, tp.Any]:
     if asked.get("lyrics") is not None and asked["lyrics"].lines:
         voice = stems.get("vocals", take["mix"] if not stems else None)
         if voice is not None:
-            out["sung_ratio"] = sm.sung_figures(voice, rate, asked["lyrics"]).ratio
+            ratio = sm.sung_figures(voice, rate, asked["lyrics"]).ratio
+            if not np.isnan(ratio):
+                out["sung_ratio"] = ratio
     return out
 
 
@@ -159,6 +161,16 @@ def mismatched(clip: dict, other: dict) -> dict:
     return {**other, "bar_times": bars, "chords": other["chords"][: len(bars)],
             "notes": {r: [n for n in ns if n.start_s < clip["seconds"]]
                       for r, ns in other["notes"].items()}}
+
+
+def _relabelled(row: dict) -> dict:
+    """A mismatched row: each stem's heard role set against the next role's label (chance
+    for the role row); the stems' sum is the clip's own, so it is left out."""
+    row = {k: v for k, v in row.items() if k != "sum_residual_db"}
+    if "roles" in row:
+        row["roles"] = {ROLES[(ROLES.index(r) + 1) % len(ROLES)]: heard
+                        for r, heard in row["roles"].items()}
+    return row
 
 
 # --- generating takes -----------------------------------------------------------------------
@@ -245,7 +257,7 @@ ROWS = (("tempo within ±3 % (share of takes)", "tempo_holds"),
         ("stems heard as their role", "roles_recognised"),
         ("sung-word / between-line energy (median)", "sung_ratio_median"),
         ("CLASP ranks the prompted genre first", "genre_first"),
-        ("mix minus stems' sum (worst, dB)", "sum_residual_db_worst"))
+        ("mix minus stems' sum (worst, dB; corpus: Vorbis coding)", "sum_residual_db_worst"))
 
 
 def markdown(columns: dict[str, dict]) -> str:
@@ -279,7 +291,7 @@ def evaluate(corpus: Path, packs: list[str], *, takes: int, seconds: float, trai
     rows = [measure(c, {**c, "parts": ROLES}, classifier) for c in clips]
     per_take["corpus"] = rows
     columns["corpus"] = summarise(rows)
-    rows = [measure(c, mismatched(c, clips[(i + 1) % len(clips)]), classifier)
+    rows = [_relabelled(measure(c, mismatched(c, clips[(i + 1) % len(clips)]), classifier))
             for i, c in enumerate(clips)]
     per_take["mismatched"] = rows
     columns["mismatched"] = summarise(rows)

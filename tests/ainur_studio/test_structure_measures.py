@@ -194,3 +194,13 @@ def _transpose(triad: str, semitones: int) -> str:
     names = ["C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B"]
     root = chord_tones(triad)[0]
     return names[(root + semitones) % 12] + ("m" if triad.endswith("m") else "")
+
+
+def test_one_line_has_no_between_to_compare_with() -> None:
+    lyrics = _lyrics()
+    one = Lyrics(lines=lyrics.lines[:1])
+    voice = np.random.default_rng(2).standard_normal(6 * RATE)
+    assert np.isnan(sm.sung_figures(voice, RATE, one).ratio)
+    silence_between = voice.copy()
+    silence_between[int(2.6 * RATE):int(5.0 * RATE)] = 0.0
+    assert sm.sung_figures(silence_between, RATE, Lyrics(lines=lyrics.lines[:2])).ratio == np.inf
