@@ -39,6 +39,7 @@ bench: $(VENV)/.installed
 	$(PY) scripts/bench_schedules.py --out build/bench-schedules.json
 	QT_QPA_PLATFORM=offscreen $(PY) scripts/bench_ui_stall.py --out build/bench-ui-stall.json
 	$(PY) scripts/bench_compile.py --out build/bench-compile.json
+	$(PY) scripts/bench_take.py --recipe pack_stems_starter --seconds 10 --runs 3 > build/bench-take-stems.json
 
 bench-training: $(VENV)/.installed
 	$(PY) scripts/bench_training.py --recipe pack_small --batch 1 2 4 --steps 6 --threads 2

@@ -11,6 +11,10 @@ both sides measure the same thing.
 
     .venv/bin/python scripts/bench_take.py [--pack starter] [--seconds 22] [--runs 5]
         [--steps pack|N] [--tree ../before] [--threads 2]
+
+`--recipe pack_stems_starter` times a pack built from a recipe with fresh weights instead (a
+pack not trained yet: the time of a take does not depend on the weights' values); with
+`--parts`, the take asks for those stems (default: every stem the prior makes).
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ def use_tree(tree: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pack", default="starter")
+    parser.add_argument("--recipe", help="a configs/pack_*.json recipe, built with fresh weights")
     parser.add_argument("--seconds", type=float, default=22.0)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--threads", type=int, default=2)
@@ -48,16 +53,18 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     import ainur_studio
     from ainur_studio.inference.generate import generate
-    from ainur_studio.models.pretrained import load_pack
-    from ainur_studio.types import GenerationRequest
+    from ainur_studio.models.factory import load_config
+    from ainur_studio.models.pretrained import build_pack, load_pack
+    from ainur_studio.types import GenerationRequest, Structure
 
-    pack = load_pack(args.pack)
+    pack = build_pack(load_config(args.recipe)) if args.recipe else load_pack(args.pack)
+    parts = list(getattr(pack.prior, "roles", None) or [])
     steps = int(pack.defaults.get("steps", 24)) if args.steps == "pack" else int(args.steps)
 
     def once(seed: int) -> float:
         request = GenerationRequest(prompt="lo-fi hip hop beat, dusty drums, mellow rhodes",
                                     duration_s=args.seconds, seed=seed, model=pack.name,
-                                    steps=steps)
+                                    steps=steps, structure=Structure(parts=parts))
         start = time.perf_counter()
         generate(request, pack)
         return time.perf_counter() - start
@@ -65,7 +72,8 @@ def main() -> None:
     once(0)
     times = [once(seed) for seed in range(1, args.runs + 1)]
     print(json.dumps({"tree": str(Path(ainur_studio.__file__).parents[1]),
-                      "pack": args.pack, "seconds": args.seconds,
+                      "pack": args.recipe or args.pack, "stems": parts,
+                      "seconds": args.seconds,
                       "defaults": {k: pack.defaults.get(k) for k in
                                    ("sampler", "schedule", "steps")},
                       "steps": steps,
