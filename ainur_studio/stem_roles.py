@@ -18,19 +18,12 @@ import typing as tp
 
 import numpy as np
 
-SR = 22_050
+from ainur_studio.structure_measures import SR, mono_22k
+
 SILENT = "silent"
 SILENCE_DBFS = -50.0
 BANDS_HZ = (120.0, 250.0, 500.0, 2_000.0, 6_000.0)
 N_MFCC = 20
-
-
-def _mono(wav: tp.Any, sample_rate: int) -> np.ndarray:
-    import librosa
-
-    audio = np.asarray(wav, dtype=np.float32)
-    audio = audio.mean(axis=0) if audio.ndim == 2 else audio
-    return librosa.resample(audio, orig_sr=sample_rate, target_sr=SR) if sample_rate != SR else audio
 
 
 def level_dbfs(wav: tp.Any) -> float:
@@ -43,7 +36,7 @@ def stem_features(wav: tp.Any, sample_rate: int) -> np.ndarray:
     """The role figures of one stem ([C, T] or [T])."""
     import librosa
 
-    y = _mono(wav, sample_rate)
+    y = mono_22k(wav, sample_rate)
     spec = np.abs(librosa.stft(y, n_fft=2048, hop_length=512)) ** 2
     total = spec.sum() + 1e-12
     harmonic, percussive = librosa.decompose.hpss(spec)
@@ -84,14 +77,12 @@ class RoleClassifier:
         from sklearn.preprocessing import StandardScaler
 
         self._model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000, C=1.0))
-        self.roles: list[str] = []
 
     def fit(self, features: tp.Sequence[np.ndarray], roles: tp.Sequence[str]) -> RoleClassifier:
         if len(set(roles)) < 2:
             raise ValueError(f"the role classifier needs stems of at least two roles, got "
                              f"{sorted(set(roles))}: give it more corpus clips")
         self._model.fit(np.stack(features), list(roles))
-        self.roles = sorted(set(roles))
         return self
 
     def predict(self, wav: tp.Any, sample_rate: int) -> str:

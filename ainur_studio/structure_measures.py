@@ -44,7 +44,8 @@ ONSET_FFT = 1024
 CHANGE_WEIGHT = 2.0           # the harmony's change counts twice the low notes' strike
 
 
-def _mono(wav: tp.Any, sample_rate: int) -> np.ndarray:
+def mono_22k(wav: tp.Any, sample_rate: int) -> np.ndarray:
+    """`wav` ([C, T] or [T]) as mono float32 at 22.05 kHz, the rate the measures analyse."""
     import librosa
 
     audio = np.asarray(wav, dtype=np.float32)
@@ -71,7 +72,7 @@ def grid_figures(wav: tp.Any, sample_rate: int, *, bpm: float, metre: str = "4/4
     offbeat parts of the mix; without it they are read off the mix."""
     import librosa
 
-    y = _mono(wav, sample_rate)
+    y = mono_22k(wav, sample_rate)
     harmonic, percussive = librosa.effects.hpss(y)
     envelope = _onsets(y)
     # the asked tempo is the tracker's prior: it settles which octave of the pulse to follow,
@@ -83,7 +84,7 @@ def grid_figures(wav: tp.Any, sample_rate: int, *, bpm: float, metre: str = "4/4
     octave = any(abs(measured / (bpm * f) - 1.0) <= TEMPO_TOLERANCE for f in (0.5, 2.0))
 
     if drums is not None:
-        kit = _mono(drums, sample_rate)
+        kit = mono_22k(drums, sample_rate)
         pulse, kick = _onsets(kit), _onsets(kit, fmax=LOW_BAND_HZ)
     else:
         pulse, kick = envelope, _onsets(percussive, fmax=LOW_BAND_HZ)
@@ -196,7 +197,7 @@ def chord_figures(wav: tp.Any, sample_rate: int, *, chords: tp.Sequence[str],
     """Each bar's chroma against its asked chord (a shorter progression repeats)."""
     import librosa
 
-    y = _mono(wav, sample_rate)
+    y = mono_22k(wav, sample_rate)
     chroma = librosa.feature.chroma_cqt(y=librosa.effects.harmonic(y), sr=SR, hop_length=HOP * 2)
     times = librosa.frames_to_time(np.arange(chroma.shape[1]), sr=SR, hop_length=HOP * 2)
     ends = [*bar_times[1:], len(y) / SR]

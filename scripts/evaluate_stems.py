@@ -37,10 +37,8 @@ import numpy as np
 
 from ainur_studio import stem_roles
 from ainur_studio import structure_measures as sm
-
-ROLES = ("drums", "bass", "harmony", "melody", "vocals")
-RATE = 48_000
-
+from ainur_studio.data.corpus.render import SAMPLE_RATE as RATE
+from ainur_studio.structure import STEM_ROLES as ROLES
 
 # --- corpus clips -------------------------------------------------------------------------
 
@@ -122,11 +120,10 @@ def role_classifier(corpus: Path, clips: int, seconds: float) -> tuple[tp.Any, i
 
 def measure(take: dict, asked: dict, classifier: tp.Any) -> dict[str, tp.Any]:
     """The figures of one take (`mix`, `stems` role -> [2, T] or None) against `asked`."""
-    rate = RATE
     stems = {k: v for k, v in (take.get("stems") or {}).items() if v is not None}
-    grid = sm.grid_figures(take["mix"], rate, bpm=asked["bpm"], metre=asked["metre"],
+    grid = sm.grid_figures(take["mix"], RATE, bpm=asked["bpm"], metre=asked["metre"],
                            drums=stems.get("drums"))
-    chords = sm.chord_figures(take["mix"], rate, chords=asked["chords"],
+    chords = sm.chord_figures(take["mix"], RATE, chords=asked["chords"],
                               bar_times=asked["bar_times"])
     out: dict[str, tp.Any] = {"tempo_holds": grid.tempo_holds,
                               "downbeat_holds": grid.downbeat_holds,
@@ -136,23 +133,28 @@ def measure(take: dict, asked: dict, classifier: tp.Any) -> dict[str, tp.Any]:
     if melody:
         from ainur_studio.transcribe import transcribe
 
-        heard = stems.get("melody", take["mix"] if not stems else None)
-        played = transcribe(heard, rate) if heard is not None else []
+        heard = _part(take, stems, "melody")
+        played = transcribe(heard, RATE) if heard is not None else []
         out["melody_f1"] = sm.note_figures(melody, played).f1
     if stems:
-        out["roles"] = {role: classifier.predict(wav, rate) for role, wav in stems.items()
+        out["roles"] = {role: classifier.predict(wav, RATE) for role, wav in stems.items()
                         if role in asked.get("parts", stems)}
         total = sum(stems.values())
         residual = float(np.sqrt(np.mean((total - take["mix"]) ** 2)) + 1e-12)
         level = float(np.sqrt(np.mean(take["mix"] ** 2))) + 1e-12
         out["sum_residual_db"] = round(20.0 * float(np.log10(residual / level)), 1)
     if asked.get("lyrics") is not None and asked["lyrics"].lines:
-        voice = stems.get("vocals", take["mix"] if not stems else None)
+        voice = _part(take, stems, "vocals")
         if voice is not None:
-            ratio = sm.sung_figures(voice, rate, asked["lyrics"]).ratio
+            ratio = sm.sung_figures(voice, RATE, asked["lyrics"]).ratio
             if not np.isnan(ratio):
                 out["sung_ratio"] = ratio
     return out
+
+
+def _part(take: dict, stems: dict, role: str) -> np.ndarray | None:
+    """The role's stem; the mix for a take without stems; None for a take of stems without it."""
+    return stems.get(role) if stems else take["mix"]
 
 
 def mismatched(clip: dict, other: dict) -> dict:
@@ -296,10 +298,10 @@ def evaluate(corpus: Path, packs: list[str], *, takes: int, seconds: float, trai
     per_take["mismatched"] = rows
     columns["mismatched"] = summarise(rows)
     columns["mismatched"]["genre_first"] = 1.0 / len(names)     # a genre drawn at random
+    columns["corpus"]["genre_first"] = None     # by the first pack with CLASP, below
     for name in packs:
         pack = load_pack(name)
-        columns["corpus"].setdefault("genre_first", None)
-        if columns["corpus"]["genre_first"] is None and pack.clasp is not None:
+        if columns["corpus"]["genre_first"] is None:
             columns["corpus"]["genre_first"] = genre_rank_first(
                 pack, [c["mix"] for c in clips], [c["genre"] for c in clips], names)
         rows, mixes = [], []
