@@ -3,8 +3,10 @@ text features."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 
@@ -64,3 +66,46 @@ def test_train_on_the_bundle_with_looked_up_text(encoded, tmp_path):
                     "preview_every": 2, "preview_prompts": []})
     assert result["steps"] == 2 and result["clips"] == 2 and result["pack"]
     assert (Path(result["out"]) / "history.jsonl").is_file()
+
+
+def test_the_gpu_script_trains_resumes_and_imports_a_pack(encoded, tmp_path):
+    """scripts/stems_bundle_train.py: steps add up over two calls, the fp16 prior files it
+    brings back hold the run's EMA weights, and `import` makes a pack that loads with them."""
+    from safetensors.torch import load_file
+
+    from ainur_studio.models.pretrained import load_pack
+    from tests.ainur_studio.script_module import load_script
+
+    _, folder = encoded
+    script = load_script("stems_bundle_train")
+    out = tmp_path / "weights"
+    common = ["train", "--bundle", str(folder), "--out", str(out), "--base", "debug",
+              "--config", "prior_debug", "--batch-size", "2", "--crop-seconds", "1",
+              "--warmup", "0", "--device", "cpu"]
+    assert script.main([*common, "--steps", "2"]) == 0
+    assert script.main([*common, "--steps", "3"]) == 0
+    log = json.loads((out / "log.json").read_text())
+    assert log["steps"] == 3 and log["device"] == "cpu" and np.isfinite(log["last_loss"])
+    files = sorted(p.name for p in out.glob("*.safetensors"))
+    assert files == ["prior0.safetensors", "prior1.safetensors"]
+
+    ema = load_file(str(next((out / "run" / "checkpoints").iterdir()) / "ema.safetensors"))
+    assert script.main(["import", "--weights", str(out), "--out", str(tmp_path / "pack"),
+                        "--name", "stems-test"]) == 0
+    pack = load_pack(tmp_path / "pack")
+    assert pack.name == "stems-test" and pack.prior.has_stems
+    state = pack.prior.state_dict()
+    for key, value in ema.items():
+        name = key.removeprefix("prior.")
+        if name in state and value.is_floating_point():
+            assert torch.allclose(state[name].float(), value.float().half().float(), atol=1e-6)
+    meta = json.loads((tmp_path / "pack" / "pack.json").read_text())
+    assert meta["stems_training"]["steps"] == 3
+
+
+def test_import_names_what_is_missing(tmp_path):
+    from tests.ainur_studio.script_module import load_script
+
+    script = load_script("stems_bundle_train")
+    with pytest.raises(SystemExit, match="no log.json"):
+        script.main(["import", "--weights", str(tmp_path), "--out", str(tmp_path / "p")])
