@@ -33,9 +33,15 @@ def folder_bytes(folder: Path) -> int:
 
 
 def text_bytes(pack, item) -> int:
-    """Upper bound of an item's text features in the bundle (tokens in fp16)."""
-    lines = len(item.lyrics.lines) if item.lyrics is not None else 0
-    return (len(item.captions) + lines) * pack.prior.text_max_length * pack.prior.text_features * 2
+    """An item's text features in the bundle (real tokens in fp16, a pooled vector per caption
+    in fp32): the captions' token counts as encoded, each lyric line's bounded by two tokens a
+    word (the write below trims should a bundle still outgrow the budget)."""
+    width = pack.prior.text_features
+    caption_tokens = sum(int(mask.sum()) for _, mask in item.embeddings)
+    lines = item.lyrics.lines if item.lyrics is not None else []
+    line_tokens = sum(min(pack.prior.text_max_length, 2 + 2 * len(line.text.split()))
+                      for line in lines)
+    return (caption_tokens + line_tokens) * width * 2 + len(item.captions) * width * 4
 
 
 def choose(pack, corpus, *, clips: int, budget: int, cache: Path) -> list[tuple]:
@@ -59,7 +65,7 @@ def choose(pack, corpus, *, clips: int, budget: int, cache: Path) -> list[tuple]
     return chosen
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--corpus", type=Path, required=True, help="genre corpus folder or manifest")
     p.add_argument("--base", default="debug", help="pack whose autoencoder encodes the stems")
@@ -69,7 +75,7 @@ def main() -> int:
     p.add_argument("--clips", type=int, default=10_000)
     p.add_argument("--max-mib", type=float, default=64.0)
     p.add_argument("--cache", type=Path, default=Path("build/stems-cache"))
-    args = p.parse_args()
+    args = p.parse_args(argv)
     pack = load_pack(args.base)
     if args.config:
         fresh_prior(pack, args.config, seed=0)
@@ -81,7 +87,7 @@ def main() -> int:
     if not chosen:
         print("no clip fits", file=sys.stderr)
         return 1
-    while True:  # the estimate is an upper bound; this only trims if the index outgrew it
+    while True:  # trims only if the estimate fell short
         write_stems_bundle(args.out, pack, chosen)
         if folder_bytes(args.out) <= budget or len(chosen) == 1:
             break

@@ -109,3 +109,23 @@ def test_import_names_what_is_missing(tmp_path):
     script = load_script("stems_bundle_train")
     with pytest.raises(SystemExit, match="no log.json"):
         script.main(["import", "--weights", str(tmp_path), "--out", str(tmp_path / "p")])
+
+
+def test_the_bundle_script_fills_its_budget_without_outgrowing_it(tmp_path, capsys):
+    """scripts/stems_bundle.py adds clips while its size estimate fits; the bundle written
+    stays within the budget, and the estimate is within 15 % of the real size."""
+    from tests.ainur_studio.script_module import load_script
+
+    root = make_stem_corpus(tmp_path / "corpus", clips=4, silent=("vocals",))
+    script = load_script("stems_bundle")
+    common = ["--corpus", str(root), "--base", "debug", "--cache", str(tmp_path / "cache")]
+    assert script.main([*common, "--out", str(tmp_path / "all")]) == 0
+    printed = capsys.readouterr()
+    full = json.loads(printed.out)
+    estimate = float(printed.err.strip().splitlines()[-1].rsplit("(", 1)[1].split()[0])
+    assert full["clips"] == 4
+    assert abs(estimate - full["mib"]) <= 0.15 * full["mib"] + 0.05, (estimate, full["mib"])
+    budget = full["mib"] * 0.6                     # room for two or three of the four clips
+    assert script.main([*common, "--out", str(tmp_path / "part"), "--max-mib", str(budget)]) == 0
+    part = json.loads(capsys.readouterr().out)
+    assert 2 <= part["clips"] < 4 and part["mib"] <= budget
