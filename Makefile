@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 
-.PHONY: run test lint bench bench-training corpus corpus-genres check-learning screenshots starter stems-eval clean-venv
+.PHONY: run test lint bench bench-training corpus corpus-genres check-learning screenshots starter stems-eval stems-bundle clean-venv
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -67,6 +67,19 @@ corpus: $(VENV)/.installed  ## score pieces + genre songs in corpus/ (resumable)
 corpus-genres: $(VENV)/.installed  ## the genre songs alone, in corpus-genres/ (resumable; see docs/corpus.md)
 	$(PY) -m pip install --quiet -e ".[corpus]"
 	nice -n 15 $(PY) main.py corpus build --kind genres --out corpus-genres --workers 2 --limit $(GENRE_LIMIT)
+
+# What one call to a GPU machine carries to train starter pack 2's prior (docs/training.md):
+# a stems bundle of 20 s excerpts within 24 MiB, from the genre corpus (the first
+# BUNDLE_CORPUS clips are built when there is none), and the wheels its image lacks for
+# GPU_PYTHON. Then: run(command="bash scripts/gpu_stems_prior.sh 8",
+# carry=["build/stems-bundle", ".whl"]).
+BUNDLE_CORPUS ?= 300
+GPU_PYTHON ?= 3.12
+stems-bundle: $(VENV)/.installed
+	$(PY) -m pip install --quiet -e ".[corpus]"
+	test -f corpus-genres/manifest.jsonl || nice -n 15 $(PY) main.py corpus build --kind genres --out corpus-genres --workers 2 --limit $(BUNDLE_CORPUS)
+	$(PY) scripts/stems_bundle.py --corpus corpus-genres --base starter --config prior_stems_starter --out build/stems-bundle --max-mib 24 --excerpt-s 20
+	$(PY) -m pip download --quiet --no-deps --only-binary=:all: --python-version $(GPU_PYTHON) --platform manylinux_2_28_x86_64 --platform manylinux2014_x86_64 --platform manylinux_2_17_x86_64 -d .whl soundfile cffi pycparser platformdirs
 
 check-learning: $(VENV)/.installed
 	$(PY) scripts/check_learning.py --threads 1 --out build/check-learning.json

@@ -4,11 +4,10 @@
 #   run(command="bash scripts/gpu_stems_prior.sh 8", carry=["build/stems-bundle", ".whl"],
 #       timeout_s=660)
 #
-# $1: minutes of training (counted from the first step; default 8). Prepared here first:
-#   .venv/bin/python scripts/stems_bundle.py --corpus corpus-genres --base starter \
-#       --config prior_stems_starter --out build/stems-bundle --max-mib 24
-#   .whl/: the wheels of the project's needs the GPU image lacks (soundfile, cffi, pycparser,
-#       platformdirs; docs/training.md says how to fetch them).
+# $1: minutes of training (counted from the first step; default 8). Prepared here first by
+# `make stems-bundle`: build/stems-bundle (20 s excerpts of the genre corpus, int8 latents,
+# within 24 MiB) and .whl/ (the wheels the GPU image lacks: soundfile with libsndfile, cffi,
+# pycparser, platformdirs).
 # The run folder stays on the machine (/tmp/stems-run, so a second call on a warm machine
 # continues it); the prior's fp16 weights and log.json come back in $OUT, then
 #   .venv/bin/python scripts/stems_bundle_train.py import --weights <files_at> --out PACKDIR

@@ -29,12 +29,15 @@ class StemItem(LatentItem):
         embeddings: per caption, (tokens [N, D], mask [N]).
         structure: the clip's structure (times from its start) or None.
         parts: [S] bool, the prior's roles present in the clip.
+        frame_offset: where `latents` start in the clip, for an excerpt (`stems_bundle`);
+            the structure and lyrics keep clip time.
     """
 
     captions: list[str] = field(default_factory=list)
     embeddings: list[tuple[torch.Tensor, torch.Tensor]] = field(default_factory=list)
     structure: Structure | None = None
     parts: torch.Tensor | None = None
+    frame_offset: int = 0
 
 
 class StemCropDataset(LatentCropDataset):
@@ -55,8 +58,8 @@ class StemCropDataset(LatentCropDataset):
         item = self.items[index]
         start = self.offset(item)
         k = self.caption(item)
-        start_s = start / self.frame_rate
-        end_s = (start + self.crop_frames) / self.frame_rate
+        start_s = (start + item.frame_offset) / self.frame_rate  # clip time
+        end_s = start_s + self.crop_frames / self.frame_rate
         embedding, mask = item.embeddings[k] if item.embeddings else (item.embedding, item.mask)
         out = {"latents": item.latents[:, start:start + self.crop_frames].float(),
                "embedding": embedding, "mask": mask,
