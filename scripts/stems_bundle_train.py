@@ -13,8 +13,8 @@ weights it brings back into a pack.
 looked up from the bundle (no text model loads), for `--minutes` counted from the first step
 or `--steps`, in `OUT/run`; called again with the same `--out` (and the run folder carried
 back) it resumes from the newest checkpoint. Then the EMA weights of the prior go to `OUT` as
-fp16 files of at most 16 MB (`prior0/1.safetensors`) with `log.json` (steps, seconds, batch,
-losses, device). `import` builds the base pack with a fresh prior of the config, loads those
+fp16 files of at most 16 MB (`prior0/1.safetensors`) with `log.json` (steps, seconds of all
+calls of the run, batch, losses, device). `import` builds the base pack with a fresh prior of the config, loads those
 weights into it and saves the pack (fp16), recording the run in `pack.json`.
 """
 
@@ -80,10 +80,12 @@ def run_train(args: argparse.Namespace) -> Path:
     args.out.mkdir(parents=True, exist_ok=True)
     reporter = Callbacks(report=throttled(
         lambda i: print(f"step {i['step']} loss {i['loss']:.4f}", flush=True), 30.0), log=print)
+    earlier = previous_seconds(args.out / "log.json", resumed=newest_checkpoint(
+        args.out / "run") is not None)
     start = time.monotonic()
     summary = train(train_spec(args), device=args.device,
                     progress=Budget(args.minutes * 60.0, reporter))
-    seconds = time.monotonic() - start
+    seconds = time.monotonic() - start + earlier
     checkpoint = newest_checkpoint(args.out / "run")
     if checkpoint is None:
         raise SystemExit(f"the run in {args.out / 'run'} wrote no checkpoint")
@@ -103,6 +105,20 @@ def run_train(args: argparse.Namespace) -> Path:
     (args.out / "log.json").write_text(json.dumps(log, indent=1) + "\n", encoding="utf-8")
     print(json.dumps({k: log[k] for k in ("device", "steps", "seconds", "last_loss")}))
     return args.out
+
+
+def previous_seconds(log_file: Path, *, resumed: bool) -> float:
+    """Training seconds of the earlier calls of a run (0 for a new run).
+
+    `log.json` is rewritten at the end of every call, so its `seconds` are those of all calls
+    before this one; a run folder without checkpoints (`resumed` false) starts the count again.
+    """
+    if not resumed or not log_file.is_file():
+        return 0.0
+    try:
+        return float(json.loads(log_file.read_text(encoding="utf-8")).get("seconds", 0.0))
+    except (ValueError, TypeError, AttributeError):
+        return 0.0
 
 
 def run_import(args: argparse.Namespace) -> Path:

@@ -73,7 +73,7 @@ def test_train_on_the_bundle_with_looked_up_text(encoded, tmp_path):
 
 
 def test_the_gpu_script_trains_resumes_and_imports_a_pack(encoded, tmp_path):
-    """scripts/stems_bundle_train.py: steps add up over two calls, the fp16 prior files it
+    """scripts/stems_bundle_train.py: steps and seconds add up over two calls, the fp16 prior files it
     brings back hold the run's EMA weights, and `import` makes a pack that loads with them."""
     from safetensors.torch import load_file
 
@@ -87,9 +87,11 @@ def test_the_gpu_script_trains_resumes_and_imports_a_pack(encoded, tmp_path):
               "--config", "prior_debug", "--batch-size", "2", "--crop-seconds", "1",
               "--warmup", "0", "--device", "cpu"]
     assert script.main([*common, "--steps", "2"]) == 0
+    first = json.loads((out / "log.json").read_text())["seconds"]
     assert script.main([*common, "--steps", "3"]) == 0
     log = json.loads((out / "log.json").read_text())
     assert log["steps"] == 3 and log["device"] == "cpu" and np.isfinite(log["last_loss"])
+    assert log["seconds"] > first > 0  # the seconds of both calls
     files = sorted(p.name for p in out.glob("*.safetensors"))
     assert files == ["prior0.safetensors", "prior1.safetensors"]
 
