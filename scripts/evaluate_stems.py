@@ -3,6 +3,10 @@ meaning; the stems section of docs/starter-model.md comes from this script.
 
     python scripts/evaluate_stems.py --corpus corpus-genres --pack starter --takes 20 \\
         --json build/stems-eval.json
+    # held-out clips from a corpus of other songs (a small corpus's test split is small):
+    python main.py corpus build --kind genres --out corpus-genres-seed1 --seed 1 --limit 30
+    python scripts/evaluate_stems.py --corpus corpus-genres --held-out corpus-genres-seed1 \\
+        --pack starter --pack PACKDIR --takes 20
 
 Every column is measured the same way (`ainur_studio.structure_measures`,
 `ainur_studio.stem_roles`) on `--seconds` crops:
@@ -52,15 +56,17 @@ def _read(root: Path, rel: str | None, seconds: float) -> np.ndarray | None:
     return wav[:, : round(seconds * RATE)]
 
 
-def load_clips(corpus: Path, *, split: str, n: int | None, seconds: float) -> list[dict]:
-    """Clips of `split` with their stems (cropped), labels, notes and lyrics."""
+def load_clips(corpus: Path, *, split: str | None, n: int | None, seconds: float
+               ) -> list[dict]:
+    """Clips of `split` (None: every clip) with their stems (cropped), labels, notes and
+    lyrics."""
     from ainur_studio.data.corpus.manifest import read_manifest
     from ainur_studio.lyrics.lrc import read_lrc
     from ainur_studio.midi_io import read_notes
     from ainur_studio.structure import bar_seconds
 
-    rows = [r for r in read_manifest(corpus / "manifest.jsonl") if r.get("split") == split
-            and r.get("stems")]
+    rows = [r for r in read_manifest(corpus / "manifest.jsonl")
+            if (split is None or r.get("split") == split) and r.get("stems")]
     clips = []
     for r in rows[:n]:
         stems = {role: _read(corpus, r["stems"].get(role), seconds) for role in ROLES}
@@ -277,14 +283,23 @@ def markdown(columns: dict[str, dict]) -> str:
 
 
 def evaluate(corpus: Path, packs: list[str], *, takes: int, seconds: float, train_clips: int,
-             seed: int = 0, log: tp.Callable[[str], None] = print) -> dict[str, tp.Any]:
+             seed: int = 0, held_out: Path | None = None,
+             log: tp.Callable[[str], None] = print) -> dict[str, tp.Any]:
+    """The report; `held_out`: a corpus built with another `--seed` whose clips (every
+    split) are the held-out ones instead of `corpus`'s test split."""
     from ainur_studio.inference.generate import generate
     from ainur_studio.models.pretrained import load_pack
 
-    clips = load_clips(corpus, split="test", n=takes, seconds=seconds)
+    if held_out is not None:
+        clips = load_clips(held_out, split=None, n=takes, seconds=seconds)
+        where = f"{held_out} has {len(clips)} clips with stems"
+    else:
+        clips = load_clips(corpus, split="test", n=takes, seconds=seconds)
+        where = f"{corpus} has {len(clips)} held-out clips with stems (split 'test')"
     if len(clips) < 2:
-        raise SystemExit(f"{corpus} has {len(clips)} held-out clips with stems (split "
-                         "'test'); build more of the corpus (make corpus-genres)")
+        raise SystemExit(f"{where}; at least 2 are needed: build more of the corpus (make "
+                         "corpus-genres), or give --held-out a corpus built with another "
+                         "--seed")
     classifier, stems_fitted = role_classifier(corpus, train_clips, seconds)
     log(f"role classifier fitted on {stems_fitted} training stems; {len(clips)} held-out clips")
     names = {c["genre"]: c["genre_words"] for c in clips}
@@ -327,7 +342,8 @@ def evaluate(corpus: Path, packs: list[str], *, takes: int, seconds: float, trai
             if rows:
                 columns[f"{name} add-parts"] = summarise(rows)
                 per_take[f"{name} add-parts"] = rows
-    return {"seconds": seconds, "held_out_clips": [c["id"] for c in clips],
+    return {"seconds": seconds, "held_out_corpus": str(held_out or corpus),
+            "held_out_clips": [c["id"] for c in clips],
             "role_classifier_stems": stems_fitted, "columns": columns, "takes": per_take}
 
 
@@ -341,10 +357,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--train-clips", type=int, default=60,
                         help="training clips whose stems fit the role classifier")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--held-out", type=Path, default=None,
+                        help="take the held-out clips from this corpus (all of it: build it "
+                             "with another --seed, so no song in it was trained on) instead "
+                             "of --corpus's test split")
     parser.add_argument("--json", type=Path, default=Path("build/stems-eval.json"))
     args = parser.parse_args(argv)
     report = evaluate(args.corpus, args.pack, takes=args.takes, seconds=args.seconds,
-                      train_clips=args.train_clips, seed=args.seed)
+                      train_clips=args.train_clips, seed=args.seed, held_out=args.held_out)
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(report, indent=1, default=str) + "\n", encoding="utf-8")
     print(markdown(report["columns"]))

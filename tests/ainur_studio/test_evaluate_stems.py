@@ -66,3 +66,17 @@ def test_the_markdown_table_has_every_column_and_row(report) -> None:
     table = evaluate_stems.markdown(report["columns"]).splitlines()
     assert table[0].split("|")[2:-1] == [f" {n} " for n in report["columns"]]
     assert len(table) == 2 + len(evaluate_stems.ROWS) + 1
+
+
+def test_a_held_out_corpus_gives_all_its_clips(tmp_path) -> None:
+    """--held-out: every clip of a corpus built with another seed is held out, whatever its
+    manifest split; with fewer than two the error says what to build."""
+    evaluate_stems = load_script("evaluate_stems")
+    root = make_stem_corpus(tmp_path / "seed1", clips=3, seconds=2.0, mix=True)
+    clips = evaluate_stems.load_clips(root, split=None, n=None, seconds=2.0)
+    assert len(clips) == 3
+    assert len(evaluate_stems.load_clips(root, split="test", n=None, seconds=2.0)) < 3
+    one = make_stem_corpus(tmp_path / "one", clips=1, seconds=2.0, mix=True)
+    with pytest.raises(SystemExit, match="has 1 clips with stems.*--held-out"):
+        evaluate_stems.evaluate(root, [], takes=4, seconds=2.0, train_clips=1, held_out=one,
+                                log=lambda _line: None)
