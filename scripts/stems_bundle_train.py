@@ -14,8 +14,9 @@ looked up from the bundle (no text model loads), for `--minutes` counted from th
 or `--steps`, in `OUT/run`; called again with the same `--out` (and the run folder carried
 back) it resumes from the newest checkpoint. Then the EMA weights of the prior go to `OUT` as
 fp16 files of at most 16 MB (`prior0/1.safetensors`) with `log.json` (steps, seconds of all
-calls of the run, batch, losses, device). `import` builds the base pack with a fresh prior of the config, loads those
-weights into it and saves the pack (fp16), recording the run in `pack.json`.
+calls of the run, batch, losses, device). `import` builds the base pack with a fresh prior of
+the config, loads those weights into it and saves the pack (fp16), recording the run in
+`pack.json`.
 """
 
 from __future__ import annotations

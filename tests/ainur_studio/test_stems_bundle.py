@@ -73,8 +73,9 @@ def test_train_on_the_bundle_with_looked_up_text(encoded, tmp_path):
 
 
 def test_the_gpu_script_trains_resumes_and_imports_a_pack(encoded, tmp_path):
-    """scripts/stems_bundle_train.py: steps and seconds add up over two calls, the fp16 prior files it
-    brings back hold the run's EMA weights, and `import` makes a pack that loads with them."""
+    """scripts/stems_bundle_train.py: steps and seconds add up over two calls, the fp16 prior
+    files it brings back hold the run's EMA weights, and `import` makes a pack that loads with
+    them."""
     from safetensors.torch import load_file
 
     from ainur_studio.models.pretrained import load_pack
