@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import re
+import sys
 import typing as tp
 from dataclasses import dataclass
 from pathlib import Path
@@ -143,6 +144,22 @@ def release_gpu_memory(choice: DeviceChoice) -> None:
         import torch
 
         torch.cuda.empty_cache()
+
+
+def release_freed_heap() -> bool:
+    """Give the heap's free pages back to the system (glibc's `malloc_trim`); True when it
+    ran. Loading a pack frees its fp16 file copies and the fresh weights it replaced, and
+    glibc keeps such pages resident until trimmed (about 25 MB for the starter pack). Other
+    C libraries: nothing to do, False."""
+    if not sys.platform.startswith("linux"):
+        return False
+    import ctypes
+
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # musl and other libcs have no malloc_trim
+        return False
+    return True
 
 
 def is_out_of_memory(exc: BaseException) -> bool:

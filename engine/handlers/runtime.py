@@ -23,7 +23,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ainur_studio.errors import GenerationError
-from engine.devices import DeviceChoice, memory_info, release_gpu_memory, suggested_limits
+from engine.devices import (
+    DeviceChoice,
+    memory_info,
+    release_freed_heap,
+    release_gpu_memory,
+    suggested_limits,
+)
 from engine.jobs import JobError
 from engine.protocol import ErrorCode
 
@@ -172,6 +178,7 @@ class PackCache:
             if key not in self._packs:
                 self._make_room(name)
                 self._packs[key] = self._load(name, key[1])
+                release_freed_heap()
                 log.info("loaded model pack %s (style strength %g) on %s", name, key[1],
                          self._device.device)
             self._packs[key] = self._packs.pop(key)  # most recently used last
@@ -192,6 +199,7 @@ class PackCache:
         if dropped:
             gc.collect()
             release_gpu_memory(self._device)
+            release_freed_heap()
 
     def _load(self, name: str, strength: float) -> tp.Any:
         load = self._load_pack or default_load_pack()

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import platform
+import sys
+
 import pytest
 
 from engine.devices import (
@@ -9,6 +12,7 @@ from engine.devices import (
     choose_device,
     is_out_of_memory,
     out_of_memory_message,
+    release_freed_heap,
     suggested_limits,
 )
 
@@ -57,3 +61,22 @@ def test_limits_grow_with_free_memory():
     assert small["max_batch"] < large["max_batch"]
     assert small["max_duration_s"] < large["max_duration_s"]
     assert suggested_limits(None) == suggested_limits(0)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux") or platform.libc_ver()[0] != "glibc",
+                    reason="malloc_trim is glibc's")
+def test_freed_heap_pages_go_back_to_the_system_on_glibc():
+    def rss_kb() -> int:
+        status = open("/proc/self/status").read().split("VmRSS:")[1]
+        return int(status.split()[0])
+
+    chunks = [bytearray(4096) for _ in range(20_000)]  # ~80 MB of small heap blocks
+    held = rss_kb()
+    del chunks[:-1]  # the last one keeps the heap's top from shrinking by itself
+    assert release_freed_heap() is True
+    assert rss_kb() < held - 40_000
+
+
+def test_releasing_the_heap_is_a_no_op_off_linux(monkeypatch):
+    monkeypatch.setattr(sys, "platform", "darwin")
+    assert release_freed_heap() is False
