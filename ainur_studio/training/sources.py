@@ -53,7 +53,9 @@ class Sources:
 
 def load_sources(data: str | Path, *, min_seconds: float = 2.0, kind: str = "mix") -> Sources:
     """Scan a folder, read a `.jsonl` manifest, or a latent or caption bundle; with `kind`
-    "auto", a genre corpus or a stems bundle as stems, and "stems" requires one.
+    "auto", a genre corpus or a stems bundle as stems, and "stems" requires one; with
+    "recordings", each stem a manifest row lists is a recording of its own beside the mix
+    (the autoencoder learns single parts as well as mixes).
 
     Raises:
         FileNotFoundError: `data` does not exist.
@@ -80,7 +82,7 @@ def load_sources(data: str | Path, *, min_seconds: float = 2.0, kind: str = "mix
     if not data.is_file():
         raise FileNotFoundError(f"training data {data} does not exist: give a folder of "
                                 "recordings or a .jsonl manifest")
-    return _from_manifest(data, min_seconds=min_seconds)
+    return _from_manifest(data, min_seconds=min_seconds, stems=kind == "recordings")
 
 
 def _stems(data: Path, *, required: bool) -> Sources | None:
@@ -108,10 +110,13 @@ def _rows(path: Path) -> tp.Iterator[tuple[int, dict[str, tp.Any]]]:
         yield n, row
 
 
-def _from_manifest(path: Path, *, min_seconds: float) -> Sources:
+def _from_manifest(path: Path, *, min_seconds: float, stems: bool = False) -> Sources:
     sources = Sources(DatasetReport(str(path)))
     for n, row in _rows(path):
         audio = path.parent / row.get("audio_path", row.get("path"))
+        held = str(row.get("split", "train")).lower() in ("test", "val", "valid", "validation")
+        if stems:
+            _add_stems(sources, path, n, row, held, min_seconds=min_seconds)
         result = inspect_file(audio, min_seconds=min_seconds)
         if isinstance(result, Skipped):
             result.path = f"{audio.name} (line {n})"
@@ -124,9 +129,26 @@ def _from_manifest(path: Path, *, min_seconds: float) -> Sources:
         if result.lyrics is None and isinstance(row.get("lyrics"), str) and row["lyrics"].strip():
             result.lyrics_text, result.lyrics_source = row["lyrics"].strip(), "manifest"
         sources.report.items.append(result)
-        held = str(row.get("split", "train")).lower() in ("test", "val", "valid", "validation")
         (sources.held_out if held else sources.train).append(result)
     return sources
+
+
+def _add_stems(sources: Sources, path: Path, n: int, row: dict[str, tp.Any], held: bool, *,
+               min_seconds: float) -> None:
+    """The row's stems (`"stems": {role: audio path}`) as recordings, in the row's split."""
+    listed = row.get("stems") or {}
+    if not isinstance(listed, dict):
+        raise ValueError(f'{path}:{n}: "stems" must map each role to an audio path')
+    for role, rel in listed.items():
+        if not isinstance(rel, str) or not rel:
+            continue
+        result = inspect_file(path.parent / rel, min_seconds=min_seconds)
+        if isinstance(result, Skipped):
+            result.path = f"{Path(rel).name} (line {n}, stem {role})"
+            sources.report.skipped.append(result)
+            continue
+        sources.report.items.append(result)
+        (sources.held_out if held else sources.train).append(result)
 
 
 def _attach_lrc(item: DatasetItem, folder: Path, lrc: tp.Any) -> None:

@@ -51,7 +51,8 @@ class RunSpec:
             bundle's precomputed features instead (`data` is the bundle; no text model loads).
         data_kind: "auto" trains the prior on stems when `data` is a genre corpus of stems or
             a stems bundle, on recordings otherwise; "stems" requires stems; "mix" reads a
-            genre corpus's mixes as recordings. Other components always read recordings.
+            genre corpus's mixes as recordings. The autoencoder and decoder read recordings:
+            with "auto", a corpus's stems too, each as a recording; CLASP reads the mixes.
         clasp_dropout: the prior's probability of training a crop without its CLASP vector;
             None: the prior's own; "auto": 1.0 for LoRA and full fine-tunes of the prior on
             captioned recordings (a folder or manifest, not a latent or caption bundle),
@@ -202,8 +203,14 @@ class RunSpec:
         return self.name or f"{Path(self.data).stem or 'data'}-{self.mode}"
 
     def source_kind(self) -> str:
-        """How `sources.load_sources` reads `data` for this run."""
-        return self.data_kind if self.component == "prior" else "mix"
+        """How `sources.load_sources` reads `data` for this run: the prior as `data_kind`
+        says; CLASP on the mixes (the captions are the mix's); the autoencoder and decoder
+        with a corpus's stems beside its mixes unless `data_kind` is "mix"."""
+        if self.component == "prior":
+            return self.data_kind
+        if self.component == "clasp" or self.data_kind == "mix":
+            return "mix"
+        return "recordings"
 
     def train_config(self, batch_size: int, env: tp.Any, *, validates: bool = True) -> tp.Any:
         """The trainer's `TrainConfig` for this run on `env` (a `runs.RunEnv`)."""

@@ -55,6 +55,26 @@ def test_kind_mix_reads_the_corpus_as_recordings_and_stems_requires_stems(tmp_pa
         load_sources(root / "genres", kind="stems")
 
 
+def test_kind_recordings_adds_each_stem_beside_the_mix_in_its_clips_split(tmp_path):
+    root = make_stem_corpus(tmp_path / "c", clips=3, held_out=1, mix=True)
+    sources = load_sources(root / "manifest.jsonl", kind="recordings")
+    names = sorted(Path(i.path).name for i in sources.train)
+    assert names == sorted(["mix.wav", "drums.wav", "bass.wav", "harmony.wav", "melody.wav"] * 2)
+    assert sorted(Path(i.path).name for i in sources.held_out) == sorted(
+        ["mix.wav", "drums.wav", "bass.wav", "harmony.wav", "melody.wav"])
+    assert all(not i.lyrics_text for i in sources.train if Path(i.path).name != "mix.wav")
+
+
+def test_the_autoencoder_reads_stems_and_clasp_only_mixes():
+    from ainur_studio.training.spec import RunSpec
+
+    kind = {c: RunSpec(data="d", component=c, mode="full").source_kind()
+            for c in ("autoencoder", "decoder", "clasp")}
+    assert kind == {"autoencoder": "recordings", "decoder": "recordings", "clasp": "mix"}
+    assert RunSpec(data="d", component="autoencoder", mode="full",
+                   data_kind="mix").source_kind() == "mix"
+
+
 # --- crops of a structure ---------------------------------------------------------------
 
 def _structure() -> Structure:
