@@ -117,10 +117,9 @@ def _from_manifest(path: Path, *, min_seconds: float, stems: bool = False) -> So
         held = str(row.get("split", "train")).lower() in ("test", "val", "valid", "validation")
         if stems:
             _add_stems(sources, path, n, row, held, min_seconds=min_seconds)
-        result = inspect_file(audio, min_seconds=min_seconds)
-        if isinstance(result, Skipped):
-            result.path = f"{audio.name} (line {n})"
-            sources.report.skipped.append(result)
+        result = _add(sources, audio, f"{audio.name} (line {n})", held,
+                      min_seconds=min_seconds)
+        if result is None:
             continue
         caption = row.get("caption", row.get("text"))
         if isinstance(caption, str) and caption.strip():
@@ -128,8 +127,6 @@ def _from_manifest(path: Path, *, min_seconds: float, stems: bool = False) -> So
         _attach_lrc(result, path.parent, row.get("lrc_path", row.get("lrc")))
         if result.lyrics is None and isinstance(row.get("lyrics"), str) and row["lyrics"].strip():
             result.lyrics_text, result.lyrics_source = row["lyrics"].strip(), "manifest"
-        sources.report.items.append(result)
-        (sources.held_out if held else sources.train).append(result)
     return sources
 
 
@@ -142,13 +139,22 @@ def _add_stems(sources: Sources, path: Path, n: int, row: dict[str, tp.Any], hel
     for role, rel in listed.items():
         if not isinstance(rel, str) or not rel:
             continue
-        result = inspect_file(path.parent / rel, min_seconds=min_seconds)
-        if isinstance(result, Skipped):
-            result.path = f"{Path(rel).name} (line {n}, stem {role})"
-            sources.report.skipped.append(result)
-            continue
-        sources.report.items.append(result)
-        (sources.held_out if held else sources.train).append(result)
+        _add(sources, path.parent / rel, f"{Path(rel).name} (line {n}, stem {role})", held,
+             min_seconds=min_seconds)
+
+
+def _add(sources: Sources, audio: Path, where: str, held: bool, *, min_seconds: float
+         ) -> DatasetItem | None:
+    """`audio` inspected and added to the report and its split, or reported skipped (as
+    `where`) and None."""
+    result = inspect_file(audio, min_seconds=min_seconds)
+    if isinstance(result, Skipped):
+        result.path = where
+        sources.report.skipped.append(result)
+        return None
+    sources.report.items.append(result)
+    (sources.held_out if held else sources.train).append(result)
+    return result
 
 
 def _attach_lrc(item: DatasetItem, folder: Path, lrc: tp.Any) -> None:
